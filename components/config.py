@@ -1,0 +1,484 @@
+"""Pydantic models of the backup topology (stack config `backup-topology:topology`) and its loader."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from components.clouds.oci_regions import closest_region, is_known_region
+from components.confidential import check_not_confidential
+from components.errors import FieldProblems, Problem, TopologyError, dotted
+from components.oci.ocid import check_ocid, parse_ocid
+
+CONFIG_KEY = "backup-topology:topology"
+_NAME = re.compile(r"[a-z][a-z0-9-]{0,47}")
+
+
+class Model(BaseModel):
+    """Base of every topology model: immutable, and unknown fields are mistakes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- scalar types ------------------------------------------------------------------------------
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def _name(value: str) -> str:
+    if not _NAME.fullmatch(value) or value.endswith("-"):
+        msg = (
+            "must start with a lowercase letter, hold only lowercase letters, digits and '-', "
+            "not end in '-', and be at most 48 characters"
+        )
+        raise ValueError(msg)
+    return value
+
+
+def _region(value: str) -> str:
+    if not is_known_region(value):
+        near = closest_region(value)
+        hint = f" (did you mean '{near}'?)" if near else ""
+        msg = f"unknown OCI region '{value}'{hint}"
+        raise ValueError(msg)
+    return value
+
+
+def _defined_tag_key(value: str) -> str:
+    namespace, dot, key = value.partition(".")
+    if not dot or not namespace or not key:
+        msg = "defined tag keys take the form Namespace.Key"
+        raise ValueError(msg)
+    return value
+
+
+def _ocid(*kinds: str) -> AfterValidator:
+    return AfterValidator(lambda v: check_ocid(v, *kinds))
+
+
+Name = Annotated[str, AfterValidator(_name)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(check_not_confidential)]
+OciRegion = Annotated[str, AfterValidator(_region)]
+CompartmentId = Annotated[str, _ocid("compartment", "tenancy")]
+BootVolumeId = Annotated[str, _ocid("bootvolume")]
+KeyId = Annotated[str, _ocid("key")]
+PolicyId = Annotated[str, _ocid("volumebackuppolicy")]
+FreeformTags = dict[str, str]
+DefinedTags = dict[Annotated[str, AfterValidator(_defined_tag_key)], str]
+
+BackupType = Annotated[Literal["full", "incremental"], BeforeValidator(_lower)]
+Period = Annotated[Literal["hour", "day", "week", "month", "year"], BeforeValidator(_lower)]
+Weekday = Annotated[
+    Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"], BeforeValidator(_lower)
+]
+MonthName = Annotated[
+    Literal[
+        "january", "february", "march", "april", "may", "june",
+        "july", "august", "september", "october", "november", "december",
+    ],
+    BeforeValidator(_lower),
+]  # fmt: skip
+TimeZone = Annotated[Literal["utc", "regional"], BeforeValidator(_lower)]
+OraclePolicy = Annotated[Literal["gold", "silver", "bronze"], BeforeValidator(_lower)]
+OciAuth = Annotated[
+    Literal["api_key", "instance_principal", "resource_principal", "security_token"], BeforeValidator(_lower)
+]
+
+
+# --- schedules ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodSpec:
+    """What a schedule period means: OCI's name, its longest gap between backups, the fields it takes."""
+
+    oci: str
+    days: int
+    takes: tuple[str, ...]
+
+    @property
+    def hours(self) -> int:
+        """Longest time between two backups of this period (the period's RPO)."""
+        return 1 if self.oci == "ONE_HOUR" else self.days * 24
+
+
+# A month counts as its longest (31 days) and a year as 365 days: a retention shorter than that
+# leaves a stretch with no backup from the schedule, which is what the retention rule guards against.
+PERIODS: dict[str, PeriodSpec] = {
+    "hour": PeriodSpec("ONE_HOUR", 1, ()),
+    "day": PeriodSpec("ONE_DAY", 1, ("hour_of_day",)),
+    "week": PeriodSpec("ONE_WEEK", 7, ("hour_of_day", "day_of_week")),
+    "month": PeriodSpec("ONE_MONTH", 31, ("hour_of_day", "day_of_month")),
+    "year": PeriodSpec("ONE_YEAR", 365, ("hour_of_day", "day_of_month", "month")),
+}
+_TIMING_FIELDS = ("hour_of_day", "day_of_week", "day_of_month", "month")
+_TIMING_DEFAULTS: dict[str, Any] = {"hour_of_day": 0, "day_of_week": "monday", "day_of_month": 1, "month": "january"}
+
+
+class Schedule(Model):
+    """One backup schedule of a policy: what kind of backup, how often, when, and for how long it is kept."""
+
+    backup_type: BackupType = Field(description="`full` or `incremental`.")
+    period: Period = Field(description="`hour`, `day`, `week`, `month` or `year`.")
+    retention_days: int = Field(ge=1, description="Days each backup is kept; at least the period.")
+    hour_of_day: int | None = Field(None, ge=0, le=23, description="Hour the backup starts (day/week/month/year).")
+    day_of_week: Weekday | None = Field(None, description="Weekday of a weekly backup.")
+    day_of_month: int | None = Field(
+        None, ge=1, le=28, description="Day of a monthly/yearly backup (1-28, so it occurs in every month)."
+    )
+    month: MonthName | None = Field(None, description="Month of a yearly backup.")
+    time_zone: TimeZone = Field("utc", description="`utc` or `regional` (the region's data-center time).")
+
+    @model_validator(mode="after")
+    def _fits_period(self) -> Schedule:
+        spec = PERIODS[self.period]
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for field in _TIMING_FIELDS:
+            if getattr(self, field) is not None and field not in spec.takes:
+                takes = ", ".join(spec.takes) if spec.takes else "no timing fields"
+                problems.append(((field,), f"period '{self.period}' does not take {field} (it takes {takes})"))
+        if self.retention_days < spec.days:
+            unit = "day" if spec.days == 1 else "days"
+            problems.append((("retention_days",), f"must be at least the period ({spec.days} {unit})"))
+        if problems:
+            raise FieldProblems(problems)
+        return self
+
+    @property
+    def rpo_hours(self) -> int:
+        """Longest time between two backups of this schedule."""
+        return PERIODS[self.period].hours
+
+    def timing(self) -> dict[str, Any]:
+        """The timing fields this period takes, with their defaults filled in."""
+        return {
+            f: (getattr(self, f) if getattr(self, f) is not None else _TIMING_DEFAULTS[f])
+            for f in PERIODS[self.period].takes
+        }
+
+    def to_oci(self) -> dict[str, Any]:
+        """Keyword arguments of `pulumi_oci.core.VolumeBackupPolicyScheduleArgs`."""
+        args: dict[str, Any] = {
+            "backup_type": self.backup_type.upper(),
+            "period": PERIODS[self.period].oci,
+            "retention_seconds": self.retention_days * 86400,
+            "offset_type": "STRUCTURED",
+            "time_zone": "UTC" if self.time_zone == "utc" else "REGIONAL_DATA_CENTER_TIME",
+        }
+        for field, value in self.timing().items():
+            args[field] = value.upper() if isinstance(value, str) else value
+        return args
+
+    def describe(self) -> str:
+        """A short human sentence, e.g. `incremental daily at 02:00 UTC, kept 7d`."""
+        t = self.timing()
+        at = ""
+        if "hour_of_day" in t:
+            at = f" at {t['hour_of_day']:02d}:00 {'UTC' if self.time_zone == 'utc' else 'regional time'}"
+        when = {
+            "hour": "hourly",
+            "day": "daily",
+            "week": f"weekly on {str(t.get('day_of_week', '')).capitalize()}",
+            "month": f"monthly on day {t.get('day_of_month')}",
+            "year": f"yearly on {str(t.get('month', '')).capitalize()} {t.get('day_of_month')}",
+        }[self.period]
+        return f"{self.backup_type} {when}{at}, kept {self.retention_days}d"
+
+
+# --- OCI boot volume plans ---------------------------------------------------------------------
+
+
+class CustomPolicy(Model):
+    """A user-defined volume backup policy created by the plan."""
+
+    display_name: DisplayName | None = Field(None, description="Policy name in OCI; defaults to the plan name.")
+    schedules: list[Schedule] = Field(min_length=1, description="One or more schedules.")
+    destination_region: OciRegion | None = Field(
+        None, description="Region each scheduled backup is copied to (cross-region copy)."
+    )
+    freeform_tags: FreeformTags = Field(default_factory=dict, description="Free-form tags.")
+    defined_tags: DefinedTags = Field(default_factory=dict, description="Defined tags, keys `Namespace.Key`.")
+
+
+def _volume_shorthand(value: Any) -> Any:
+    return {"id": value} if isinstance(value, str) else value
+
+
+class BootVolumeRef(Model):
+    """A boot volume the plan assigns its policy to; a bare OCID string is accepted as shorthand."""
+
+    id: BootVolumeId = Field(description="Boot volume OCID.")
+    name: str | None = Field(None, max_length=255, description="Label shown in the coverage report.")
+
+    @property
+    def key(self) -> str:
+        """Stable short key for resource names: the tail of the OCID's unique part."""
+        ocid = parse_ocid(self.id)
+        return (ocid.unique if ocid else self.id)[-16:]
+
+
+VolumeRef = Annotated[BootVolumeRef, BeforeValidator(_volume_shorthand)]
+
+
+class ManualBackup(Model):
+    """A one-off boot volume backup ("Create Manual Backup"), full or incremental."""
+
+    name: Name = Field(description="Key of the backup within the plan (resource name).")
+    boot_volume_id: BootVolumeId = Field(description="Boot volume OCID to back up.")
+    type: BackupType = Field("full", description="`full` (default) or `incremental`.")
+    display_name: DisplayName | None = Field(None, description="Backup name in OCI; defaults to `<plan>-<name>`.")
+    freeform_tags: FreeformTags = Field(default_factory=dict, description="Free-form tags.")
+    defined_tags: DefinedTags = Field(default_factory=dict, description="Defined tags, keys `Namespace.Key`.")
+
+
+class BootVolumePlan(Model):
+    """Scheduled and manual backups of OCI boot volumes: one policy, its assignments, optional manual backups."""
+
+    name: Name = Field(description="Plan name, unique in the stack; prefixes every resource name.")
+    compartment_id: CompartmentId = Field(description="Compartment (or tenancy) OCID for the policy and backups.")
+    policy: CustomPolicy | None = Field(None, description="A policy created by the plan.")
+    policy_id: PolicyId | None = Field(None, description="An existing policy, by OCID.")
+    oracle_policy: OraclePolicy | None = Field(None, description="An Oracle-defined policy: gold, silver or bronze.")
+    boot_volumes: list[VolumeRef] = Field(default_factory=list, description="Boot volumes the policy is assigned to.")
+    xrc_kms_key_id: KeyId | None = Field(
+        None, description="Vault key in the destination region that encrypts cross-region copies."
+    )
+    manual_backups: list[ManualBackup] = Field(default_factory=list, description="One-off backups.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> BootVolumePlan:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        sources = [f for f in ("policy", "policy_id", "oracle_policy") if getattr(self, f) is not None]
+        if len(sources) > 1:
+            problems.append(((sources[1],), f"give only one of policy, policy_id, oracle_policy (also {sources[0]})"))
+        if self.boot_volumes and not sources:
+            problems.append(
+                (("policy",), "boot_volumes need a backup policy: give one of policy, policy_id or oracle_policy")
+            )
+        if not sources and not self.manual_backups:
+            problems.append((("boot_volumes",), "the plan protects nothing: give boot_volumes or manual_backups"))
+        if self.xrc_kms_key_id is not None:
+            if self.oracle_policy is not None:
+                problems.append((("xrc_kms_key_id",), "Oracle-defined policies make no cross-region copies"))
+            elif self.policy is not None and self.policy.destination_region is None:
+                problems.append(
+                    (("xrc_kms_key_id",), "only used for cross-region copies: set policy.destination_region")
+                )
+        problems += _duplicates([v.id for v in self.boot_volumes], "boot_volumes", "id", "boot volume")
+        problems += _duplicates([v.key for v in self.boot_volumes], "boot_volumes", "id", "OCID ending")
+        problems += _duplicates([b.name for b in self.manual_backups], "manual_backups", "name", "name")
+        if problems:
+            raise FieldProblems(dict.fromkeys(problems))  # same place and reason once
+        return self
+
+    @property
+    def display_name(self) -> str:
+        """Policy display name in OCI."""
+        return (self.policy.display_name if self.policy else None) or self.name
+
+
+def _duplicates(values: list[str], field: str, sub: str, what: str) -> list[tuple[tuple[str | int, ...], str]]:
+    first: dict[str, int] = {}
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    for i, value in enumerate(values):
+        if value in first:
+            out.append(((field, i, sub), f"{what} already listed at {field}[{first[value]}]"))
+        else:
+            first[value] = i
+    return out
+
+
+class OciSection(Model):
+    """Everything on Oracle Cloud, in one region."""
+
+    region: OciRegion = Field(description="Region of the protected resources, e.g. `us-ashburn-1`.")
+    auth: OciAuth | None = Field(None, description="Provider auth: api_key (default), instance_principal, ...")
+    config_file_profile: str | None = Field(None, description="Profile of ~/.oci/config to use.")
+    boot_volume_plans: list[BootVolumePlan] = Field(default_factory=list, description="Boot volume backup plans.")
+
+
+class Topology(Model):
+    """The whole stack's backup topology, one section per cloud."""
+
+    oci: OciSection | None = None
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load_topology(raw: Any) -> Topology:
+    """Validate raw stack config into a Topology, or raise TopologyError with one Problem per mistake."""
+    if raw is None:
+        raise TopologyError([Problem(CONFIG_KEY, "required: the stack config declares no topology")])
+    if not isinstance(raw, Mapping):
+        raise TopologyError([Problem(CONFIG_KEY, "must be a mapping of cloud sections (oci)")])
+    problems: list[Problem] = []
+    topology: Topology | None = None
+    try:
+        topology = Topology.model_validate(raw)
+    except ValidationError as exc:
+        problems += problems_from_validation(exc, Topology)
+    problems += stack_problems(raw)
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        count = f"{len(unique)} problem{'s' if len(unique) != 1 else ''}"
+        raise TopologyError(unique, heading=f"invalid topology ({count}):")
+    assert topology is not None
+    return topology
+
+
+def problems_from_validation(exc: ValidationError, root: type[BaseModel]) -> list[Problem]:
+    """Turn pydantic's errors into Problems with dotted paths and plain reasons."""
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if p != "[key]")
+        cause = (err.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldProblems):
+            problems += [Problem(dotted(loc + rel), why) for rel, why in cause.items]
+        else:
+            problems.append(Problem(dotted(loc), _reason(err, root, loc)))
+    return problems
+
+
+def _reason(err: Any, root: type[BaseModel], loc: tuple[str | int, ...]) -> str:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        model = _model_at(root, loc[:-1])
+        known = sorted(model.model_fields) if model else []
+        near = difflib.get_close_matches(str(loc[-1]), known, n=1)
+        hint = f"; did you mean '{near[0]}'?" if near else (f"; known fields: {', '.join(known)}" if known else "")
+        return f"unknown field{hint}"
+    if kind == "missing":
+        return "required"
+    cause = (err.get("ctx") or {}).get("error")
+    if kind == "value_error" and cause is not None:
+        return str(cause)
+    msg = str(err["msg"])
+    for old, new in (("Input should be", "must be"), ("List should have", "must have"), ("String should", "must")):
+        msg = msg.replace(old, new)
+    if kind == "too_short" and "min_length" in (err.get("ctx") or {}):
+        n = err["ctx"]["min_length"]
+        msg = f"needs at least {n} item{'s' if n != 1 else ''}"
+    value = err.get("input")
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(str(value)) <= 60:
+        msg += f" (got {value!r})"
+    return msg
+
+
+def _model_at(root: type[BaseModel], loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model class found at `loc` inside `root`, walking fields, lists and optionals."""
+    current: Any = root
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        model = _unwrap(current)
+        if model is None or part not in model.model_fields:
+            return None
+        current = model.model_fields[part].annotation
+    return _unwrap(current)
+
+
+def _unwrap(tp: Any) -> type[BaseModel] | None:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    origin = typing.get_origin(tp)
+    if origin in (typing.Annotated,):
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (list, typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            found = _unwrap(arg)
+            if found is not None:
+                return found
+    return None
+
+
+# --- stack-wide rules --------------------------------------------------------------------------
+# These span several models, so they read the raw input: they still report when other fields
+# are wrong, and the user sees every mistake in one run instead of one layer at a time.
+
+
+def _items(obj: Any, key: str) -> list[tuple[int, Any]]:
+    value = obj.get(key) if isinstance(obj, Mapping) else None
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
+def _text(obj: Any, key: str) -> str | None:
+    value = obj.get(key) if isinstance(obj, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _ocid_region(value: str | None) -> str | None:
+    parsed = parse_ocid(value) if value else None
+    return parsed.region if parsed else None
+
+
+def stack_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Rules across plans and sections: unique plan names, one policy per boot volume, region agreement."""
+    problems: list[Problem] = []
+    oci = raw.get("oci")
+    region = _text(oci, "region")
+    names: dict[str, str] = {}
+    assigned: dict[str, tuple[str, str]] = {}
+    for i, plan in _items(oci, "boot_volume_plans"):
+        at = f"oci.boot_volume_plans[{i}]"
+        name = _text(plan, "name") or f"#{i}"
+        if _text(plan, "name") is not None:
+            if name in names:
+                problems.append(Problem(f"{at}.name", f"'{name}' is already the name of {names[name]}"))
+            else:
+                names[name] = at
+        policy = plan.get("policy") if isinstance(plan, Mapping) else None
+        destination = _text(policy, "destination_region")
+        if destination is not None and destination == region:
+            problems.append(
+                Problem(
+                    f"{at}.policy.destination_region",
+                    f"is oci.region itself; a cross-region copy needs another region than {region}",
+                )
+            )
+        key_region = _ocid_region(_text(plan, "xrc_kms_key_id"))
+        if key_region and destination and is_known_region(destination) and key_region != destination:
+            problems.append(
+                Problem(
+                    f"{at}.xrc_kms_key_id",
+                    f"vault key is in {key_region}; the key for cross-region copies must be in {destination}",
+                )
+            )
+        for k, volume in _items(plan, "boot_volumes"):
+            vid = volume if isinstance(volume, str) else _text(volume, "id")
+            path = f"{at}.boot_volumes[{k}]" + ("" if isinstance(volume, str) else ".id")
+            if vid is None:
+                continue
+            problems += _region_problem(path, "boot volume", vid, region)
+            if vid in assigned and assigned[vid][1] != at:
+                first_path, first_at = assigned[vid][0], assigned[vid][1]
+                problems.append(
+                    Problem(
+                        path,
+                        f"boot volume is already assigned a policy at {first_path}; OCI keeps one backup policy "
+                        f"per volume and would silently replace the one of {first_at}",
+                    )
+                )
+            else:
+                assigned.setdefault(vid, (path, at))
+        for k, backup in _items(plan, "manual_backups"):
+            problems += _region_problem(
+                f"{at}.manual_backups[{k}].boot_volume_id", "boot volume", _text(backup, "boot_volume_id"), region
+            )
+    return problems
+
+
+def _region_problem(path: str, what: str, ocid: str | None, region: str | None) -> list[Problem]:
+    found = _ocid_region(ocid)
+    if found and region and is_known_region(region) and found != region:
+        return [Problem(path, f"{what} is in {found}, but oci.region is {region}")]
+    return []

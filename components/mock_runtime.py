@@ -1,0 +1,164 @@
+"""Runs a Pulumi program under Pulumi's mock runtime and records what it would register (no engine, no cloud)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi import Output
+from pulumi.runtime import Mocks, MockCallArgs, MockResourceArgs, rpc, set_all_config, set_mocks
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.settings import SETTINGS, get_root_resource, set_root_resource
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from components.oci.oracle_policies import ORACLE_POLICIES
+
+SECRET = "[secret]"
+"""What a secret value is shown as, wherever the offline tools print or store it."""
+
+_ORACLE_POLICIES_TOKEN = "oci:Core/getVolumeBackupPolicies:getVolumeBackupPolicies"
+
+
+@dataclass(frozen=True)
+class Registered:
+    """One resource the program registered: where it sits in the tree and its inputs (secrets masked)."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    id: str | None
+    inputs: dict[str, Any]
+
+
+@dataclass
+class Simulation:
+    """What a program run under mocks declared: resources in registration order, and the stack's exports."""
+
+    stack_urn: str = ""
+    resources: list[Registered] = field(default_factory=list)
+    exports: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[Registered]:
+        """The registered resources of one type token."""
+        return [r for r in self.resources if r.type == type_]
+
+    def children(self, urn: str) -> list[Registered]:
+        """Direct children of a resource (or of the stack), sorted by type and name for stable output."""
+        return sorted((r for r in self.resources if r.parent == urn), key=lambda r: (r.type, r.name))
+
+
+def mask_secrets(value: Any) -> Any:
+    """Replace every secret inside a deserialized property value by SECRET."""
+    if isinstance(value, Mapping):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return SECRET
+        return {k: mask_secrets(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_secrets(v) for v in value]
+    return value
+
+
+class TopologyMocks(Mocks):
+    """Mocks that answer like the clouds would: deterministic fake IDs, and the Oracle-defined policies."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        kind = args.typ.rsplit(":", 1)[-1].lower()
+        digest = hashlib.sha256(f"{args.typ}::{args.name}".encode()).hexdigest()[:24]
+        resource_id = f"ocid1.{kind}.oc1..mock{digest}" if args.typ.startswith("oci:") else f"mock-{digest}"
+        return resource_id, dict(args.inputs)
+
+    def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]  # a bare dict: no failures
+        if args.token == _ORACLE_POLICIES_TOKEN:
+            wanted = _filter_values(args.args.get("filters"), "display_name")
+            policies = [
+                {"id": f"ocid1.volumebackuppolicy.oc1..oracle{name}", "displayName": name, "schedules": []}
+                for name in ORACLE_POLICIES
+                if wanted is None or name in wanted
+            ]
+            return {"id": "oracle-defined", "volumeBackupPolicies": policies}
+        return {}
+
+
+def _filter_values(filters: Any, name: str) -> set[str] | None:
+    for item in filters or ():
+        if isinstance(item, Mapping) and item.get("name") == name:
+            return set(item.get("values") or ())
+    return None
+
+
+class _RecordingMonitor(MockMonitor):
+    """The mock monitor, also noting each registration's parent so the resource tree can be rebuilt."""
+
+    def __init__(self, mocks: Mocks, simulation: Simulation) -> None:
+        super().__init__(mocks)
+        self._simulation = simulation
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            self._simulation.stack_urn = response.urn
+            return response
+        registration = self.resources[response.urn]
+        record = Registered(
+            urn=response.urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            custom=bool(request.custom),
+            id=registration.id if request.custom else None,
+            inputs=mask_secrets(registration.state),
+        )
+        with self._lock:
+            self._simulation.resources.append(record)
+        return response
+
+
+def config_strings(config: Mapping[str, Any]) -> dict[str, str]:
+    """Stack config values as the runtime holds them: strings, with objects and lists as JSON."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+
+
+def simulate(
+    program: Callable[[], Any],
+    *,
+    config: Mapping[str, Any] | None = None,
+    secret_keys: Iterable[str] = (),
+    project: str = "backup-topology",
+    stack: str = "dev",
+    mocks: Mocks | None = None,
+) -> Simulation:
+    """Run `program` under the mock runtime with `config` as the stack config; return what it registered.
+
+    Exceptions raised by the program (for example `pulumi.RunError` for an invalid topology) propagate.
+    """
+    simulation = Simulation()
+    set_all_config(config_strings(config or {}), list(secret_keys))
+    set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack for every run
+    monitor = _RecordingMonitor(mocks or TopologyMocks(), simulation)
+    set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    SETTINGS.rpc_manager.clear()
+    SETTINGS.outputs.clear()
+
+    def body() -> None:
+        program()
+        root = get_root_resource()
+        exports = dict(getattr(root, "outputs", {}) or {})
+        simulation.exports = {key: _sync_await(_resolve(value)) for key, value in exports.items()}
+
+    _sync_await(run_pulumi_func(body))
+    return simulation
+
+
+async def _resolve(value: Any) -> Any:
+    output = Output.from_input(value)
+    if await output.is_secret():
+        return SECRET
+    return await output.future()
