@@ -264,7 +264,7 @@ class BootVolumePlan(Model):
             problems.append(
                 (("policy",), "boot_volumes need a backup policy: give one of policy, policy_id or oracle_policy")
             )
-        if not sources and not self.manual_backups:
+        if not sources and not self.manual_backups and not self.boot_volumes:
             problems.append((("boot_volumes",), "the plan protects nothing: give boot_volumes or manual_backups"))
         if self.xrc_kms_key_id is not None:
             if self.oracle_policy is not None:
@@ -274,7 +274,12 @@ class BootVolumePlan(Model):
                     (("xrc_kms_key_id",), "only used for cross-region copies: set policy.destination_region")
                 )
         problems += _duplicates([v.id for v in self.boot_volumes], "boot_volumes", "id", "boot volume")
-        problems += _duplicates([v.key for v in self.boot_volumes], "boot_volumes", "id", "OCID ending")
+        by_key: dict[str, str] = {}
+        for i, volume in enumerate(self.boot_volumes):
+            if by_key.setdefault(volume.key, volume.id) != volume.id:
+                problems.append(
+                    (("boot_volumes", i, "id"), f"ends like {by_key[volume.key]}; their resource names would clash")
+                )
         problems += _duplicates([b.name for b in self.manual_backups], "manual_backups", "name", "name")
         if problems:
             raise FieldProblems(dict.fromkeys(problems))  # same place and reason once
