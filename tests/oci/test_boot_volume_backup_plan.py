@@ -1,0 +1,171 @@
+"""BootVolumeBackupPlan under Pulumi's mock runtime: what it registers, its outputs, and its own checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.base import ArgsError
+from components.mock_runtime import Simulation, simulate
+from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan, BootVolumeBackupPlanArgs
+from tests.conftest import COMPARTMENT, PHX_KEY, VOL_A, VOL_B, VOL_C, daily
+
+POLICY = "oci:Core/volumeBackupPolicy:VolumeBackupPolicy"
+ASSIGNMENT = "oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment"
+BACKUP = "oci:Core/bootVolumeBackup:BootVolumeBackup"
+COMPONENT = "backup-topology:index:BootVolumeBackupPlan"
+
+
+def build(*plans: dict[str, Any]) -> Simulation:
+    def program() -> None:
+        for plan in plans:
+            component = BootVolumeBackupPlan(plan["name"], plan)
+            pulumi.export(plan["name"], component.outputs())
+
+    return simulate(program)
+
+
+def test_custom_policy_is_created_with_its_schedules(plan: dict[str, Any]) -> None:
+    plan["policy"]["schedules"].append({"backup_type": "full", "period": "week", "retention_days": 28,
+                                        "day_of_week": "sunday"})
+    plan["policy"]["freeform_tags"] = {"team": "web"}
+    sim = build(plan)
+    [policy] = sim.of_type(POLICY)
+    assert policy.name == "web-policy"
+    assert policy.inputs["compartmentId"] == COMPARTMENT
+    assert policy.inputs["displayName"] == "web"
+    assert policy.inputs["destinationRegion"] == "us-phoenix-1"
+    assert policy.inputs["freeformTags"] == {"team": "web"}
+    assert policy.inputs["schedules"] == [
+        {"backupType": "INCREMENTAL", "period": "ONE_DAY", "retentionSeconds": 7 * 86400, "hourOfDay": 2,
+         "offsetType": "STRUCTURED", "timeZone": "UTC"},
+        {"backupType": "FULL", "period": "ONE_WEEK", "retentionSeconds": 28 * 86400, "hourOfDay": 0,
+         "dayOfWeek": "SUNDAY", "offsetType": "STRUCTURED", "timeZone": "UTC"},
+    ]
+
+
+def test_one_assignment_per_volume_with_the_cross_region_key(plan: dict[str, Any]) -> None:
+    sim = build(plan)
+    [policy] = sim.of_type(POLICY)
+    assignments = sim.of_type(ASSIGNMENT)
+    assert sorted(a.inputs["assetId"] for a in assignments) == sorted([VOL_A, VOL_B])
+    assert {a.inputs["policyId"] for a in assignments} == {policy.id}
+    assert {a.inputs["xrcKmsKeyId"] for a in assignments} == {PHX_KEY}
+
+
+def test_children_are_parented_to_the_component(plan: dict[str, Any]) -> None:
+    sim = build(plan)
+    [component] = sim.of_type(COMPONENT)
+    assert component.parent == sim.stack_urn
+    children = sim.children(component.urn)
+    assert [c.type for c in children] == [POLICY, ASSIGNMENT, ASSIGNMENT]
+
+
+def test_outputs_are_the_real_ids(plan: dict[str, Any]) -> None:
+    plan["manual_backups"] = [{"name": "pre-upgrade", "boot_volume_id": VOL_A, "type": "incremental"}]
+    sim = build(plan)
+    [policy] = sim.of_type(POLICY)
+    [backup] = sim.of_type(BACKUP)
+    by_asset = {a.inputs["assetId"]: a.id for a in sim.of_type(ASSIGNMENT)}
+    assert sim.exports["web"] == {
+        "policy_id": policy.id,
+        "assignment_ids": by_asset,
+        "manual_backup_ids": {"pre-upgrade": backup.id},
+    }
+
+
+def test_manual_backup_inputs(plan: dict[str, Any]) -> None:
+    plan["manual_backups"] = [
+        {"name": "pre-upgrade", "boot_volume_id": VOL_A, "type": "incremental", "defined_tags": {"Ops.Ticket": "7"}},
+        {"name": "golden", "boot_volume_id": VOL_B, "display_name": "golden image"},
+    ]
+    sim = build(plan)
+    backups = {b.name: b.inputs for b in sim.of_type(BACKUP)}
+    assert backups["web-pre-upgrade"] == {
+        "bootVolumeId": VOL_A, "type": "INCREMENTAL", "displayName": "web-pre-upgrade", "definedTags": {"Ops.Ticket": "7"}
+    }
+    assert backups["web-golden"] == {"bootVolumeId": VOL_B, "type": "FULL", "displayName": "golden image"}
+
+
+def test_existing_policy_is_assigned_not_created() -> None:
+    existing = "ocid1.volumebackuppolicy.oc1.iad.aaaaexisting"
+    sim = build({"name": "tools", "compartment_id": COMPARTMENT, "policy_id": existing, "boot_volumes": [VOL_C]})
+    assert sim.of_type(POLICY) == []
+    [assignment] = sim.of_type(ASSIGNMENT)
+    assert assignment.inputs["policyId"] == existing
+    assert sim.exports["tools"]["policy_id"] == existing
+
+
+def test_oracle_defined_policy_is_looked_up_by_name() -> None:
+    sim = build({"name": "db", "compartment_id": COMPARTMENT, "oracle_policy": "silver", "boot_volumes": [VOL_C]})
+    assert sim.of_type(POLICY) == []
+    [assignment] = sim.of_type(ASSIGNMENT)
+    assert assignment.inputs["policyId"] == "ocid1.volumebackuppolicy.oc1..oraclesilver"
+
+
+def test_oracle_defined_policy_missing_in_region_fails_clearly() -> None:
+    class NoOraclePolicies(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+            return f"{args.name}-id", args.inputs
+
+        def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:  # type: ignore[override]
+            return {"volumeBackupPolicies": []}
+
+    def program() -> None:
+        BootVolumeBackupPlan("db", {"name": "db", "compartment_id": COMPARTMENT, "oracle_policy": "gold",
+                                    "boot_volumes": [VOL_C]})
+
+    with pytest.raises(pulumi.RunError, match="Oracle-defined policy 'gold' was not found"):
+        simulate(program, mocks=NoOraclePolicies())
+
+
+def test_manual_only_plan_has_no_policy() -> None:
+    sim = build({"name": "m", "compartment_id": COMPARTMENT, "manual_backups": [{"name": "x", "boot_volume_id": VOL_A}]})
+    assert sim.of_type(POLICY) == [] and sim.of_type(ASSIGNMENT) == []
+    assert sim.exports["m"]["policy_id"] is None
+    assert len(sim.exports["m"]["manual_backup_ids"]) == 1
+
+
+def test_invalid_args_name_the_component_and_field_and_register_nothing(plan: dict[str, Any]) -> None:
+    plan["policy"]["schedules"] = [daily(retention_days=1), {"backup_type": "full", "period": "week",
+                                                             "retention_days": 3}]
+
+    def program() -> None:
+        BootVolumeBackupPlan("web", plan)
+
+    with pytest.raises(ArgsError) as info:
+        simulate(program)
+    assert info.value.render().splitlines() == [
+        "BootVolumeBackupPlan 'web': invalid args",
+        "policy.schedules[1].retention_days: must be at least the period (7 days)",
+    ]
+    assert isinstance(info.value, pulumi.RunError)  # Pulumi shows it without a stack trace
+
+
+def test_a_volume_claimed_by_two_components_is_refused(plan: dict[str, Any]) -> None:
+    registered: list[str] = []
+
+    def program() -> None:
+        BootVolumeBackupPlan("web", plan)
+        registered.append("web")
+        BootVolumeBackupPlan("db", {"name": "db", "compartment_id": COMPARTMENT, "oracle_policy": "gold",
+                                    "boot_volumes": [VOL_C, VOL_B]})
+        registered.append("db")
+
+    with pytest.raises(ArgsError, match=r"boot_volumes\[1\].id: boot volume is already assigned a policy by "
+                                        r"BootVolumeBackupPlan 'web'"):
+        simulate(program)
+    assert registered == ["web"]
+
+
+def test_claims_do_not_leak_between_program_runs(plan: dict[str, Any]) -> None:
+    build(plan)
+    assert len(build(plan).of_type(ASSIGNMENT)) == 2
+
+
+def test_args_model_instance_is_accepted(plan: dict[str, Any]) -> None:
+    args = BootVolumeBackupPlanArgs.model_validate(plan)
+    sim = simulate(lambda: BootVolumeBackupPlan("web", args))
+    assert len(sim.of_type(ASSIGNMENT)) == 2

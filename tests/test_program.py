@@ -1,0 +1,60 @@
+"""The real program (__main__.py) under mocks: both example stacks, and a bad topology."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from components.config import CONFIG_KEY
+from tests.conftest import ROOT, run_program
+
+
+def stack_topology(name: str) -> Any:
+    return yaml.safe_load(Path(ROOT / "stacks" / f"Pulumi.{name}.yaml").read_text())["config"][CONFIG_KEY]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_example_stacks_build(stack: str) -> None:
+    topology = stack_topology(stack)
+    sim = run_program(topology, stack=stack)
+    plans = topology["oci"]["boot_volume_plans"]
+    components = sim.of_type("backup-topology:index:BootVolumeBackupPlan")
+    assert sorted(c.name for c in components) == sorted(p["name"] for p in plans)
+    assignments = sim.of_type("oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment")
+    volumes = [v if isinstance(v, str) else v["id"] for p in plans for v in p.get("boot_volumes", [])]
+    assert sorted(a.inputs["assetId"] for a in assignments) == sorted(volumes)
+    assert set(sim.exports["oci_boot_volume_plans"]) == {p["name"] for p in plans}
+
+
+def test_one_provider_for_the_region_serves_every_plan() -> None:
+    sim = run_program(stack_topology("prod"), stack="prod")
+    [provider] = sim.of_type("pulumi:providers:oci")
+    assert provider.inputs == {"region": "us-ashburn-1"}
+
+
+def test_provider_auth_settings_are_passed() -> None:
+    topology = stack_topology("dev")
+    topology["oci"]["auth"] = "instance_principal"
+    topology["oci"]["config_file_profile"] = "BACKUP"
+    [provider] = run_program(topology).of_type("pulumi:providers:oci")
+    assert provider.inputs == {"region": "us-ashburn-1", "auth": "InstancePrincipal", "configFileProfile": "BACKUP"}
+
+
+def test_invalid_topology_stops_the_program_before_any_resource() -> None:
+    topology = stack_topology("prod")
+    topology["oci"]["boot_volume_plans"][0]["policy"]["schedules"][0]["retention_days"] = 0
+    with pytest.raises(pulumi.RunError) as info:
+        run_program(topology)
+    assert str(info.value).splitlines() == [
+        "invalid topology (1 problem):",
+        "oci.boot_volume_plans[0].policy.schedules[0].retention_days: must be greater than or equal to 1 (got 0)",
+    ]
+
+
+def test_empty_topology_declares_nothing() -> None:
+    sim = run_program({})
+    assert sim.resources == [] and sim.exports == {}
