@@ -1,0 +1,263 @@
+"""Offline plan: run the program under Pulumi's mock runtime and print the resource tree and the coverage.
+
+Usage: python -m components.plan (--stack NAME | --config PATH) [--json]
+Exit codes: 0 clean, 2 invalid configuration (one line per mistake on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import runpy
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import pulumi
+import yaml
+
+from components.config import CONFIG_KEY, Topology, load_topology
+from components.coverage import CoverageRow, coverage
+from components.errors import TopologyError
+from components.mock_runtime import SECRET, Registered, Simulation, simulate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_INVALID = 0, 2
+
+
+class PlanError(Exception):
+    """The plan cannot run: a missing or unreadable stack file, or an invalid topology. Exit code 2."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = list(lines)
+        super().__init__("\n".join(self.lines))
+
+
+@dataclass
+class PlanResult:
+    """What the plan found: the stack, the resources the program declares, coverage and findings."""
+
+    stack: str
+    simulation: Simulation
+    coverage: list[CoverageRow]
+    findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` document."""
+        return {
+            "stack": self.stack,
+            "resources": [
+                {
+                    "urn": r.urn,
+                    "type": r.type,
+                    "name": r.name,
+                    "parent": r.parent,
+                    "custom": r.custom,
+                    "inputs": r.inputs,
+                }
+                for r in self.simulation.resources
+            ],
+            "coverage": [row.to_dict() for row in self.coverage],
+            "findings": self.findings,
+        }
+
+
+def _project() -> dict[str, Any]:
+    doc = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
+    return doc if isinstance(doc, dict) else {}
+
+
+def stack_file(stack: str) -> Path:
+    """Path of a stack's config file, following Pulumi.yaml's stackConfigDir."""
+    return PROJECT_ROOT / str(_project().get("stackConfigDir", ".")) / f"Pulumi.{stack}.yaml"
+
+
+def read_stack_config(path: Path) -> tuple[dict[str, Any], list[str]]:
+    """The `config:` mapping of a stack file and the keys holding secrets (their values become placeholders)."""
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise PlanError([f"{path}: stack file not found"]) from None
+    except OSError as exc:
+        raise PlanError([f"{path}: cannot read the stack file ({exc.strerror})"]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise PlanError([f"{path}: not valid YAML{where}: {problem}"]) from None
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("config", {}), Mapping):
+        raise PlanError([f"{path}: a stack file is a mapping with a `config:` mapping"])
+    config: dict[str, Any] = {}
+    secrets: list[str] = []
+    for key, value in (doc.get("config") or {}).items():
+        masked, secret = _unsecure(value)
+        config[str(key)] = masked
+        if secret:
+            secrets.append(str(key))
+    return config, secrets
+
+
+def _unsecure(value: Any) -> tuple[Any, bool]:
+    """Replace `secure:` (encrypted) values by a placeholder: the offline plan never decrypts anything."""
+    if isinstance(value, Mapping):
+        if set(value) == {"secure"}:
+            return SECRET, True
+        items = {k: _unsecure(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in items.items()}, any(s for _, s in items.values())
+    if isinstance(value, list):
+        parts = [_unsecure(v) for v in value]
+        return [v for v, _ in parts], any(s for _, s in parts)
+    return value, False
+
+
+def run_plan(config: Mapping[str, Any], *, stack: str, secret_keys: Sequence[str] = ()) -> PlanResult:
+    """Validate the topology, run the program under mocks, and compute coverage. Raises PlanError."""
+    topology = _validated(config)
+    main = PROJECT_ROOT / "__main__.py"
+    try:
+        simulation = simulate(
+            lambda: runpy.run_path(str(main), run_name="__main__"),
+            config=config,
+            secret_keys=secret_keys,
+            project=str(_project().get("name", "backup-topology")),
+            stack=stack,
+        )
+    except pulumi.RunError as exc:
+        raise PlanError(str(exc).splitlines()) from None
+    return PlanResult(stack=stack, simulation=simulation, coverage=coverage(topology))
+
+
+def _validated(config: Mapping[str, Any]) -> Topology:
+    try:
+        return load_topology(config.get(CONFIG_KEY))
+    except TopologyError as exc:
+        raise PlanError(exc.render().splitlines()) from None
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return f"[{len(value)}]"
+    if isinstance(value, Mapping):
+        return f"{{{len(value)}}}"
+    return str(value)
+
+
+def _key_inputs(resource: Registered) -> str:
+    return " ".join(f"{k}={_short(v)}" for k, v in sorted(resource.inputs.items()) if not k.startswith("__"))
+
+
+def render_tree(simulation: Simulation) -> list[str]:
+    """The resource tree, one resource per line: type, name, key inputs."""
+    root_name = simulation.stack_urn.rsplit("::", 1)[-1]
+    lines = [f"pulumi:pulumi:Stack  {root_name}"]
+
+    def walk(urn: str, prefix: str) -> None:
+        kids = simulation.children(urn)
+        for i, kid in enumerate(kids):
+            last = i == len(kids) - 1
+            extras = _key_inputs(kid)
+            lines.append(f"{prefix}{'└─ ' if last else '├─ '}{kid.type}  {kid.name}" + (f"  {extras}" if extras else ""))
+            walk(kid.urn, prefix + ("   " if last else "│  "))
+
+    walk(simulation.stack_urn, "")
+    return lines
+
+
+def _cell(value: int | None, unit: str, known: bool) -> str:
+    if value is not None:
+        return f"{value}{unit}"
+    return "-" if known else "?"
+
+
+def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
+    """The coverage table: one asset per row."""
+    if not rows:
+        return ["(no protected assets)"]
+    header = ("ASSET", "CLOUD", "PROTECTED BY", "POLICY", "RPO", "RETENTION", "CROSS-REGION", "MANUAL")
+    table = [header]
+    for row in rows:
+        table.append(
+            (
+                row.asset_name or row.asset_id,
+                f"{row.cloud}/{row.region}",
+                row.protected_by,
+                row.policy,
+                _cell(row.rpo_hours, "h", row.schedules_known),
+                _cell(row.retention_days, "d", row.schedules_known),
+                row.cross_region or "-",
+                str(len(row.manual_backups)) if row.manual_backups else "-",
+            )
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in table]
+    lines.append("")
+    lines.append("? = schedules of an existing policy are not known offline; - = none")
+    for row in rows:
+        if row.schedules:
+            lines.append(f"{row.asset_name or row.asset_id}: " + "; ".join(row.schedules))
+    return lines
+
+
+def render_text(result: PlanResult, out: TextIO) -> None:
+    """The plan for people."""
+    count = len(result.simulation.resources)
+    print(f"Stack {result.stack}: {count} resources, {len(result.coverage)} protected assets\n", file=out)
+    print("RESOURCES", file=out)
+    for line in render_tree(result.simulation):
+        print(line, file=out)
+    print("\nCOVERAGE", file=out)
+    for line in render_coverage(result.coverage):
+        print(line, file=out)
+    print("\nFINDINGS", file=out)
+    print("(none)", file=out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry point; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--stack", help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    source.add_argument("--config", type=Path, help="path of any stack config file")
+    parser.add_argument("--json", action="store_true", help="print JSON for pipelines")
+    args = parser.parse_args(argv)
+
+    path = stack_file(args.stack) if args.stack else args.config
+    stack = args.stack or _stack_name(path)
+    try:
+        config, secret_keys = read_stack_config(path)
+        result = run_plan(config, stack=stack, secret_keys=secret_keys)
+    except PlanError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return EXIT_INVALID
+    if args.json:
+        json.dump(result.to_json(), sys.stdout, indent=2, sort_keys=False)
+        print()
+    else:
+        render_text(result, sys.stdout)
+    return EXIT_OK
+
+
+def _stack_name(path: Path) -> str:
+    name = path.name
+    if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")):
+        return name[len("Pulumi.") :].rsplit(".", 1)[0]
+    return path.stem
+
+
+if __name__ == "__main__":
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader (e.g. `| head`) went away: not an error of the plan
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)
