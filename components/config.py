@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from components.clouds.oci_regions import closest_region, is_known_region
 from components.confidential import check_not_confidential
-from components.errors import FieldProblems, Problem, TopologyError, dotted
+from components.errors import FieldProblemError, Problem, TopologyError, dotted
 from components.oci.ocid import check_ocid, parse_ocid
 
 CONFIG_KEY = "backup-topology:topology"
@@ -150,7 +150,7 @@ class Schedule(Model):
             unit = "day" if spec.days == 1 else "days"
             problems.append((("retention_days",), f"must be at least the period ({spec.days} {unit})"))
         if problems:
-            raise FieldProblems(problems)
+            raise FieldProblemError(problems)
         return self
 
     @property
@@ -282,7 +282,7 @@ class BootVolumePlan(Model):
                 )
         problems += _duplicates([b.name for b in self.manual_backups], "manual_backups", "name", "name")
         if problems:
-            raise FieldProblems(dict.fromkeys(problems))  # same place and reason once
+            raise FieldProblemError(dict.fromkeys(problems))  # same place and reason once
         return self
 
     @property
@@ -347,7 +347,7 @@ def problems_from_validation(exc: ValidationError, root: type[BaseModel]) -> lis
     for err in exc.errors(include_url=False):
         loc = tuple(p for p in err["loc"] if p != "[key]")
         cause = (err.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldProblems):
+        if isinstance(cause, FieldProblemError):
             problems += [Problem(dotted(loc + rel), why) for rel, why in cause.items]
         else:
             problems.append(Problem(dotted(loc), _reason(err, root, loc)))

@@ -33,7 +33,7 @@ class TopologyError(Exception):
         return "\n".join(lines)
 
 
-class FieldProblems(ValueError):
+class FieldProblemError(ValueError):
     """Raised inside model validators to name the exact field(s) at fault, relative to the model."""
 
     def __init__(self, items: Iterable[tuple[tuple[str | int, ...], str]]) -> None:

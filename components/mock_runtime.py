@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi import Output
-from pulumi.runtime import Mocks, MockCallArgs, MockResourceArgs, rpc, set_all_config, set_mocks
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc, set_all_config, set_mocks
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.settings import SETTINGS, get_root_resource, set_root_resource
 from pulumi.runtime.stack import run_pulumi_func

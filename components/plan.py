@@ -164,7 +164,9 @@ def render_tree(simulation: Simulation) -> list[str]:
         for i, kid in enumerate(kids):
             last = i == len(kids) - 1
             extras = _key_inputs(kid)
-            lines.append(f"{prefix}{'└─ ' if last else '├─ '}{kid.type}  {kid.name}" + (f"  {extras}" if extras else ""))
+            lines.append(
+                f"{prefix}{'└─ ' if last else '├─ '}{kid.type}  {kid.name}" + (f"  {extras}" if extras else "")
+            )
             walk(kid.urn, prefix + ("   " if last else "│  "))
 
     walk(simulation.stack_urn, "")

@@ -63,30 +63,45 @@ def test_retention_shorter_than_period(topology: dict[str, Any]) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("period", "days"), [("hour", 1), ("day", 1), ("week", 7), ("month", 31), ("year", 365)]
-)
+@pytest.mark.parametrize(("period", "days"), [("hour", 1), ("day", 1), ("week", 7), ("month", 31), ("year", 365)])
 def test_retention_equal_to_period_is_accepted(period: str, days: int) -> None:
-    assert Schedule(backup_type="full", period=period, retention_days=days).retention_days == days  # type: ignore[arg-type]
+    assert Schedule(backup_type="full", period=period, retention_days=days).retention_days == days
 
 
 @pytest.mark.parametrize(
     ("period", "field", "value"),
-    [("hour", "hour_of_day", 3), ("day", "day_of_week", "monday"), ("week", "day_of_month", 2), ("month", "month", "may")],
+    [
+        ("hour", "hour_of_day", 3),
+        ("day", "day_of_week", "monday"),
+        ("week", "day_of_month", 2),
+        ("month", "month", "may"),
+    ],
 )
 def test_fields_the_period_does_not_take(period: str, field: str, value: Any) -> None:
     schedule = {"backup_type": "full", "period": period, "retention_days": 400, field: value}
-    raw = {"oci": {"region": "us-ashburn-1", "boot_volume_plans": [
-        {"name": "p", "compartment_id": COMPARTMENT, "policy": {"schedules": [schedule]}}]}}
+    raw = {
+        "oci": {
+            "region": "us-ashburn-1",
+            "boot_volume_plans": [{"name": "p", "compartment_id": COMPARTMENT, "policy": {"schedules": [schedule]}}],
+        }
+    }
     [line] = problems(raw)
-    assert line.startswith(f"oci.boot_volume_plans[0].policy.schedules[0].{field}: period '{period}' does not take {field}")
+    assert line.startswith(
+        f"oci.boot_volume_plans[0].policy.schedules[0].{field}: period '{period}' does not take {field}"
+    )
 
 
 def test_fields_the_period_takes_are_accepted() -> None:
     s = Schedule(backup_type="full", period="year", retention_days=365, month="march", day_of_month=3, hour_of_day=4)
     assert s.to_oci() == {
-        "backup_type": "FULL", "period": "ONE_YEAR", "retention_seconds": 365 * 86400, "offset_type": "STRUCTURED",
-        "time_zone": "UTC", "hour_of_day": 4, "day_of_month": 3, "month": "MARCH",
+        "backup_type": "FULL",
+        "period": "ONE_YEAR",
+        "retention_seconds": 365 * 86400,
+        "offset_type": "STRUCTURED",
+        "time_zone": "UTC",
+        "hour_of_day": 4,
+        "day_of_month": 3,
+        "month": "MARCH",
     }
 
 
@@ -99,7 +114,7 @@ def test_timing_defaults_are_explicit_in_the_oci_schedule() -> None:
 
 
 def test_enum_values_are_case_insensitive() -> None:
-    assert Schedule(backup_type="FULL", period="Day", retention_days=1).backup_type == "full"  # type: ignore[arg-type]
+    assert Schedule(backup_type="FULL", period="Day", retention_days=1).backup_type == "full"
 
 
 @pytest.mark.parametrize(("field", "value"), [("hour_of_day", 24), ("day_of_month", 29), ("retention_days", 0)])
@@ -116,9 +131,10 @@ def test_wrong_ocid_kind_names_both_kinds(topology: dict[str, Any]) -> None:
     topology["oci"]["boot_volume_plans"][0]["boot_volumes"][1] = "ocid1.volume.oc1.iad.abuwcljrblockvolume"
     topology["oci"]["boot_volume_plans"][0]["compartment_id"] = "ocid1.instance.oc1.iad.abc"
     assert problems(topology) == [
-        "oci.boot_volume_plans[0].compartment_id: is a instance OCID; expected a compartment (ocid1.compartment.…) "
+        "oci.boot_volume_plans[0].compartment_id: is an instance OCID; expected a compartment (ocid1.compartment.…) "
         "or tenancy (ocid1.tenancy.…)",
-        "oci.boot_volume_plans[0].boot_volumes[1].id: is a block volume OCID; expected a boot volume (ocid1.bootvolume.…)",
+        "oci.boot_volume_plans[0].boot_volumes[1].id: is a block volume OCID; "
+        "expected a boot volume (ocid1.bootvolume.…)",
     ]
 
 
@@ -139,11 +155,8 @@ def test_unknown_region_suggests_a_known_one(topology: dict[str, Any]) -> None:
     assert problems(topology) == ["oci.region: unknown OCI region 'us-ashbrun-1' (did you mean 'us-ashburn-1'?)"]
 
 
-def test_volume_in_two_plans_is_reported_even_with_other_mistakes(
-    plan: dict[str, Any], make_topology: Any
-) -> None:
-    other = {"name": "db", "compartment_id": COMPARTMENT, "oracle_policy": "gold", "boot_volumes": [VOL_B],
-             "bogus": 1}
+def test_volume_in_two_plans_is_reported_even_with_other_mistakes(plan: dict[str, Any], make_topology: Any) -> None:
+    other = {"name": "db", "compartment_id": COMPARTMENT, "oracle_policy": "gold", "boot_volumes": [VOL_B], "bogus": 1}
     lines = problems(make_topology(plan, other))
     assert "oci.boot_volume_plans[1].bogus: unknown field; known fields: " in lines[0]
     assert lines[1] == (
@@ -161,7 +174,7 @@ def test_volume_twice_in_one_plan(plan: dict[str, Any], make_topology: Any) -> N
 
 
 def test_plan_names_are_unique(plan: dict[str, Any], make_topology: Any) -> None:
-    twin = {"name": "web", "compartment_id": COMPARTMENT, "oracle_policy": "silver"}
+    twin: dict[str, Any] = {"name": "web", "compartment_id": COMPARTMENT, "oracle_policy": "silver"}
     twin["boot_volumes"] = ["ocid1.bootvolume.oc1.iad.abuwcljrother"]
     assert problems(make_topology(plan, twin)) == [
         "oci.boot_volume_plans[1].name: 'web' is already the name of oci.boot_volume_plans[0]"

@@ -22,8 +22,13 @@ def test_rpo_is_the_most_frequent_schedule_and_retention_the_longest() -> None:
 
 def test_rows_per_asset(topology: dict[str, Any], make_topology: Any) -> None:
     plan = topology["oci"]["boot_volume_plans"][0]
-    gold = {"name": "db", "compartment_id": COMPARTMENT, "oracle_policy": "gold", "boot_volumes": [VOL_C],
-            "manual_backups": [{"name": "pre", "boot_volume_id": VOL_A}]}
+    gold = {
+        "name": "db",
+        "compartment_id": COMPARTMENT,
+        "oracle_policy": "gold",
+        "boot_volumes": [VOL_C],
+        "manual_backups": [{"name": "pre", "boot_volume_id": VOL_A}],
+    }
     rows = {r.asset_id: r for r in coverage(load_topology(make_topology(plan, gold)))}
     assert list(rows) == [VOL_A, VOL_B, VOL_C]
     a = rows[VOL_A]
@@ -36,15 +41,23 @@ def test_rows_per_asset(topology: dict[str, Any], make_topology: Any) -> None:
 
 
 def test_existing_policy_schedules_are_unknown(make_topology: Any) -> None:
-    plan = {"name": "t", "compartment_id": COMPARTMENT, "policy_id": "ocid1.volumebackuppolicy.oc1.iad.aaaa",
-            "boot_volumes": [VOL_A]}
+    plan = {
+        "name": "t",
+        "compartment_id": COMPARTMENT,
+        "policy_id": "ocid1.volumebackuppolicy.oc1.iad.aaaa",
+        "boot_volumes": [VOL_A],
+    }
     [row] = coverage(load_topology(make_topology(plan)))
     assert row.schedules_known is False
-    assert row.rpo_hours is None and row.retention_days is None
+    assert row.rpo_hours is None
+    assert row.retention_days is None
 
 
 def test_manual_only_asset(make_topology: Any) -> None:
-    plan = {"name": "m", "compartment_id": COMPARTMENT,
-            "manual_backups": [{"name": "x", "boot_volume_id": VOL_B, "type": "incremental"}]}
+    plan = {
+        "name": "m",
+        "compartment_id": COMPARTMENT,
+        "manual_backups": [{"name": "x", "boot_volume_id": VOL_B, "type": "incremental"}],
+    }
     [row] = coverage(load_topology(make_topology(plan)))
     assert (row.asset_id, row.policy, row.rpo_hours, row.manual_backups) == (VOL_B, "none", None, ["m/x (incremental)"])

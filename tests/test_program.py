@@ -57,4 +57,5 @@ def test_invalid_topology_stops_the_program_before_any_resource() -> None:
 
 def test_empty_topology_declares_nothing() -> None:
     sim = run_program({})
-    assert sim.resources == [] and sim.exports == {}
+    assert sim.resources == []
+    assert sim.exports == {}

@@ -54,14 +54,19 @@ def _label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
 
 
+def _article(word: str) -> str:
+    return "an" if word[:1].lower() in "aeiou" else "a"
+
+
 def check_ocid(value: str, *kinds: str) -> str:
     """Return `value` when it is an OCID of one of `kinds`; raise ValueError saying what is wrong otherwise."""
     wanted = " or ".join(f"{_label(k)} (ocid1.{k}.…)" for k in kinds)
     ocid = parse_ocid(value)
     if ocid is None:
-        msg = f"not an OCID: expected a {wanted}"
+        msg = f"not an OCID: expected {_article(wanted)} {wanted}"
         raise ValueError(msg)
     if ocid.kind not in kinds:
-        msg = f"is a {_label(ocid.kind)} OCID; expected a {wanted}"
+        label = _label(ocid.kind)
+        msg = f"is {_article(label)} {label} OCID; expected {_article(wanted)} {wanted}"
         raise ValueError(msg)
     return value

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from components.config import Schedule
 
-_YEARLY_FULL = Schedule(
-    backup_type="full", period="year", retention_days=5 * 365, month="january", day_of_month=1
-)
+_YEARLY_FULL = Schedule(backup_type="full", period="year", retention_days=5 * 365, month="january", day_of_month=1)
 _MONTHLY = Schedule(backup_type="incremental", period="month", retention_days=365, day_of_month=1)
 _WEEKLY = Schedule(backup_type="incremental", period="week", retention_days=28, day_of_week="sunday")
 _DAILY = Schedule(backup_type="incremental", period="day", retention_days=7)

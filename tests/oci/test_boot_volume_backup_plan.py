@@ -28,8 +28,9 @@ def build(*plans: dict[str, Any]) -> Simulation:
 
 
 def test_custom_policy_is_created_with_its_schedules(plan: dict[str, Any]) -> None:
-    plan["policy"]["schedules"].append({"backup_type": "full", "period": "week", "retention_days": 28,
-                                        "day_of_week": "sunday"})
+    plan["policy"]["schedules"].append(
+        {"backup_type": "full", "period": "week", "retention_days": 28, "day_of_week": "sunday"}
+    )
     plan["policy"]["freeform_tags"] = {"team": "web"}
     sim = build(plan)
     [policy] = sim.of_type(POLICY)
@@ -39,10 +40,23 @@ def test_custom_policy_is_created_with_its_schedules(plan: dict[str, Any]) -> No
     assert policy.inputs["destinationRegion"] == "us-phoenix-1"
     assert policy.inputs["freeformTags"] == {"team": "web"}
     assert policy.inputs["schedules"] == [
-        {"backupType": "INCREMENTAL", "period": "ONE_DAY", "retentionSeconds": 7 * 86400, "hourOfDay": 2,
-         "offsetType": "STRUCTURED", "timeZone": "UTC"},
-        {"backupType": "FULL", "period": "ONE_WEEK", "retentionSeconds": 28 * 86400, "hourOfDay": 0,
-         "dayOfWeek": "SUNDAY", "offsetType": "STRUCTURED", "timeZone": "UTC"},
+        {
+            "backupType": "INCREMENTAL",
+            "period": "ONE_DAY",
+            "retentionSeconds": 7 * 86400,
+            "hourOfDay": 2,
+            "offsetType": "STRUCTURED",
+            "timeZone": "UTC",
+        },
+        {
+            "backupType": "FULL",
+            "period": "ONE_WEEK",
+            "retentionSeconds": 28 * 86400,
+            "hourOfDay": 0,
+            "dayOfWeek": "SUNDAY",
+            "offsetType": "STRUCTURED",
+            "timeZone": "UTC",
+        },
     ]
 
 
@@ -84,7 +98,10 @@ def test_manual_backup_inputs(plan: dict[str, Any]) -> None:
     sim = build(plan)
     backups = {b.name: b.inputs for b in sim.of_type(BACKUP)}
     assert backups["web-pre-upgrade"] == {
-        "bootVolumeId": VOL_A, "type": "INCREMENTAL", "displayName": "web-pre-upgrade", "definedTags": {"Ops.Ticket": "7"}
+        "bootVolumeId": VOL_A,
+        "type": "INCREMENTAL",
+        "displayName": "web-pre-upgrade",
+        "definedTags": {"Ops.Ticket": "7"},
     }
     assert backups["web-golden"] == {"bootVolumeId": VOL_B, "type": "FULL", "displayName": "golden image"}
 
@@ -114,23 +131,29 @@ def test_oracle_defined_policy_missing_in_region_fails_clearly() -> None:
             return {"volumeBackupPolicies": []}
 
     def program() -> None:
-        BootVolumeBackupPlan("db", {"name": "db", "compartment_id": COMPARTMENT, "oracle_policy": "gold",
-                                    "boot_volumes": [VOL_C]})
+        BootVolumeBackupPlan(
+            "db", {"name": "db", "compartment_id": COMPARTMENT, "oracle_policy": "gold", "boot_volumes": [VOL_C]}
+        )
 
     with pytest.raises(pulumi.RunError, match="Oracle-defined policy 'gold' was not found"):
         simulate(program, mocks=NoOraclePolicies())
 
 
 def test_manual_only_plan_has_no_policy() -> None:
-    sim = build({"name": "m", "compartment_id": COMPARTMENT, "manual_backups": [{"name": "x", "boot_volume_id": VOL_A}]})
-    assert sim.of_type(POLICY) == [] and sim.of_type(ASSIGNMENT) == []
+    sim = build(
+        {"name": "m", "compartment_id": COMPARTMENT, "manual_backups": [{"name": "x", "boot_volume_id": VOL_A}]}
+    )
+    assert sim.of_type(POLICY) == []
+    assert sim.of_type(ASSIGNMENT) == []
     assert sim.exports["m"]["policy_id"] is None
     assert len(sim.exports["m"]["manual_backup_ids"]) == 1
 
 
 def test_invalid_args_name_the_component_and_field_and_register_nothing(plan: dict[str, Any]) -> None:
-    plan["policy"]["schedules"] = [daily(retention_days=1), {"backup_type": "full", "period": "week",
-                                                             "retention_days": 3}]
+    plan["policy"]["schedules"] = [
+        daily(retention_days=1),
+        {"backup_type": "full", "period": "week", "retention_days": 3},
+    ]
 
     def program() -> None:
         BootVolumeBackupPlan("web", plan)
@@ -150,12 +173,16 @@ def test_a_volume_claimed_by_two_components_is_refused(plan: dict[str, Any]) -> 
     def program() -> None:
         BootVolumeBackupPlan("web", plan)
         registered.append("web")
-        BootVolumeBackupPlan("db", {"name": "db", "compartment_id": COMPARTMENT, "oracle_policy": "gold",
-                                    "boot_volumes": [VOL_C, VOL_B]})
+        BootVolumeBackupPlan(
+            "db", {"name": "db", "compartment_id": COMPARTMENT, "oracle_policy": "gold", "boot_volumes": [VOL_C, VOL_B]}
+        )
         registered.append("db")
 
-    with pytest.raises(ArgsError, match=r"boot_volumes\[1\].id: boot volume is already assigned a policy by "
-                                        r"BootVolumeBackupPlan 'web'"):
+    with pytest.raises(
+        ArgsError,
+        match=r"boot_volumes\[1\].id: boot volume is already assigned a policy by "
+        r"BootVolumeBackupPlan 'web'",
+    ):
         simulate(program)
     assert registered == ["web"]
 
