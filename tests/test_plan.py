@@ -1,0 +1,173 @@
+"""The offline plan as users run it: `python -m components.plan` in a subprocess, and its pieces in process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from components.config import CONFIG_KEY
+from components.plan import main, read_stack_config
+from tests.conftest import COMPARTMENT, ROOT, VOL_A, VOL_B
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "components.plan", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def write_stack(tmp_path: Path, topology: Any, name: str = "Pulumi.bad.yaml", **extra: Any) -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump({"config": {CONFIG_KEY: topology, **extra}}))
+    return path
+
+
+def test_prod_json_lists_policies_schedules_assignments_and_coverage() -> None:
+    done = run_cli("--stack", "prod", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["stack"] == "prod"
+    assert doc["findings"] == []
+
+    prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
+    plans = prod["oci"]["boot_volume_plans"]
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for resource in doc["resources"]:
+        by_type.setdefault(resource["type"], []).append(resource)
+
+    policies = {p["name"]: p["inputs"] for p in by_type["oci:Core/volumeBackupPolicy:VolumeBackupPolicy"]}
+    assert set(policies) == {f"{p['name']}-policy" for p in plans}
+    for plan in plans:
+        sent = policies[f"{plan['name']}-policy"]
+        assert sent["destinationRegion"] == "us-phoenix-1"
+        assert [(s["backupType"], s["period"], s["retentionSeconds"]) for s in sent["schedules"]] == [
+            (s["backup_type"].upper(), f"ONE_{s['period'].upper()}", s["retention_days"] * 86400)
+            for s in plan["policy"]["schedules"]
+        ]
+
+    volumes = {v["id"]: v["name"] for p in plans for v in p["boot_volumes"]}
+    assignments = by_type["oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment"]
+    assert sorted(a["inputs"]["assetId"] for a in assignments) == sorted(volumes)
+    assert all(a["inputs"]["xrcKmsKeyId"].startswith("ocid1.key.oc1.phx.") for a in assignments)
+
+    rows = {row["asset_id"]: row for row in doc["coverage"]}
+    assert set(rows) == set(volumes)
+    assert rows[plans[1]["boot_volumes"][0]["id"]]["rpo_hours"] == 1
+    assert rows[plans[0]["boot_volumes"][0]["id"]]["retention_days"] == 365
+    assert {row["cross_region"] for row in rows.values()} == {"us-phoenix-1"}
+
+
+def test_dev_text_plan_prints_tree_coverage_and_findings() -> None:
+    done = run_cli("--stack", "dev")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    for heading in ("RESOURCES", "COVERAGE", "FINDINGS"):
+        assert heading in out
+    assert "backup-topology:index:BootVolumeBackupPlan" in out
+    assert "pulumi:providers:oci" in out
+
+
+def test_stack_file_with_mistakes_exits_2_with_one_line_per_mistake(tmp_path: Path) -> None:
+    schedule = {"backup_type": "full", "period": "week", "retention_days": 3, "day_of_week": "monday"}
+    topology = {
+        "oci": {
+            "region": "us-ashburn-1",
+            "boot_volume_plans": [
+                {
+                    "name": "one",
+                    "compartment_id": VOL_A,  # a boot volume where a compartment belongs
+                    "policy": {"schedules": [schedule], "colour": "blue"},
+                    "boot_volumes": [VOL_A],
+                },
+                {"name": "two", "compartment_id": COMPARTMENT, "oracle_policy": "gold", "boot_volumes": [VOL_A]},
+            ],
+        }
+    }
+    done = run_cli("--config", str(write_stack(tmp_path, topology)))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    heading, *problems = done.stderr.strip().splitlines()
+    assert heading == "invalid topology (4 problems):"
+    assert len(problems) == 4, done.stderr
+    text = "\n".join(problems)
+    assert "oci.boot_volume_plans[0].compartment_id: is a boot volume OCID; expected a compartment" in text
+    assert "oci.boot_volume_plans[0].policy.schedules[0].retention_days: must be at least the period (7 days)" in text
+    assert "oci.boot_volume_plans[0].policy.colour: unknown field" in text
+    assert "oci.boot_volume_plans[1].boot_volumes[0]: boot volume is already assigned a policy at" in text
+
+
+def test_missing_stack_file_exits_2(tmp_path: Path) -> None:
+    done = run_cli("--config", str(tmp_path / "Pulumi.nope.yaml"))
+    assert done.returncode == 2
+    assert "stack file not found" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_invalid_yaml_exits_2_with_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.broken.yaml"
+    path.write_text("config:\n  backup-topology:topology: [unclosed\n")
+    done = run_cli("--config", str(path))
+    assert done.returncode == 2
+    assert "not valid YAML at line" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_stack_without_topology_exits_2_naming_the_key(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.empty.yaml"
+    path.write_text("config: {}\n")
+    done = run_cli("--config", str(path))
+    assert done.returncode == 2
+    assert CONFIG_KEY in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_config_path_names_the_stack_after_the_file(tmp_path: Path) -> None:
+    topology = {
+        "oci": {
+            "region": "us-ashburn-1",
+            "boot_volume_plans": [
+                {"name": "p", "compartment_id": COMPARTMENT, "oracle_policy": "silver", "boot_volumes": [VOL_B]}
+            ],
+        }
+    }
+    done = run_cli("--config", str(write_stack(tmp_path, topology, name="Pulumi.staging.yaml")), "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["stack"] == "staging"
+    [row] = doc["coverage"]
+    assert row["policy"] == "oracle-defined: silver"
+    assert row["rpo_hours"] == 168
+
+
+def test_secure_values_are_never_decrypted_or_printed(tmp_path: Path) -> None:
+    path = write_stack(
+        tmp_path,
+        {"oci": {"region": "us-ashburn-1", "boot_volume_plans": []}},
+        name="Pulumi.sec.yaml",
+        **{"backup-topology:token": {"secure": "v1:AAAAciphertextDoNotPrint"}},
+    )
+    config, secrets = read_stack_config(path)
+    assert config["backup-topology:token"] != {"secure": "v1:AAAAciphertextDoNotPrint"}
+    assert secrets == ["backup-topology:token"]
+    done = run_cli("--config", str(path), "--json")
+    assert done.returncode == 0, done.stderr
+    assert "ciphertextDoNotPrint" not in done.stdout + done.stderr
+
+
+def test_stack_and_config_are_mutually_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--stack", "dev", "--config", "x.yaml"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
