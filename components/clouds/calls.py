@@ -1,0 +1,145 @@
+"""Cloud calls with deadlines: retries of throttled/failed requests and waits for a state, with capped backoff."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class CloudError(Exception):
+    """A cloud call failed in a way the user must see; the message names the resource."""
+
+
+class NotFoundError(CloudError):
+    """The resource does not exist (any more)."""
+
+
+class DeadlineError(CloudError):
+    """A call or a wait did not finish before its deadline."""
+
+
+@dataclass(frozen=True)
+class Transient:
+    """A failure worth retrying: throttling (429), a server error (5xx), or a lost connection."""
+
+    reason: str
+    retry_after: float | None = None
+    """Seconds the server asked to wait (its Retry-After header), if it said."""
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Capped exponential backoff: first, first*factor, ... never more than cap seconds."""
+
+    first: float = 0.5
+    factor: float = 2.0
+    cap: float = 15.0
+
+    def delay(self, attempt: int) -> float:
+        """Delay before retry number `attempt` (0-based)."""
+        return float(min(self.cap, self.first * self.factor**attempt))
+
+
+@dataclass
+class Deadline:
+    """A point in time, from a clock, that every retry and wait of one operation respects."""
+
+    seconds: float
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+    def __post_init__(self) -> None:
+        self.ends = self.clock() + self.seconds
+
+    def remaining(self) -> float:
+        """Seconds left (never negative)."""
+        return max(0.0, self.ends - self.clock())
+
+    def pause(self, seconds: float) -> None:
+        """Sleep `seconds`, but never past the deadline."""
+        self.sleep(min(seconds, self.remaining()))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds form); None when absent or not a number."""
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value.strip()))
+    except ValueError:
+        return None
+
+
+def call(
+    fn: Callable[[], T],
+    *,
+    what: str,
+    deadline: Deadline,
+    transient: Callable[[Exception], Transient | None],
+    backoff: Backoff | None = None,
+) -> T:
+    """Call `fn`, retrying transient failures (honouring Retry-After) until it succeeds or the deadline passes.
+
+    `transient` classifies an exception: a Transient to retry, None to raise it as is.
+    """
+    policy = backoff or Backoff()
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except Exception as exc:
+            why = transient(exc)
+            if why is None:
+                raise
+            delay = why.retry_after if why.retry_after is not None else policy.delay(attempt)
+            if deadline.remaining() <= delay:
+                msg = f"{what}: gave up at the deadline after {attempt + 1} attempts; last failure: {why.reason}"
+                raise DeadlineError(msg) from exc
+            deadline.pause(delay)
+            attempt += 1
+
+
+def wait_for(
+    fetch: Callable[[], T],
+    *,
+    what: str,
+    done: Callable[[T], bool],
+    failed: Callable[[T], str | None],
+    describe: Callable[[T], str],
+    deadline: Deadline,
+    progress: Callable[[str], None] | None = None,
+    backoff: Backoff | None = None,
+    report_every: float = 30.0,
+) -> T:
+    """Poll `fetch` until `done`, raising CloudError when `failed` says why, or DeadlineError at the deadline.
+
+    Progress is reported on every state change and at least every `report_every` seconds.
+    """
+    policy = backoff or Backoff(first=0.5, cap=10.0)
+    attempt = 0
+    last_state: str | None = None
+    last_report = deadline.clock()
+    while True:
+        current = fetch()
+        state = describe(current)
+        if done(current):
+            return current
+        reason = failed(current)
+        if reason is not None:
+            msg = f"{what}: {reason}"
+            raise CloudError(msg)
+        now = deadline.clock()
+        if progress is not None and (state != last_state or now - last_report >= report_every):
+            progress(f"{what}: {state}, waiting ({deadline.remaining():.0f}s left)")
+            last_report = now
+        last_state = state
+        delay = policy.delay(attempt)
+        if deadline.remaining() <= 0:
+            msg = f"{what}: still {state} at the deadline ({deadline.seconds:.0f}s)"
+            raise DeadlineError(msg)
+        deadline.pause(delay)
+        attempt += 1
