@@ -1,0 +1,1 @@
+"""Pulumi dynamic resources: a small base and one module per resource."""

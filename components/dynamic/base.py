@@ -1,0 +1,147 @@
+"""The base of every dynamic provider: pydantic check, deepdiff diff, deadlines and progress; nothing captured."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+import pulumi
+from deepdiff import DeepDiff
+from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
+from pydantic import BaseModel, Field, ValidationError
+
+from components.clouds.calls import Deadline
+from components.config import problems_from_validation
+
+UNKNOWN = pulumi.runtime.rpc.UNKNOWN
+"""What a not-yet-known input looks like to a provider during preview."""
+
+MODULE = "backup-topology"
+"""Dynamic resource classes declare `module=MODULE`: their type is `pulumi-python:dynamic/backup-topology:<Name>`."""
+
+
+class Timeouts(BaseModel):
+    """Deadlines, in seconds, of a dynamic resource's operations (every wait ends at its deadline)."""
+
+    model_config = {"frozen": True, "extra": "forbid"}
+
+    create: int = Field(1800, ge=1, description="Seconds a create (with its waits) may take.")
+    update: int = Field(1800, ge=1, description="Seconds an update may take.")
+    delete: int = Field(1800, ge=1, description="Seconds a delete may take.")
+
+
+class DynamicProvider(ResourceProvider):
+    """A provider whose inputs are one pydantic model; subclasses implement the cloud operations.
+
+    The instance is pickled into the state with every resource, so it holds no attributes at all:
+    SDK clients and credentials are built inside each method from the environment.
+    """
+
+    props: ClassVar[type[BaseModel]]
+    """The model of the inputs (secret inputs excluded: they never enter a model)."""
+    secret_inputs: ClassVar[frozenset[str]] = frozenset()
+    """Inputs holding secrets; checked by `check_secrets`, compared by diff, never printed."""
+    immutable: ClassVar[frozenset[str]] = frozenset()
+    """Inputs whose change replaces the resource; every other change is an in-place update."""
+
+    # --- check -----------------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate the inputs with the model; each problem becomes a CheckFailure naming the input."""
+        failures = [CheckFailure(p, r) for p, r in self.validation_problems(news)]
+        failures += [CheckFailure(p, r) for p, r in self.check_secrets(news)]
+        if not failures and self.will_create(_olds, news):
+            failures += [CheckFailure(p, r) for p, r in self.check_before_create(news)]
+        return CheckResult(news, failures)
+
+    def validation_problems(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(input, reason) for every model rule the inputs break; unknown (preview) inputs are not judged."""
+        unknown = {k for k, v in news.items() if _is_unknown(v)}
+        try:
+            self.props.model_validate(self.model_inputs(news, drop=unknown))
+        except ValidationError as exc:
+            return [
+                (p.path, p.reason)
+                for p in problems_from_validation(exc, self.props)
+                if p.path.split(".", 1)[0].split("[", 1)[0] not in unknown
+            ]
+        return []
+
+    def check_secrets(self, _news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(input, reason) for malformed secret inputs; reasons must never quote the secret."""
+        return []
+
+    def will_create(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """Whether these inputs lead to a create: no old state, or an immutable input changed."""
+        if not olds:
+            return True
+        return bool(self.changed(olds, news) & self.immutable)
+
+    def check_before_create(self, _news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """(input, reason) for what the cloud would refuse, found by reading it before anything is changed."""
+        return []
+
+    # --- diff ------------------------------------------------------------------------------------
+
+    def input_names(self) -> frozenset[str]:
+        """Names of every input the provider compares."""
+        return frozenset(self.props.model_fields) | self.secret_inputs
+
+    def changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
+        """Inputs whose value differs between the old state and the new inputs (unknown counts as changed)."""
+        names = self.input_names()
+        before = {k: v for k, v in olds.items() if k in names}
+        after = {k: v for k, v in news.items() if k in names}
+        changed = {k for k, v in after.items() if _is_unknown(v)}
+        diff = DeepDiff(before, after, ignore_order=False)
+        changed.update(str(k) for k in diff.affected_root_keys)
+        return changed
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Explicit diff: replaces only for immutable inputs; no change, no update."""
+        changed = self.changed(olds, news)
+        replaces = sorted(changed & self.immutable)
+        return DiffResult(
+            changes=bool(changed),
+            replaces=replaces,
+            stables=sorted(self.immutable - changed),
+            delete_before_replace=False,
+        )
+
+    # --- helpers for subclasses ------------------------------------------------------------------
+
+    def model_inputs(self, props: Mapping[str, Any], drop: Iterable[str] = ()) -> dict[str, Any]:
+        """The inputs the model knows, without secret inputs (and without `drop`)."""
+        skip = set(drop) | self.secret_inputs
+        return {k: v for k, v in props.items() if k in self.props.model_fields and k not in skip}
+
+    def deadline(self, props: Mapping[str, Any], operation: str) -> Deadline:
+        """The deadline of one operation, from the resource's `timeouts` input."""
+        timeouts = Timeouts.model_validate(props.get("timeouts") or {})
+        return Deadline(float(getattr(timeouts, operation)))
+
+
+def progress(message: str) -> None:
+    """Report progress of a long wait to the Pulumi engine (ignored where no engine listens)."""
+    try:
+        pulumi.log.info(message)
+    except Exception:  # noqa: BLE001 - progress must never fail the operation it reports on
+        return
+
+
+def scrub(text: str, secrets: Iterable[str | None]) -> str:
+    """`text` with every secret value replaced by [secret]."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[secret]")
+    return text
+
+
+def _is_unknown(value: Any) -> bool:
+    if value == UNKNOWN:
+        return True
+    if isinstance(value, Mapping):
+        return any(_is_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_is_unknown(v) for v in value)
+    return False
