@@ -222,8 +222,13 @@ class BootVolumeRef(Model):
     @property
     def key(self) -> str:
         """Stable short key for resource names: the tail of the OCID's unique part."""
-        ocid = parse_ocid(self.id)
-        return (ocid.unique if ocid else self.id)[-16:]
+        return resource_key(self.id)
+
+
+def resource_key(ocid: str) -> str:
+    """Stable short key of an OCID for resource and object names: the last 16 characters of its unique part."""
+    parsed = parse_ocid(ocid)
+    return (parsed.unique if parsed else ocid)[-16:]
 
 
 VolumeRef = Annotated[BootVolumeRef, BeforeValidator(_volume_shorthand)]
@@ -302,6 +307,219 @@ def _duplicates(values: list[str], field: str, sub: str, what: str) -> list[tupl
     return out
 
 
+# --- OCI vault backups and restores ------------------------------------------------------------
+
+_TRIGGER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_DURATION = re.compile(r"(?P<n>\d+)(?P<unit>[smh])")
+_SECONDS = {"s": 1, "m": 60, "h": 3600}
+
+
+def _trigger(value: str) -> str:
+    if not _TRIGGER.fullmatch(value):
+        msg = (
+            "must be 1-64 characters: letters, digits, '.', '_', ':' or '-', starting with a letter or digit "
+            "(it becomes part of the backup object names)"
+        )
+        raise ValueError(msg)
+    return value
+
+
+def _duration(value: Any) -> Any:
+    if isinstance(value, str):
+        m = _DURATION.fullmatch(value.strip())
+        if m is None:
+            msg = f"must be a duration like 90s, 30m or 2h (got {value!r})"
+            raise ValueError(msg)
+        return int(m["n"]) * _SECONDS[m["unit"]]
+    return value
+
+
+def _no_secret(value: str) -> str:
+    parsed = parse_ocid(value)
+    if parsed is not None and parsed.kind == "vaultsecret":
+        msg = "secrets cannot be backed up (OCI Vault backs up only virtual private vaults and HSM-protected keys)"
+        raise ValueError(msg)
+    return value
+
+
+Trigger = Annotated[str, AfterValidator(_trigger)]
+Duration = Annotated[int, BeforeValidator(_duration), Field(ge=1, le=86400)]
+VaultId = Annotated[str, _ocid("vault")]
+BackupKeyId = Annotated[str, AfterValidator(_no_secret), _ocid("key")]
+ObjectPrefix = Annotated[str, Field(max_length=512, pattern=r"^[^\s]*$")]
+HttpsUrl = Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2048)]
+ConfigKeyName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.:-]*$", max_length=128)]
+
+
+class OperationTimeouts(Model):
+    """Deadlines of a dynamic resource's operations, as durations (90s, 30m, 2h)."""
+
+    create: Duration = Field(1800, description="How long a backup (request and wait) may take; default 30m.")
+
+
+class BucketDestination(Model):
+    """Backups are written as objects of an existing bucket (the recommended destination)."""
+
+    namespace: str = Field(min_length=1, description="Object Storage namespace of the tenancy.")
+    bucket: str = Field(min_length=1, max_length=256, description="Existing bucket in the vault's region.")
+    object_prefix: ObjectPrefix | None = Field(
+        None, description="Prefix of the backup object names; default `<name>/`."
+    )
+
+
+class CreatedPar(Model):
+    """A write-only pre-authenticated request the stack creates per backup object."""
+
+    namespace: str = Field(min_length=1, description="Object Storage namespace of the tenancy.")
+    bucket: str = Field(min_length=1, max_length=256, description="Existing bucket the PARs write into.")
+    object_prefix: ObjectPrefix | None = Field(
+        None, description="Prefix of the backup object names; default `<name>/`."
+    )
+    expires_in_days: int = Field(1, ge=1, le=365, description="Days each PAR stays valid after it is created.")
+
+
+class GivenPar(Model):
+    """A pre-authenticated request URL for one object, kept as a secret in the stack config."""
+
+    uri_config_key: ConfigKeyName = Field(
+        description="Name of the secret stack config key holding the URL (`pulumi config set --secret <key> <url>`)."
+    )
+
+
+class VaultBackupDestination(Model):
+    """Where backups go: exactly one of bucket, par (created here) or par_uri (given)."""
+
+    bucket: BucketDestination | None = None
+    par: CreatedPar | None = None
+    par_uri: GivenPar | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> VaultBackupDestination:
+        given = [f for f in ("bucket", "par", "par_uri") if getattr(self, f) is not None]
+        if len(given) != 1:
+            also = f" (got {', '.join(given)})" if given else ""
+            raise FieldProblemError([((), f"give exactly one of bucket, par or par_uri{also}")])
+        return self
+
+
+class VaultBackupSpec(Model):
+    """A backup of an OCI virtual private vault and/or its HSM keys, taken when `trigger` changes."""
+
+    name: Name = Field(description="Name unique in the stack; prefixes resource and object names.")
+    vault_id: VaultId = Field(description="OCID of the virtual private vault.")
+    backup_vault: bool = Field(True, description="Back up the vault itself.")
+    include_keys: bool = Field(True, description="The vault backup includes its keys; false = vault metadata only.")
+    keys: list[BackupKeyId] = Field(default_factory=list, description="HSM keys of the vault backed up one by one.")
+    destination: VaultBackupDestination = Field(description="Bucket, created PAR or given PAR URL.")
+    trigger: Trigger = Field(description="Change it (e.g. to today's date) to take a new backup.")
+    timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> VaultBackupSpec:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if not self.backup_vault and not self.keys:
+            problems.append((("keys",), "nothing to back up: set backup_vault or list keys"))
+        if not self.backup_vault and not self.include_keys:
+            problems.append((("include_keys",), "only applies to a vault backup (backup_vault is false)"))
+        problems += _duplicates(list(self.keys), "keys", "", "key")
+        if self.destination.par_uri is not None and self.backup_vault + len(self.keys) > 1:
+            problems.append(
+                (
+                    ("destination", "par_uri"),
+                    "a PAR URL writes one object: back up either the vault or one key with it (or use bucket or par)",
+                )
+            )
+        vault = parse_ocid(self.vault_id)
+        for i, key in enumerate(self.keys):
+            parsed = parse_ocid(key)
+            if vault and parsed and parsed.region_segment != vault.region_segment:
+                problems.append((("keys", i), "key is in another region than the vault; keys live in their vault"))
+        if problems:
+            raise FieldProblemError([((*loc[:-1],) if loc[-1] == "" else loc, why) for loc, why in problems])
+        return self
+
+    @property
+    def object_prefix(self) -> str:
+        """Prefix of this backup's object names."""
+        where = self.destination.bucket or self.destination.par
+        prefix = where.object_prefix if where is not None else None
+        return prefix if prefix is not None else f"{self.name}/"
+
+    def vault_object(self) -> str:
+        """Object name of the vault backup for the current trigger."""
+        return f"{self.object_prefix}{self.trigger}/vault"
+
+    def key_object(self, key_id: str) -> str:
+        """Object name of one key's backup for the current trigger."""
+        return f"{self.object_prefix}{self.trigger}/key-{resource_key(key_id)}"
+
+
+class KeyShape(Model):
+    """The cryptographic shape of a key being restored (as it was created)."""
+
+    algorithm: Literal["AES", "RSA", "ECDSA"] = Field("AES", description="Key algorithm.")
+    length: int = Field(32, ge=16, le=512, description="Key length in bytes.")
+    curve_id: Literal["NIST_P256", "NIST_P384", "NIST_P521"] | None = Field(None, description="ECDSA curve.")
+
+
+class BackupObject(Model):
+    """A backup object in a bucket, to restore from."""
+
+    namespace: str = Field(min_length=1, description="Object Storage namespace.")
+    bucket: str = Field(min_length=1, max_length=256, description="Bucket holding the backup.")
+    object_name: str = Field(min_length=1, max_length=1024, description="Backup object name.")
+
+
+class VaultToRestore(Model):
+    """A vault restored from a backup object."""
+
+    display_name: DisplayName = Field(description="Display name of the restored vault.")
+    source: BackupObject = Field(description="The vault backup object.")
+
+
+class KeyToRestore(Model):
+    """A key restored from a backup object into the restored (or an existing) vault."""
+
+    name: Name = Field(description="Name unique in the restore (resource name).")
+    display_name: DisplayName = Field(description="Display name of the restored key.")
+    compartment_id: CompartmentId | None = Field(
+        None, description="The key's original compartment; default the restore's compartment."
+    )
+    key_shape: KeyShape = Field(default_factory=KeyShape, description="The key's shape.")
+    source: BackupObject = Field(description="The key backup object.")
+
+
+class VaultRestoreSpec(Model):
+    """A restore of a vault and/or keys from backup objects (same tenancy and compartment as backed up)."""
+
+    name: Name = Field(description="Name unique in the stack.")
+    compartment_id: CompartmentId = Field(description="The compartment the vault was backed up from.")
+    vault: VaultToRestore | None = Field(None, description="Restore the vault (before its keys).")
+    keys: list[KeyToRestore] = Field(default_factory=list, description="Keys to restore.")
+    management_endpoint: str | None = Field(
+        None, pattern=r"^https://", description="Management endpoint of an existing vault, when no vault is restored."
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> VaultRestoreSpec:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.vault is None and not self.keys:
+            problems.append((("vault",), "nothing to restore: give vault and/or keys"))
+        if self.keys and self.vault is None and self.management_endpoint is None:
+            problems.append(
+                (
+                    ("management_endpoint",),
+                    "keys are restored into a vault: restore the vault too, or give its endpoint",
+                )
+            )
+        if self.vault is not None and self.management_endpoint is not None:
+            problems.append((("management_endpoint",), "not used: keys go into the vault restored here"))
+        problems += _duplicates([k.name for k in self.keys], "keys", "name", "name")
+        if problems:
+            raise FieldProblemError(problems)
+        return self
+
+
 class OciSection(Model):
     """Everything on Oracle Cloud, in one region."""
 
@@ -309,6 +527,12 @@ class OciSection(Model):
     auth: OciAuth | None = Field(None, description="Provider auth: api_key (default), instance_principal, ...")
     config_file_profile: str | None = Field(None, description="Profile of ~/.oci/config to use.")
     boot_volume_plans: list[BootVolumePlan] = Field(default_factory=list, description="Boot volume backup plans.")
+    vault_backups: list[VaultBackupSpec] = Field(default_factory=list, description="Vault and key backups.")
+    vault_restores: list[VaultRestoreSpec] = Field(default_factory=list, description="Vault and key restores.")
+    kms_endpoint: HttpsUrl | None = Field(None, description="KMS vault endpoint; default the region's public one.")
+    objectstorage_endpoint: HttpsUrl | None = Field(
+        None, description="Object Storage endpoint; default the region's public one."
+    )
 
 
 class Topology(Model):
@@ -479,7 +703,57 @@ def stack_problems(raw: Mapping[str, Any]) -> list[Problem]:
             problems += _region_problem(
                 f"{at}.manual_backups[{k}].boot_volume_id", "boot volume", _text(backup, "boot_volume_id"), region
             )
+    problems += _vault_problems(oci, region)
     return problems
+
+
+def _vault_problems(oci: Any, region: str | None) -> list[Problem]:
+    """Vault backups: unique names, one backup of a vault or key at a time, backups in the vault's region."""
+    problems: list[Problem] = []
+    names: dict[str, str] = {}
+    vaults: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    for i, spec in _items(oci, "vault_backups"):
+        at = f"oci.vault_backups[{i}]"
+        problems += _unique_name(names, _text(spec, "name"), f"{at}.name")
+        vault = _text(spec, "vault_id")
+        if vault is not None:
+            problems += _region_problem(
+                f"{at}.vault_id", "vault", vault, region
+            )  # buckets must be in the vault's region, and the stack's Object Storage is in oci.region
+            if vault in vaults:
+                problems.append(
+                    Problem(
+                        f"{at}.vault_id",
+                        f"vault is already backed up by {vaults[vault]}; OCI runs one backup of a vault at a time",
+                    )
+                )
+            else:
+                vaults[vault] = at
+        for k, key in _items(spec, "keys"):
+            if not isinstance(key, str):
+                continue
+            if key in keys and keys[key] != at:
+                problems.append(
+                    Problem(
+                        f"{at}.keys[{k}]",
+                        f"key is already backed up by {keys[key]}; OCI runs one backup of a key at a time",
+                    )
+                )
+            keys.setdefault(key, at)
+    restore_names: dict[str, str] = {}
+    for i, spec in _items(oci, "vault_restores"):
+        problems += _unique_name(restore_names, _text(spec, "name"), f"oci.vault_restores[{i}].name")
+    return problems
+
+
+def _unique_name(seen: dict[str, str], name: str | None, path: str) -> list[Problem]:
+    if name is None:
+        return []
+    if name in seen:
+        return [Problem(path, f"'{name}' is already the name of {seen[name].rsplit('.', 1)[0]}")]
+    seen[name] = path
+    return []
 
 
 def _region_problem(path: str, what: str, ocid: str | None, region: str | None) -> list[Problem]:

@@ -20,6 +20,7 @@ KIND_LABELS = {
     "key": "vault key",
     "tenancy": "tenancy",
     "vault": "vault",
+    "vaultsecret": "vault secret",
     "volume": "block volume",
     "volumebackup": "block volume backup",
     "volumebackuppolicy": "volume backup policy",
