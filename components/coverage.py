@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from components.config import BootVolumePlan, Schedule, Topology
+from components.config import BootVolumePlan, Schedule, Topology, VaultBackupSpec, resource_key
 from components.oci.oracle_policies import ORACLE_POLICIES
 
 
@@ -26,6 +26,8 @@ class CoverageRow:
     retention_days: int | None = None
     cross_region: str | None = None
     manual_backups: list[str] = field(default_factory=list)
+    destination: str | None = None
+    """Where on-demand backups are written (vault backups), when the plan knows."""
 
     def to_dict(self) -> dict[str, Any]:
         """The row as plain JSON-ready data."""
@@ -91,4 +93,55 @@ def coverage(topology: Topology) -> list[CoverageRow]:
                     policy="none",
                 )
             row.manual_backups.append(f"{plan.name}/{backup.name} ({backup.type})")
+    for spec in topology.oci.vault_backups:
+        for row in _vault_rows(spec, region):
+            rows.setdefault(row.asset_id, row)
     return list(rows.values())
+
+
+def _destination(spec: VaultBackupSpec, object_name: str) -> str:
+    where = spec.destination
+    if where.bucket is not None:
+        return f"bucket {where.bucket.namespace}/{where.bucket.bucket}/{object_name}"
+    if where.par is not None:
+        days = where.par.expires_in_days
+        return f"PAR (created, {days}d) {where.par.namespace}/{where.par.bucket}/{object_name}"
+    return "PAR URL (given, secret)"
+
+
+def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
+    owner = f"VaultBackup {spec.name}"
+    policy = f"on demand (trigger {spec.trigger})"
+    rows = []
+    if spec.backup_vault:
+        what = "vault with its keys" if spec.include_keys else "vault metadata only"
+        where = _destination(spec, spec.vault_object())
+        rows.append(
+            CoverageRow(
+                asset_id=spec.vault_id,
+                asset_name=spec.name,
+                asset_kind="vault",
+                cloud="oci",
+                region=region,
+                protected_by=owner,
+                policy=policy,
+                schedules=[f"{what}, to {where}"],
+                destination=where,
+            )
+        )
+    for key in spec.keys:
+        where = _destination(spec, spec.key_object(key))
+        rows.append(
+            CoverageRow(
+                asset_id=key,
+                asset_name=f"{spec.name}/key-{resource_key(key)}",
+                asset_kind="vault key",
+                cloud="oci",
+                region=region,
+                protected_by=owner,
+                policy=policy,
+                schedules=[f"key with its enabled versions, to {where}"],
+                destination=where,
+            )
+        )
+    return rows

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import threading
@@ -21,6 +22,9 @@ from components.oci.oracle_policies import ORACLE_POLICIES
 SECRET = "[secret]"
 """What a secret value is shown as, wherever the offline tools print or store it."""
 
+_PAR_TYPE = "oci:ObjectStorage/preauthrequest:Preauthrequest"
+_VAULT_TYPE = "oci:Kms/vault:Vault"
+_EXPIRY_TYPE = "pulumi-python:dynamic/backup-topology:ExpiryTime"
 _ORACLE_POLICIES_TOKEN = "oci:Core/getVolumeBackupPolicies:getVolumeBackupPolicies"
 
 
@@ -35,6 +39,9 @@ class Registered:
     custom: bool
     id: str | None
     inputs: dict[str, Any]
+    dependencies: tuple[str, ...] = ()
+    """URNs this resource explicitly depends on (depends_on and input dependencies)."""
+    retain_on_delete: bool = False
 
 
 @dataclass
@@ -72,7 +79,19 @@ class TopologyMocks(Mocks):
         kind = args.typ.rsplit(":", 1)[-1].lower()
         digest = hashlib.sha256(f"{args.typ}::{args.name}".encode()).hexdigest()[:24]
         resource_id = f"ocid1.{kind}.oc1..mock{digest}" if args.typ.startswith("oci:") else f"mock-{digest}"
-        return resource_id, dict(args.inputs)
+        outputs = dict(args.inputs)
+        if args.typ == _PAR_TYPE:
+            path = "/p/mock{}/n/{}/b/{}/o/{}".format(
+                digest, outputs.get("namespace"), outputs.get("bucket"), outputs.get("objectName")
+            )
+            outputs.update(accessUri=path, fullPath=f"https://objectstorage.mock.oraclecloud.com{path}")
+        elif args.typ == _VAULT_TYPE:
+            outputs.update(managementEndpoint=f"https://mock{digest}-management.kms.mock.oraclecloud.com")
+        elif args.typ == _EXPIRY_TYPE:
+            days = int(outputs.get("days") or 0)
+            expires = datetime.datetime.now(datetime.UTC).replace(microsecond=0) + datetime.timedelta(days=days)
+            outputs["expires_at"] = expires.isoformat().replace("+00:00", "Z")
+        return resource_id, outputs
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]  # a bare dict: no failures
         if args.token == _ORACLE_POLICIES_TOKEN:
@@ -114,11 +133,19 @@ class _RecordingMonitor(MockMonitor):
             parent=request.parent or None,
             custom=bool(request.custom),
             id=registration.id if request.custom else None,
-            inputs=mask_secrets(registration.state),
+            inputs=mask_secrets(_mark_secret(registration.state, request.additionalSecretOutputs)),
+            dependencies=tuple(request.dependencies),
+            retain_on_delete=bool(request.retainOnDelete),
         )
         with self._lock:
             self._simulation.resources.append(record)
         return response
+
+
+def _mark_secret(state: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
+    """The state with outputs the program declared secret (additional_secret_outputs) masked, as the engine would."""
+    secret = set(names)
+    return {k: SECRET if k in secret and v is not None else v for k, v in state.items()}
 
 
 def config_strings(config: Mapping[str, Any]) -> dict[str, str]:

@@ -7,9 +7,12 @@ from typing import Any
 import pulumi
 import pulumi_oci
 
-from components.config import OciSection, Topology, load_topology
+from components.config import OciSection, Topology, VaultBackupSpec, load_topology
 from components.errors import TopologyError
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
+from components.oci.vault_backup import VaultBackup, VaultBackupArgs, VaultRestore
+
+PROJECT = "backup-topology"
 
 _OCI_AUTH = {
     "api_key": "ApiKey",
@@ -22,7 +25,7 @@ _OCI_AUTH = {
 def load_stack_topology() -> Topology:
     """Read `backup-topology:topology` from the stack config; a mistake stops the program without a traceback."""
     try:
-        return load_topology(pulumi.Config("backup-topology").get_object("topology"))
+        return load_topology(pulumi.Config(PROJECT).get_object("topology"))
     except TopologyError as exc:
         raise pulumi.RunError(exc.render()) from None
 
@@ -48,4 +51,49 @@ def build(topology: Topology) -> dict[str, Any]:
             for plan in topology.oci.boot_volume_plans
         }
         exports["oci_boot_volume_plans"] = plans
+        on_provider = pulumi.ResourceOptions(providers=[provider])
+        if topology.oci.vault_backups:
+            backups = {
+                spec.name: VaultBackup(spec.name, _vault_backup_args(topology.oci, n, spec), on_provider)
+                for n, spec in enumerate(topology.oci.vault_backups)
+            }
+            # PAR URLs are secrets: exported on their own, so the rest of each backup's outputs stays readable.
+            exports["oci_vault_backups"] = {
+                name: {k: v for k, v in b.outputs().items() if k != "par_uris"} for name, b in backups.items()
+            }
+            par_uris = {name: b.par_uris for name, b in backups.items() if b.par_uris}
+            if par_uris:
+                exports["oci_vault_backup_par_uris"] = pulumi.Output.secret(par_uris)
+        if topology.oci.vault_restores:
+            exports["oci_vault_restores"] = {
+                spec.name: VaultRestore(spec.name, spec, on_provider).outputs() for spec in topology.oci.vault_restores
+            }
     return exports
+
+
+def _vault_backup_args(section: OciSection, index: int, spec: VaultBackupSpec) -> VaultBackupArgs:
+    given = spec.destination.par_uri
+    return VaultBackupArgs(
+        spec=spec,
+        region=section.region,
+        auth=section.auth,
+        profile=section.config_file_profile,
+        kms_endpoint=section.kms_endpoint,
+        objectstorage_endpoint=section.objectstorage_endpoint,
+        par_uri=secret_config(given.uri_config_key, f"oci.vault_backups[{index}].destination.par_uri.uri_config_key")
+        if given is not None
+        else None,
+    )
+
+
+def secret_config(key: str, field: str) -> pulumi.Output[str]:
+    """A secret stack config value (`key` or `namespace:key`); a missing one stops the program with a clear line."""
+    namespace, _, name = key.rpartition(":")
+    value = pulumi.Config(namespace or PROJECT).get_secret(name)
+    if value is None:
+        msg = (
+            f"{field}: the stack config has no key {namespace or PROJECT}:{name} "
+            f"(set it with `pulumi config set --secret {key} <url>`)"
+        )
+        raise pulumi.RunError(msg)
+    return value

@@ -1,0 +1,228 @@
+"""VaultBackup and VaultRestore components under the mock runtime, through the real program."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import MockResourceArgs
+
+from components.config import CONFIG_KEY
+from components.mock_runtime import SECRET, TopologyMocks, simulate
+from components.oci.vault_backup import VaultBackup, VaultBackupArgs
+from tests.conftest import COMPARTMENT, ROOT, run_program
+
+VAULT = "ocid1.vault.oc1.iad.bbpaymentsexample.abuwcljspaymentsvaultexample"
+KEY1 = "ocid1.key.oc1.iad.bbpaymentsexample.abuwcljspaymentskey1example"
+KEY2 = "ocid1.key.oc1.iad.bbpaymentsexample.abuwcljspaymentskey2example"
+PAR = "https://objectstorage.us-ashburn-1.oraclecloud.com/p/Sup3rS3cretT0ken/n/acme/b/vault-backups/o/hr/vault"
+VAULT_BACKUP = "pulumi-python:dynamic/backup-topology:OciVaultBackup"
+KEY_BACKUP = "pulumi-python:dynamic/backup-topology:OciKeyBackup"
+PAR_TYPE = "oci:ObjectStorage/preauthrequest:Preauthrequest"
+
+
+def backup(**changes: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": "payments",
+        "vault_id": VAULT,
+        "keys": [KEY1, KEY2],
+        "destination": {"bucket": {"namespace": "acme", "bucket": "vault-backups"}},
+        "trigger": "2026-11-23",
+    }
+    spec.update(changes)
+    return spec
+
+
+def topology(*specs: dict[str, Any], restores: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    oci: dict[str, Any] = {"region": "us-ashburn-1", "vault_backups": [copy.deepcopy(s) for s in specs]}
+    if restores:
+        oci["vault_restores"] = restores
+    return {"oci": oci}
+
+
+def test_bucket_backup_declares_vault_then_keys_in_a_chain() -> None:
+    sim = run_program(topology(backup()))
+    [component] = sim.of_type("backup-topology:index:VaultBackup")
+    [vault] = sim.of_type(VAULT_BACKUP)
+    keys = sim.of_type(KEY_BACKUP)
+    assert vault.parent == component.urn
+    assert vault.inputs["vault_id"] == VAULT
+    assert vault.inputs["include_keys"] is True
+    assert vault.inputs["location"] == {
+        "namespace": "acme",
+        "bucket": "vault-backups",
+        "object_name": "payments/2026-11-23/vault",
+    }
+    assert vault.inputs["connection"] == {"region": "us-ashburn-1"}
+    assert vault.inputs["timeouts"]["create"] == 1800
+    by_key = {k.inputs["key_id"]: k for k in keys}
+    assert set(by_key) == {KEY1, KEY2}
+    assert by_key[KEY1].inputs["location"]["object_name"] == "payments/2026-11-23/key-mentskey1example"
+    # one backup of a vault or key at a time: each waits for the previous one
+    assert vault.urn in by_key[KEY1].dependencies
+    assert by_key[KEY1].urn in by_key[KEY2].dependencies
+    exported = sim.exports["oci_vault_backups"]["payments"]
+    assert exported["vault_id"] == VAULT
+    assert exported["backed_up_key_ids"] == [KEY1, KEY2]
+    assert exported["objects"]["vault"]["object_name"] == "payments/2026-11-23/vault"
+
+
+def test_keys_only_backup_declares_no_vault_backup() -> None:
+    sim = run_program(topology(backup(backup_vault=False, include_keys=True, keys=[KEY1])))
+    assert sim.of_type(VAULT_BACKUP) == []
+    assert len(sim.of_type(KEY_BACKUP)) == 1
+
+
+def test_object_prefix_and_timeouts_are_used() -> None:
+    spec = backup(
+        destination={"bucket": {"namespace": "acme", "bucket": "b", "object_prefix": "kms/"}},
+        timeouts={"create": "45m"},
+        keys=[],
+    )
+    [vault] = run_program(topology(spec)).of_type(VAULT_BACKUP)
+    assert vault.inputs["location"]["object_name"] == "kms/2026-11-23/vault"
+    assert vault.inputs["timeouts"]["create"] == 2700
+
+
+def test_created_par_is_write_only_on_exactly_the_backup_object_and_expires() -> None:
+    spec = backup(destination={"par": {"namespace": "acme", "bucket": "vault-backups", "expires_in_days": 2}})
+    sim = run_program(topology(spec))
+    pars = {p.inputs["objectName"]: p for p in sim.of_type(PAR_TYPE)}
+    assert set(pars) == {
+        "payments/2026-11-23/vault",
+        "payments/2026-11-23/key-mentskey1example",
+        "payments/2026-11-23/key-mentskey2example",
+    }
+    [expiry] = sim.of_type("pulumi-python:dynamic/backup-topology:ExpiryTime")
+    for par in pars.values():
+        assert par.inputs["accessType"] == "ObjectWrite"
+        assert par.inputs["timeExpires"] == expiry.inputs["expires_at"]
+        assert par.inputs["fullPath"] == SECRET
+        assert par.inputs["accessUri"] == SECRET
+        assert "2026-11-23" in par.inputs["name"]
+    assert expiry.inputs["days"] == 2
+    for resource in sim.of_type(VAULT_BACKUP) + sim.of_type(KEY_BACKUP):
+        assert resource.inputs["par_uri"] == SECRET
+        assert "location" not in resource.inputs or resource.inputs["location"] is None
+    assert sim.exports["oci_vault_backups"]["payments"]["vault_id"] == VAULT  # plain: the PARs are exported apart
+    assert sim.exports["oci_vault_backup_par_uris"] == SECRET
+
+
+def test_given_par_comes_from_a_secret_config_key_and_stays_secret() -> None:
+    spec = backup(keys=[], destination={"par_uri": {"uri_config_key": "hrParUri"}})
+    sim = simulate(
+        lambda: __import__("runpy").run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+        config={CONFIG_KEY: topology(spec), "backup-topology:hrParUri": PAR},
+        secret_keys=["backup-topology:hrParUri"],
+    )
+    [vault] = sim.of_type(VAULT_BACKUP)
+    assert vault.inputs["par_uri"] == SECRET
+    text = json.dumps([r.inputs for r in sim.resources]) + json.dumps(sim.exports)
+    assert "Sup3rS3cretT0ken" not in text
+
+
+def test_given_par_without_its_config_key_stops_with_the_field_named() -> None:
+    spec = backup(keys=[], destination={"par_uri": {"uri_config_key": "hrParUri"}})
+    with pytest.raises(pulumi.RunError) as failure:
+        run_program(topology(spec))
+    message = str(failure.value)
+    assert "oci.vault_backups[0].destination.par_uri.uri_config_key" in message
+    assert "backup-topology:hrParUri" in message
+    assert "Traceback" not in message
+
+
+def test_the_serialized_providers_hold_no_secret_or_credential() -> None:
+    seen: list[str] = []
+
+    class Capture(TopologyMocks):
+        def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+            provider = args.inputs.get("__provider")
+            if isinstance(provider, dict):  # a secret: {signature: secret, value: ...}
+                seen.append(provider["value"])
+            return super().new_resource(args)
+
+    spec = backup(keys=[], destination={"par_uri": {"uri_config_key": "hrParUri"}})
+    simulate(
+        lambda: __import__("runpy").run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+        config={CONFIG_KEY: topology(spec), "backup-topology:hrParUri": PAR},
+        secret_keys=["backup-topology:hrParUri"],
+        mocks=Capture(),
+    )
+    assert seen
+    for provider in seen:
+        blob = base64.b64decode(provider)
+        assert b"Sup3rS3cretT0ken" not in blob
+        assert b"PRIVATE KEY" not in blob
+        assert b"fingerprint" not in blob
+        assert len(blob) < 4096  # a reference to the class, not a captured object graph
+
+
+def test_component_args_errors_name_the_component_and_field() -> None:
+    def program() -> None:
+        VaultBackup("bad", VaultBackupArgs(spec=backup(trigger="no spaces allowed"), region="us-ashburn-1"))
+
+    with pytest.raises(pulumi.RunError) as failure:
+        simulate(program)
+    assert "VaultBackup 'bad': invalid args" in str(failure.value)
+    assert "trigger: must be 1-64 characters" in str(failure.value)
+
+
+def test_restore_declares_vault_before_keys_and_retains_them() -> None:
+    restore = {
+        "name": "payments-dr",
+        "compartment_id": COMPARTMENT,
+        "vault": {
+            "display_name": "payments-restored",
+            "source": {"namespace": "acme", "bucket": "vault-backups", "object_name": "payments/2026-11-23/vault"},
+        },
+        "keys": [
+            {
+                "name": "key1",
+                "display_name": "payments-key-1",
+                "source": {"namespace": "acme", "bucket": "vault-backups", "object_name": "payments/k1"},
+            }
+        ],
+    }
+    sim = run_program({"oci": {"region": "us-ashburn-1", "vault_restores": [restore]}})
+    [vault] = sim.of_type("oci:Kms/vault:Vault")
+    [key] = sim.of_type("oci:Kms/key:Key")
+    assert vault.inputs["vaultType"] == "VIRTUAL_PRIVATE"
+    assert vault.inputs["restoreFromObjectStore"] == {
+        "destination": "BUCKET",
+        "namespace": "acme",
+        "bucket": "vault-backups",
+        "object": "payments/2026-11-23/vault",
+    }
+    assert vault.inputs["compartmentId"] == COMPARTMENT
+    assert key.inputs["managementEndpoint"] == vault.inputs["managementEndpoint"]
+    assert key.inputs["protectionMode"] == "HSM"
+    assert key.inputs["restoreFromObjectStore"]["object"] == "payments/k1"
+    assert vault.urn in key.dependencies
+    assert vault.retain_on_delete
+    assert key.retain_on_delete
+    exported = sim.exports["oci_vault_restores"]["payments-dr"]
+    assert exported["management_endpoint"] == vault.inputs["managementEndpoint"]
+    assert set(exported["key_ids"]) == {"key1"}
+
+
+def test_keys_restored_into_an_existing_vault_use_its_endpoint() -> None:
+    restore = {
+        "name": "keys-only",
+        "compartment_id": COMPARTMENT,
+        "management_endpoint": "https://abc-management.kms.us-ashburn-1.oraclecloud.com",
+        "keys": [
+            {
+                "name": "key1",
+                "display_name": "k",
+                "source": {"namespace": "acme", "bucket": "b", "object_name": "o"},
+            }
+        ],
+    }
+    sim = run_program({"oci": {"region": "us-ashburn-1", "vault_restores": [restore]}})
+    assert sim.of_type("oci:Kms/vault:Vault") == []
+    [key] = sim.of_type("oci:Kms/key:Key")
+    assert key.inputs["managementEndpoint"] == "https://abc-management.kms.us-ashburn-1.oraclecloud.com"
