@@ -1,0 +1,334 @@
+"""OciVaultBackup / OciKeyBackup providers through the real OCI SDK against the KMS stub."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from components.clouds.calls import CloudError, DeadlineError
+from components.dynamic.oci_vault_backup import (
+    PAR_DIGEST,
+    OciKeyBackupProvider,
+    OciVaultBackupProvider,
+    par_digest,
+)
+from tests.dynamic.conftest import KEY, KEY2, PAR, VAULT, key_props, vault_props
+from tests.fakes.oci_kms import KmsStub
+
+# --- create ----------------------------------------------------------------------------------------
+
+
+def test_vault_backup_to_a_bucket_is_taken_once_and_waited_for(stub: KmsStub) -> None:
+    result = OciVaultBackupProvider().create(vault_props(stub))
+    [action] = stub.actions
+    assert (action.kind, action.resource_id, action.destination) == ("vault", VAULT, "BUCKET")
+    assert action.object == ("acme", "vault-backups", "nightly/t1/vault")
+    assert action.include_keys is True
+    assert stub.vaults[VAULT]["lifecycleState"] == "ACTIVE"
+    assert result.outs is not None
+    assert result.outs["vault_name"] == stub.vaults[VAULT]["displayName"]
+    assert result.outs["time_backed_up"].endswith("Z")
+    assert result.id.startswith("vaultbackup.")
+
+
+def test_metadata_only_vault_backup_sends_is_include_keys_false(stub: KmsStub) -> None:
+    OciVaultBackupProvider().create(vault_props(stub, include_keys=False))
+    assert [a.include_keys for a in stub.actions] == [False]
+
+
+def test_key_backup_goes_through_the_vaults_management_endpoint(stub: KmsStub) -> None:
+    result = OciKeyBackupProvider().create(key_props(stub))
+    [action] = stub.actions
+    assert (action.kind, action.resource_id) == ("key", KEY)
+    assert stub.keys[KEY]["lifecycleState"] == "ENABLED"
+    assert result.outs is not None
+    assert result.outs["key_name"] == stub.keys[KEY]["displayName"]
+
+
+def test_under_faults_a_backup_completes_with_exactly_one_backup_action(stub: KmsStub) -> None:
+    stub.faults.fail_every = 3  # a third of all requests: 429 (Retry-After) and 503 alternately
+    stub.faults.drop_backup_responses = 1  # the service acts, the answer is lost
+    OciVaultBackupProvider().create(vault_props(stub))
+    OciKeyBackupProvider().create(key_props(stub))
+    assert [(a.kind, a.resource_id) for a in stub.actions] == [("vault", VAULT), ("key", KEY)]
+    statuses = {r.status for r in stub.requests}
+    assert {429, 503} <= statuses
+    vault_posts = [r for r in stub.backup_posts() if "/vaults/" in r.path]
+    assert len(vault_posts) >= 2  # the dropped one was retried ...
+    assert len({r.retry_token for r in vault_posts}) == 1  # ... with the same token, so no second backup
+
+
+def test_a_second_create_of_the_same_backup_does_not_take_another(stub: KmsStub) -> None:
+    first = OciVaultBackupProvider().create(vault_props(stub))
+    second = OciVaultBackupProvider().create(vault_props(stub))
+    assert len(stub.actions) == 1
+    assert first.id == second.id
+
+
+def test_a_new_trigger_takes_a_new_backup(stub: KmsStub) -> None:
+    OciVaultBackupProvider().create(vault_props(stub))
+    later = vault_props(stub, trigger="t2")
+    later["location"] = {**later["location"], "object_name": "nightly/t2/vault"}
+    OciVaultBackupProvider().create(later)
+    assert [a.object[2] for a in stub.actions] == ["nightly/t1/vault", "nightly/t2/vault"]
+
+
+def test_retry_after_is_honoured(stub: KmsStub) -> None:
+    stub.faults.fail_every = 2
+    stub.faults.retry_after = "1"
+    OciVaultBackupProvider().create(vault_props(stub))
+    gaps = [
+        later.at - earlier.at
+        for earlier, later in zip(stub.requests, stub.requests[1:], strict=False)
+        if earlier.status == 429
+    ]
+    assert gaps
+    assert min(gaps) >= 0.95
+
+
+def test_a_stalled_vault_fails_at_its_deadline_naming_the_vault(stub: KmsStub) -> None:
+    stub.faults.stall.add(VAULT)
+    started = time.monotonic()
+    with pytest.raises(DeadlineError) as failure:
+        OciVaultBackupProvider().create(vault_props(stub, timeouts={"create": 4}))
+    elapsed = time.monotonic() - started
+    assert VAULT in str(failure.value)
+    assert "BACKUP_IN_PROGRESS" in str(failure.value)
+    assert 3.5 <= elapsed < 10
+    assert len(stub.actions) == 1
+
+
+# --- the service's rules (seed 003), each refused before any backup call ----------------------------
+
+
+def _failures(provider: Any, props: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(f.property, f.reason) for f in provider.check({}, props).failures]
+
+
+def test_only_virtual_private_vaults_can_be_backed_up(stub: KmsStub) -> None:
+    stub.vaults[VAULT]["vaultType"] = "DEFAULT"
+    [(field, reason)] = _failures(OciVaultBackupProvider(), vault_props(stub))
+    assert field == "vault_id"
+    assert "is a default vault; only virtual private vaults can be backed up" in reason
+    with pytest.raises(CloudError, match="only virtual private vaults"):
+        OciVaultBackupProvider().create(vault_props(stub))
+    assert stub.backup_posts() == []
+
+
+def test_only_hsm_keys_can_be_backed_up(stub: KmsStub) -> None:
+    stub.keys[KEY]["protectionMode"] = "SOFTWARE"
+    [(field, reason)] = _failures(OciKeyBackupProvider(), key_props(stub))
+    assert field == "key_id"
+    assert "is software-protected; only HSM-protected keys can be backed up" in reason
+    with pytest.raises(CloudError, match="only HSM-protected keys"):
+        OciKeyBackupProvider().create(key_props(stub))
+    assert stub.backup_posts() == []
+
+
+@pytest.mark.parametrize("state", ["CREATING", "PENDING_DELETION", "DELETED", "UPDATING"])
+def test_only_active_vaults_can_be_backed_up(stub: KmsStub, state: str) -> None:
+    stub.vaults[VAULT]["lifecycleState"] = state
+    [(field, reason)] = _failures(OciVaultBackupProvider(), vault_props(stub))
+    assert field == "vault_id"
+    assert f"is {state}; only ACTIVE vaults can be backed up" in reason
+    assert stub.backup_posts() == []
+
+
+@pytest.mark.parametrize("state", ["CREATING", "ENABLING", "PENDING_DELETION", "DELETED"])
+def test_only_enabled_or_disabled_keys_can_be_backed_up(stub: KmsStub, state: str) -> None:
+    stub.keys[KEY]["lifecycleState"] = state
+    [(field, reason)] = _failures(OciKeyBackupProvider(), key_props(stub))
+    assert field == "key_id"
+    assert f"is {state}; only ENABLED or DISABLED keys can be backed up" in reason
+    assert stub.backup_posts() == []
+
+
+def test_a_disabled_key_can_be_backed_up(stub: KmsStub) -> None:
+    stub.keys[KEY]["lifecycleState"] = "DISABLED"
+    assert _failures(OciKeyBackupProvider(), key_props(stub)) == []
+    OciKeyBackupProvider().create(key_props(stub))
+    assert stub.keys[KEY]["lifecycleState"] == "ENABLED"  # the stub settles keys as ENABLED
+
+
+@pytest.mark.parametrize("state", ["BACKUP_IN_PROGRESS", "RESTORING"])
+def test_one_backup_or_restore_at_a_time_per_vault(stub: KmsStub, state: str) -> None:
+    stub.vaults[VAULT]["lifecycleState"] = state
+    [(field, reason)] = _failures(OciVaultBackupProvider(), vault_props(stub))
+    assert field == "vault_id"
+    assert "in progress and OCI runs one at a time" in reason
+    assert stub.backup_posts() == []
+
+
+@pytest.mark.parametrize("state", ["BACKUP_IN_PROGRESS", "RESTORING"])
+def test_one_backup_or_restore_at_a_time_per_key(stub: KmsStub, state: str) -> None:
+    stub.keys[KEY]["lifecycleState"] = state
+    [(field, reason)] = _failures(OciKeyBackupProvider(), key_props(stub))
+    assert field == "key_id"
+    assert "in progress and OCI runs one at a time" in reason
+    assert stub.backup_posts() == []
+
+
+def test_a_key_of_another_vault_is_refused(stub: KmsStub) -> None:
+    other = "ocid1.vault.oc1.iad.bbother.abuwcljsothervaultaaaa"
+    stub.add_vault(other)
+    stub.keys[KEY2]["vaultId"] = other
+    [(field, reason)] = _failures(OciKeyBackupProvider(), key_props(stub, key=KEY2))
+    assert field == "key_id"
+    assert f"belongs to vault {other}" in reason
+
+
+def test_an_unknown_vault_is_a_check_failure_naming_it(stub: KmsStub) -> None:
+    missing = "ocid1.vault.oc1.iad.bbnone.abuwcljsnovaultaaaaa"
+    [(field, reason)] = _failures(OciVaultBackupProvider(), vault_props(stub, vault_id=missing))
+    assert field == "vault_id"
+    assert missing in reason
+    assert "not found or not authorized" in reason
+
+
+def test_check_of_an_unchanged_backup_makes_no_call(stub: KmsStub) -> None:
+    props = vault_props(stub)
+    olds = OciVaultBackupProvider().create(props).outs
+    assert olds is not None
+    before = len(stub.requests)
+    assert OciVaultBackupProvider().check(olds, props).failures == []
+    assert len(stub.requests) == before
+
+
+# --- inputs ----------------------------------------------------------------------------------------
+
+
+def test_inputs_are_checked_with_the_model(stub: KmsStub) -> None:
+    props = vault_props(stub, vault_id="ocid1.key.oc1.iad.x.y", trigger="")
+    fields = {field for field, _ in _failures(OciVaultBackupProvider(), props)}
+    assert fields == {"vault_id", "trigger"}
+
+
+def test_exactly_one_destination(stub: KmsStub) -> None:
+    props = vault_props(stub, par_uri=PAR)
+    [(field, _)] = _failures(OciVaultBackupProvider(), props)
+    assert field == "location"
+
+
+def test_a_malformed_par_uri_is_refused_without_quoting_it(stub: KmsStub) -> None:
+    props = vault_props(stub, location=None, par_uri="https://example.com/not-a-par?sig=Sup3rS3cret")
+    [(field, reason)] = _failures(OciVaultBackupProvider(), props)
+    assert field == "par_uri"
+    assert "Sup3rS3cret" not in reason
+
+
+def test_preview_with_unknown_inputs_is_not_judged(stub: KmsStub) -> None:
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    props = vault_props(stub, location=None, par_uri=unknown)
+    result = OciVaultBackupProvider().check({"vault_id": VAULT}, props)
+    assert result.failures == []
+
+
+# --- PAR destination ---------------------------------------------------------------------------------
+
+
+def test_backup_through_a_par_keeps_only_a_digest_in_the_outputs(stub: KmsStub) -> None:
+    result = OciVaultBackupProvider().create(vault_props(stub, location=None, par_uri=PAR))
+    [action] = stub.actions
+    assert action.destination == "PRE_AUTHENTICATED_REQUEST_URI"
+    assert action.object == ("acme", "vault-backups", "par/vault")
+    assert result.outs is not None
+    assert "par_uri" not in result.outs
+    assert "Sup3rS3cretT0ken" not in repr(result.outs) + result.id
+    assert result.outs[PAR_DIGEST] == par_digest(PAR)
+    assert result.outs["par_object"] == {"namespace": "acme", "bucket": "vault-backups", "object_name": "par/vault"}
+
+
+def test_errors_never_show_the_par(stub: KmsStub) -> None:
+    missing = "ocid1.vault.oc1.iad.bbnone.abuwcljsnovaultaaaaa"
+    stub.add_vault(missing)
+    stub.vaults[missing]["lifecycleState"] = "ACTIVE"
+    stub.faults.stall.add(missing)
+    with pytest.raises(CloudError) as failure:
+        OciVaultBackupProvider().create(
+            vault_props(stub, vault_id=missing, location=None, par_uri=PAR, timeouts={"create": 2})
+        )
+    assert "Sup3rS3cretT0ken" not in str(failure.value)
+    assert missing in str(failure.value)
+
+
+# --- diff, update, read, delete -------------------------------------------------------------------------
+
+
+def test_diff_replaces_only_for_immutable_inputs(stub: KmsStub) -> None:
+    provider = OciVaultBackupProvider()
+    olds = provider.create(vault_props(stub)).outs
+    assert olds is not None
+    same = provider.diff("id", olds, vault_props(stub))
+    assert same.changes is False
+    assert same.replaces == []
+    trigger = provider.diff("id", olds, vault_props(stub, trigger="t2"))
+    assert trigger.changes is True
+    assert trigger.replaces == ["trigger"]
+    keys = provider.diff("id", olds, vault_props(stub, include_keys=False))
+    assert keys.replaces == ["include_keys"]
+    timeouts = provider.diff("id", olds, vault_props(stub, timeouts={"create": 60}))
+    assert timeouts.changes is True
+    assert timeouts.replaces == []
+
+
+def test_diff_of_a_par_compares_digests(stub: KmsStub) -> None:
+    provider = OciVaultBackupProvider()
+    olds = provider.create(vault_props(stub, location=None, par_uri=PAR)).outs
+    assert olds is not None
+    assert provider.diff("id", olds, vault_props(stub, location=None, par_uri=PAR)).changes is False
+    other = PAR.replace("Sup3rS3cretT0ken", "AnotherT0ken")
+    assert provider.diff("id", olds, vault_props(stub, location=None, par_uri=other)).replaces == ["par_uri"]
+
+
+def test_update_changes_settings_without_a_cloud_call(stub: KmsStub) -> None:
+    provider = OciVaultBackupProvider()
+    olds = provider.create(vault_props(stub)).outs
+    assert olds is not None
+    before = len(stub.requests)
+    outs = provider.update("id", olds, vault_props(stub, timeouts={"create": 60})).outs
+    assert outs is not None
+    assert outs["timeouts"] == {"create": 60}
+    assert outs["time_backed_up"] == olds["time_backed_up"]
+    assert len(stub.requests) == before
+
+
+def test_read_reports_a_backup_whose_object_was_removed_as_gone(stub: KmsStub) -> None:
+    provider = OciVaultBackupProvider()
+    created = provider.create(vault_props(stub))
+    assert created.outs is not None
+    assert provider.read(created.id, created.outs).id == created.id
+    stub.objects.clear()
+    assert provider.read(created.id, created.outs).id == ""
+
+
+def test_delete_keeps_the_backup_and_calls_nothing(stub: KmsStub) -> None:
+    provider = OciVaultBackupProvider()
+    created = provider.create(vault_props(stub))
+    assert created.outs is not None
+    before = len(stub.requests)
+    provider.delete(created.id, created.outs)
+    assert len(stub.requests) == before
+    assert ("acme", "vault-backups", "nightly/t1/vault") in stub.objects
+
+
+def test_missing_oci_configuration_is_a_clear_error(stub: KmsStub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OCI_CONFIG_FILE", "/nonexistent/oci/config")
+    [(field, reason)] = _failures(OciVaultBackupProvider(), vault_props(stub))
+    assert field == "vault_id"
+    assert "OCI configuration" in reason
+
+
+def test_providers_keep_nothing_on_themselves_even_after_use(stub: KmsStub) -> None:
+    for provider, props in (
+        (OciVaultBackupProvider(), vault_props(stub, location=None, par_uri=PAR)),
+        (OciKeyBackupProvider(), key_props(stub)),
+    ):
+        provider.create(props)
+        assert vars(provider) == {}
+        blob = base64.b64decode(serialize_provider(provider))
+        for secret in (b"Sup3rS3cretT0ken", b"PRIVATE KEY", b"api_key.pem", stub.url.encode()):
+            assert secret not in blob
