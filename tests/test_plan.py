@@ -61,7 +61,7 @@ def test_prod_json_lists_policies_schedules_assignments_and_coverage() -> None:
     assert sorted(a["inputs"]["assetId"] for a in assignments) == sorted(volumes)
     assert all(a["inputs"]["xrcKmsKeyId"].startswith("ocid1.key.oc1.phx.") for a in assignments)
 
-    rows = {row["asset_id"]: row for row in doc["coverage"]}
+    rows = {row["asset_id"]: row for row in doc["coverage"] if row["asset_kind"] == "boot volume"}
     assert set(rows) == set(volumes)
     assert rows[plans[1]["boot_volumes"][0]["id"]]["rpo_hours"] == 1
     assert rows[plans[0]["boot_volumes"][0]["id"]]["retention_days"] == 365
@@ -171,3 +171,30 @@ def test_stack_and_config_are_mutually_exclusive(capsys: pytest.CaptureFixture[s
         main(["--stack", "dev", "--config", "x.yaml"])
     assert exit_info.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_prod_json_lists_vault_backups_and_their_coverage() -> None:
+    done = run_cli("--stack", "prod", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
+    [spec] = prod["oci"]["vault_backups"]
+    types = [r["type"] for r in doc["resources"]]
+    assert types.count("backup-topology:index:VaultBackup") == 1
+    assert types.count("pulumi-python:dynamic/backup-topology:OciVaultBackup") == 1
+    assert types.count("pulumi-python:dynamic/backup-topology:OciKeyBackup") == len(spec["keys"])
+    vault_rows = [row for row in doc["coverage"] if row["asset_kind"] in ("vault", "vault key")]
+    assert {row["asset_id"] for row in vault_rows} == {spec["vault_id"], *spec["keys"]}
+    for row in vault_rows:
+        assert row["protected_by"] == f"VaultBackup {spec['name']}"
+        assert row["destination"].startswith("bucket acmeprod/vault-backups/payments/2026-11-23/")
+
+
+def test_dev_plan_never_prints_a_par_url() -> None:
+    done = run_cli("--stack", "dev", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    [par] = [r for r in doc["resources"] if r["type"] == "oci:ObjectStorage/preauthrequest:Preauthrequest"]
+    assert par["inputs"]["fullPath"] == "[secret]"
+    assert par["inputs"]["accessUri"] == "[secret]"
+    assert "/p/" not in done.stdout
