@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -16,6 +18,7 @@ from components.dynamic.oci_vault_backup import (
     OciVaultBackupProvider,
     par_digest,
 )
+from tests.conftest import ROOT
 from tests.dynamic.conftest import KEY, KEY2, PAR, VAULT, key_props, vault_props
 from tests.fakes.oci_kms import KmsStub
 
@@ -332,3 +335,19 @@ def test_providers_keep_nothing_on_themselves_even_after_use(stub: KmsStub) -> N
         blob = base64.b64decode(serialize_provider(provider))
         for secret in (b"Sup3rS3cretT0ken", b"PRIVATE KEY", b"api_key.pem", stub.url.encode()):
             assert secret not in blob
+
+
+def test_a_pickled_provider_loads_in_a_fresh_process_like_the_provider_host() -> None:
+    # The dynamic provider host unpickles the provider in its own process: the class is found by import
+    # from the project root, and importing it must not register resources (pulumi/pulumi#7453).
+    blob = serialize_provider(OciKeyBackupProvider())
+    loader = (
+        "import base64, sys, dill; "
+        "p = dill.loads(base64.b64decode(sys.stdin.read())); "
+        "print(type(p).__module__, type(p).__name__, sorted(vars(p)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", loader], input=blob, capture_output=True, text=True, cwd=ROOT, check=False, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["components.dynamic.oci_vault_backup", "OciKeyBackupProvider", "[]"]
