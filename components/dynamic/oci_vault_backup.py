@@ -97,7 +97,8 @@ class _BackupProvider(DynamicProvider):
 
     # --- what subclasses do ----------------------------------------------------------------------
 
-    def _verify(self, kms: Kms, props: Any) -> list[tuple[str, str]]:
+    def _verify(self, kms: Kms, props: Any, *, creating: bool) -> list[tuple[str, str]]:
+        """The service's rules against the live resource; `creating` when called by create() itself."""
         raise NotImplementedError
 
     def _take(self, kms: Kms, props: Any, location: Location) -> dict[str, Any]:
@@ -127,7 +128,7 @@ class _BackupProvider(DynamicProvider):
         props: Any = self.props.model_validate(self.model_inputs(news))
         try:
             kms = Kms(props.connection.connection(), Deadline(_CHECK_SECONDS))
-            return self._verify(kms, props)
+            return self._verify(kms, props, creating=False)
         except CloudError as exc:
             return [(self._subject_field(), f"cannot be checked before the backup: {exc}")]
 
@@ -151,7 +152,7 @@ class _BackupProvider(DynamicProvider):
         uri = props.get(PAR_URI)
         try:
             kms = Kms(model.connection.connection(), self.deadline(props, "create"), progress)
-            problems = self._verify(kms, model)
+            problems = self._verify(kms, model, creating=True)
             if problems:
                 raise CloudError("; ".join(f"{field}: {why}" for field, why in problems))
             location: Location = ParLocation(uri) if uri else BucketLocation(**model.location.model_dump())
@@ -214,7 +215,7 @@ class OciVaultBackupProvider(_BackupProvider):
     def _subject(self, props: Any) -> str:
         return str(props.vault_id)
 
-    def _verify(self, kms: Kms, props: Any) -> list[tuple[str, str]]:
+    def _verify(self, kms: Kms, props: Any, *, creating: bool) -> list[tuple[str, str]]:
         vault = kms.get_vault(props.vault_id)
         return vault_rules(vault.vault_type, vault.lifecycle_state, props.vault_id)
 
@@ -236,20 +237,26 @@ class OciKeyBackupProvider(_BackupProvider):
     def _subject(self, props: Any) -> str:
         return str(props.key_id)
 
-    def _verify(self, kms: Kms, props: Any) -> list[tuple[str, str]]:
+    def _verify(self, kms: Kms, props: Any, *, creating: bool) -> list[tuple[str, str]]:
         vault = kms.get_vault(props.vault_id)
-        problems = [
-            (field, why)
-            for field, why in vault_rules(vault.vault_type, vault.lifecycle_state, props.vault_id)
-            if "in progress" not in why  # a vault backup with its keys runs first; the key has its own state
-        ]
+        # A vault being backed up (typically by the VaultBackup this key backup is chained after) holds its
+        # keys busy too, and they may stay busy a moment after it: create waits for them instead of failing.
+        vault_busy = vault.lifecycle_state in BUSY_STATES
+        problems = vault_rules(vault.vault_type, "ACTIVE" if vault_busy else vault.lifecycle_state, props.vault_id)
         if problems:
             return problems
         key = kms.get_key(vault.management_endpoint, props.key_id)
-        return key_rules(key.protection_mode, key.lifecycle_state, key.vault_id, props.key_id, props.vault_id)
+        rules = key_rules(key.protection_mode, key.lifecycle_state, key.vault_id, props.key_id, props.vault_id)
+        waits = key.lifecycle_state in BUSY_STATES and (vault_busy or creating)
+        return [] if waits and all("in progress" in why for _, why in rules) else rules
 
     def _take(self, kms: Kms, props: Any, location: Location) -> dict[str, Any]:
         vault = kms.get_vault(props.vault_id)
+        if vault.lifecycle_state in BUSY_STATES:
+            progress(f"key {props.key_id}: waiting for the backup of vault {props.vault_id} to finish first")
+            vault = kms.wait_vault_backed_up(props.vault_id)
+        if kms.get_key(vault.management_endpoint, props.key_id).lifecycle_state in BUSY_STATES:
+            kms.wait_key_backed_up(vault.management_endpoint, props.key_id)  # released by that vault backup
         token = self._token(props, location.uri if isinstance(location, ParLocation) else None)
         progress(f"backing up key {props.key_id} to {location.describe()}")
         kms.backup_key(vault.management_endpoint, props.key_id, location, retry_token=token)

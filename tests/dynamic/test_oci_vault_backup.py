@@ -351,3 +351,24 @@ def test_a_pickled_provider_loads_in_a_fresh_process_like_the_provider_host() ->
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["components.dynamic.oci_vault_backup", "OciKeyBackupProvider", "[]"]
+
+
+def test_a_key_backup_chained_after_its_vaults_backup_waits_for_it(stub: KmsStub) -> None:
+    stub.start_backup(VAULT, polls=2)  # the vault backup with its keys is still running ...
+    stub.start_backup(KEY, polls=2)  # ... and holds the key busy
+    assert _failures(OciKeyBackupProvider(), key_props(stub)) == []
+    OciKeyBackupProvider().create(key_props(stub))
+    assert [(a.kind, a.resource_id) for a in stub.actions] == [("key", KEY)]
+    key_reads = [r.at for r in stub.requests if r.method == "GET" and "/keys/" in r.path]
+    [post] = [r.at for r in stub.backup_posts()]
+    assert stub.vaults[VAULT]["lifecycleState"] == "ACTIVE"
+    assert key_reads
+    assert min(key_reads) < post
+
+
+def test_create_waits_for_a_key_still_busy_after_its_vault_finished(stub: KmsStub) -> None:
+    stub.start_backup(KEY, polls=2)
+    OciKeyBackupProvider().create(key_props(stub))
+    [action] = stub.actions
+    assert action.resource_id == KEY
+    assert [r.status for r in stub.backup_posts()] == [200]

@@ -128,6 +128,12 @@ class KmsStub:
             "timeCreated": "2026-01-01T00:00:00.000Z",
         }
 
+    def start_backup(self, resource_id: str, polls: int) -> None:
+        """Put a vault or key in BACKUP_IN_PROGRESS, as a backup started elsewhere; it settles after `polls` reads."""
+        resource = self.vaults.get(resource_id) or self.keys[resource_id]
+        resource["lifecycleState"] = "BACKUP_IN_PROGRESS"
+        self._busy[resource_id] = polls
+
     def backup_posts(self) -> list[Seen]:
         """Every backup POST received (retries included)."""
         return [r for r in self.requests if r.method == "POST"]
