@@ -50,7 +50,7 @@ class DynamicProvider(ResourceProvider):
         """Validate the inputs with the model; each problem becomes a CheckFailure naming the input."""
         failures = [CheckFailure(p, r) for p, r in self.validation_problems(news)]
         failures += [CheckFailure(p, r) for p, r in self.check_secrets(news)]
-        if not failures and self.will_create(_olds, news):
+        if not failures and self.will_create(_olds, news) and not _is_unknown(self.model_inputs(news)):
             failures += [CheckFailure(p, r) for p, r in self.check_before_create(news)]
         return CheckResult(news, failures)
 

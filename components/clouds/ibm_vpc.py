@@ -1,0 +1,263 @@
+"""IBM Cloud VPC adapter: the only code that calls `ibm_vpc`; snapshots, clones, consistency groups, zones."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+from ibm_cloud_sdk_core import ApiException
+from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
+from ibm_cloud_sdk_core.get_authenticator import get_authenticator_from_environment
+from ibm_vpc import VpcV1
+
+from components.clouds.calls import CloudError, Deadline, NotFoundError, Transient, call, parse_retry_after, wait_for
+
+T = TypeVar("T")
+
+API_VERSION = "2025-02-18"
+COPY_SIZE_LIMIT_GB = 10 * 1024
+"""Sources larger than 10 TB cannot be copied to another region."""
+SECOND_GENERATION_PROFILES = frozenset({"sdp"})
+"""Volume profiles of second-generation block storage (no consistency group snapshots)."""
+
+
+@dataclass(frozen=True)
+class IbmConnection:
+    """How to reach one region's VPC API; credentials come from the environment, never from here."""
+
+    region: str
+    endpoint: str | None = None
+    """VPC API URL (e.g. https://us-south.iaas.cloud.ibm.com/v1); default the region's public one."""
+
+
+def _authenticator() -> Any:
+    """The standard IBM Cloud SDK configuration (VPC_AUTH_TYPE, VPC_APIKEY, ...), or IBMCLOUD_API_KEY."""
+    try:
+        found = get_authenticator_from_environment("vpc")
+    except ValueError as exc:
+        msg = f"IBM Cloud credentials: {exc}"
+        raise CloudError(msg) from None
+    if found is not None:
+        return found
+    api_key = os.environ.get("IBMCLOUD_API_KEY")
+    if api_key:
+        return IAMAuthenticator(api_key)
+    msg = "IBM Cloud credentials: set IBMCLOUD_API_KEY, or VPC_AUTH_TYPE with its settings (e.g. VPC_APIKEY)"
+    raise CloudError(msg)
+
+
+def _transient(exc: Exception) -> Transient | None:
+    if isinstance(exc, ApiException):
+        if exc.status_code == 429 or exc.status_code >= 500:
+            headers = exc.http_response.headers if exc.http_response is not None else {}
+            return Transient(f"HTTP {exc.status_code}", parse_retry_after(headers.get("Retry-After")))
+        return None
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
+        return Transient(f"connection failed ({type(exc).__name__})")
+    return None
+
+
+def _translate(what: str, exc: ApiException) -> CloudError:
+    detail = f"HTTP {exc.status_code}: {exc.message}"
+    if exc.status_code == 404:
+        return NotFoundError(f"{what}: not found ({detail})")
+    if exc.status_code in (401, 403):
+        return CloudError(f"{what}: not authorized; check the IBM Cloud credentials and IAM access ({detail})")
+    if exc.status_code == 409:
+        return CloudError(f"{what}: conflict ({detail})")
+    return CloudError(f"{what}: {detail}")
+
+
+class Vpc:
+    """VPC calls of one operation in one region, bound to one deadline; build one per provider call."""
+
+    def __init__(self, conn: IbmConnection, deadline: Deadline, progress: Callable[[str], None] | None = None) -> None:
+        self.region = conn.region
+        self._deadline = deadline
+        self._progress = progress
+        self._client = VpcV1(version=API_VERSION, authenticator=_authenticator())
+        self._client.set_service_url(conn.endpoint or VpcV1.get_service_url_for_region(conn.region))
+        self._client.set_http_config({"timeout": 60})
+
+    def _call(self, what: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return call(fn, what=what, deadline=self._deadline, transient=_transient)
+        except ApiException as exc:
+            raise _translate(what, exc) from None
+
+    def _result(self, what: str, fn: Callable[[], Any]) -> Any:
+        return self._call(what, fn).get_result()
+
+    # --- reads -----------------------------------------------------------------------------------
+
+    def zones(self) -> list[str]:
+        """Names of the zones of this region."""
+        found = self._result(f"zones of {self.region}", lambda: self._client.list_region_zones(self.region))
+        return sorted(z["name"] for z in found.get("zones", []))
+
+    def get_volume(self, volume_id: str) -> dict[str, Any]:
+        """A block volume (profile, zone, capacity, encryption)."""
+        return dict(self._result(f"volume {volume_id}", lambda: self._client.get_volume(volume_id)))
+
+    def get_snapshot(self, snapshot_id: str) -> dict[str, Any]:
+        """A snapshot, with its clones."""
+        return dict(self._result(f"snapshot {snapshot_id}", lambda: self._client.get_snapshot(snapshot_id)))
+
+    def find_snapshot(self, name: str) -> dict[str, Any] | None:
+        """The snapshot of this region with `name` (names are unique per region), or None."""
+        found = self._result(f"snapshot named {name}", lambda: self._client.list_snapshots(name=name))
+        snapshots = found.get("snapshots", [])
+        return dict(snapshots[0]) if snapshots else None
+
+    def get_consistency_group(self, group_id: str) -> dict[str, Any]:
+        what = f"snapshot consistency group {group_id}"
+        return dict(self._result(what, lambda: self._client.get_snapshot_consistency_group(group_id)))
+
+    def find_consistency_group(self, name: str) -> dict[str, Any] | None:
+        what = f"snapshot consistency group named {name}"
+        found = self._result(what, lambda: self._client.list_snapshot_consistency_groups(name=name))
+        groups = found.get("snapshot_consistency_groups", [])
+        return dict(groups[0]) if groups else None
+
+    # --- changes ---------------------------------------------------------------------------------
+
+    def _create(self, what: str, post: Callable[[], Any], find: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
+        """POST once; before any retry, look the resource up by its (unique) name: an earlier POST may have made it
+        even though its answer was lost, and a second POST would fail on the name or make a duplicate."""
+        posted = False
+
+        def attempt() -> dict[str, Any]:
+            nonlocal posted
+            if posted:
+                found = find()
+                if found is not None:
+                    return found
+            posted = True
+            return dict(post().get_result())
+
+        return dict(self._call(what, attempt))
+
+    def create_snapshot(self, prototype: dict[str, Any]) -> dict[str, Any]:
+        """POST /snapshots (a snapshot of a volume with clones, or a copy of another region's snapshot)."""
+        name = str(prototype.get("name"))
+        return self._create(
+            f"snapshot {name}", lambda: self._client.create_snapshot(prototype), lambda: self.find_snapshot(name)
+        )
+
+    def add_clone(self, snapshot_id: str, zone: str) -> None:
+        """PUT /snapshots/{id}/clones/{zone}."""
+        self._call(
+            f"clone of snapshot {snapshot_id} in {zone}", lambda: self._client.create_snapshot_clone(snapshot_id, zone)
+        )
+
+    def remove_clone(self, snapshot_id: str, zone: str) -> None:
+        """DELETE /snapshots/{id}/clones/{zone}; a clone already gone is fine."""
+        try:
+            self._call(
+                f"clone of snapshot {snapshot_id} in {zone}",
+                lambda: self._client.delete_snapshot_clone(snapshot_id, zone),
+            )
+        except NotFoundError:
+            return
+
+    def update_snapshot_tags(self, snapshot_id: str, user_tags: list[str]) -> None:
+        """PATCH /snapshots/{id} with the user tags (If-Match on the current ETag)."""
+        current = self._call(f"snapshot {snapshot_id}", lambda: self._client.get_snapshot(snapshot_id))
+        etag = current.get_headers().get("ETag")
+        self._call(
+            f"tags of snapshot {snapshot_id}",
+            lambda: self._client.update_snapshot(snapshot_id, {"user_tags": user_tags}, if_match=etag),
+        )
+
+    def delete_snapshot(self, snapshot_id: str) -> None:
+        """DELETE /snapshots/{id} and wait until it is gone; a snapshot already gone is fine."""
+        try:
+            self._call(f"snapshot {snapshot_id}", lambda: self._client.delete_snapshot(snapshot_id))
+        except NotFoundError:
+            return
+        self._wait_gone(f"deletion of snapshot {snapshot_id}", lambda: self.get_snapshot(snapshot_id))
+
+    def create_consistency_group(self, prototype: dict[str, Any]) -> dict[str, Any]:
+        """POST /snapshot_consistency_groups, adopting on retry like create_snapshot."""
+        name = str(prototype.get("name"))
+        return self._create(
+            f"snapshot consistency group {name}",
+            lambda: self._client.create_snapshot_consistency_group(prototype),
+            lambda: self.find_consistency_group(name),
+        )
+
+    def delete_consistency_group(self, group_id: str) -> None:
+        what = f"snapshot consistency group {group_id}"
+        try:
+            self._call(what, lambda: self._client.delete_snapshot_consistency_group(group_id))
+        except NotFoundError:
+            return
+        self._wait_gone(f"deletion of {what}", lambda: self.get_consistency_group(group_id))
+
+    # --- waits -----------------------------------------------------------------------------------
+
+    def wait_snapshot_ready(self, snapshot_id: str, zones: list[str]) -> dict[str, Any]:
+        """Wait for `stable` and every clone in `zones` available; `failed`/`suspended` are errors."""
+        wanted = set(zones)
+
+        def ready(s: dict[str, Any]) -> bool:
+            available = {c["zone"]["name"] for c in s.get("clones", []) if c.get("available")}
+            return s.get("lifecycle_state") == "stable" and wanted <= available
+
+        return wait_for(
+            lambda: self.get_snapshot(snapshot_id),
+            what=f"snapshot {snapshot_id}",
+            done=ready,
+            failed=_bad_state,
+            describe=_describe,
+            deadline=self._deadline,
+            progress=self._progress,
+        )
+
+    def wait_group_ready(self, group_id: str) -> dict[str, Any]:
+        """Wait for the consistency group to be `stable`."""
+        return wait_for(
+            lambda: self.get_consistency_group(group_id),
+            what=f"snapshot consistency group {group_id}",
+            done=lambda g: g.get("lifecycle_state") == "stable",
+            failed=_bad_state,
+            describe=lambda g: str(g.get("lifecycle_state")),
+            deadline=self._deadline,
+            progress=self._progress,
+        )
+
+    def _wait_gone(self, what: str, fetch: Callable[[], dict[str, Any]]) -> None:
+        def probe() -> str:
+            try:
+                return str(fetch().get("lifecycle_state"))
+            except NotFoundError:
+                return "gone"
+
+        wait_for(
+            probe,
+            what=what,
+            done=lambda state: state == "gone",
+            failed=lambda state: "failed" if state == "failed" else None,
+            describe=lambda state: state,
+            deadline=self._deadline,
+            progress=self._progress,
+        )
+
+
+def _bad_state(resource: dict[str, Any]) -> str | None:
+    state = resource.get("lifecycle_state")
+    if state == "failed":
+        return f"is failed (id {resource.get('id')})"
+    if state == "suspended":
+        return f"is suspended (id {resource.get('id')}); IBM Cloud suspended it, see the resource in the console"
+    return None
+
+
+def _describe(snapshot: dict[str, Any]) -> str:
+    clones = ", ".join(
+        f"{c['zone']['name']}:{'available' if c.get('available') else 'not yet'}" for c in snapshot.get("clones", [])
+    )
+    return f"{snapshot.get('lifecycle_state')}" + (f" (clones {clones})" if clones else "")

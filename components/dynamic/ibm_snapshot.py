@@ -1,0 +1,376 @@
+"""Dynamic resources on IBM Cloud VPC: IbmSnapshot (with clones), IbmSnapshotConsistencyGroup, IbmSnapshotCopy."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
+from pydantic import BaseModel, ConfigDict, Field
+
+from components.clouds.calls import CloudError, Deadline, NotFoundError
+from components.clouds.ibm_vpc import COPY_SIZE_LIMIT_GB, SECOND_GENERATION_PROFILES, IbmConnection, Vpc
+from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress
+
+_CHECK_SECONDS = 120.0
+
+
+class _Props(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class IbmConnectionProps(_Props):
+    """Which region's VPC API to call (credentials come from the environment)."""
+
+    region: str = Field(min_length=1)
+    endpoint: str | None = None
+
+    def connection(self) -> IbmConnection:
+        return IbmConnection(region=self.region, endpoint=self.endpoint)
+
+
+class SnapshotProps(_Props):
+    """Inputs of IbmSnapshot."""
+
+    name: str = Field(pattern=r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+    source_volume_id: str = Field(min_length=1)
+    resource_group_id: str | None = None
+    user_tags: list[str] = Field(default_factory=list)
+    clone_zones: list[str] = Field(default_factory=list)
+    connection: IbmConnectionProps
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+
+
+class GroupProps(_Props):
+    """Inputs of IbmSnapshotConsistencyGroup."""
+
+    name: str = Field(pattern=r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+    source_volume_ids: list[str] = Field(min_length=1)
+    resource_group_id: str | None = None
+    delete_snapshots_on_delete: bool = True
+    connection: IbmConnectionProps
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+
+
+class CopyProps(_Props):
+    """Inputs of IbmSnapshotCopy: a copy, in the destination region, of another region's snapshot."""
+
+    name: str = Field(pattern=r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+    source_snapshot_id: str = Field(min_length=1)
+    source: IbmConnectionProps
+    destination: IbmConnectionProps
+    encryption_key_crn: str | None = Field(None, pattern=r"^crn:")
+    resource_group_id: str | None = None
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+
+
+def snapshot_outputs(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """What the state keeps of a snapshot."""
+    return {
+        "snapshot_id": snapshot.get("id"),
+        "crn": snapshot.get("crn"),
+        "lifecycle_state": snapshot.get("lifecycle_state"),
+        "size_gb": snapshot.get("size"),
+        "encryption": snapshot.get("encryption"),
+        "clones": {
+            c["zone"]["name"]: {"available": bool(c.get("available"))} for c in snapshot.get("clones", []) or []
+        },
+    }
+
+
+def _vpc(props: Any, operation: str, provider: DynamicProvider, raw: Mapping[str, Any]) -> Vpc:
+    return Vpc(props.connection.connection(), provider.deadline(raw, operation), progress)
+
+
+class IbmSnapshotProvider(DynamicProvider):
+    """One snapshot with its fast-restore clones: created in one POST, clones changed in place."""
+
+    props: ClassVar[type[BaseModel]] = SnapshotProps
+    immutable: ClassVar[frozenset[str]] = frozenset({"name", "source_volume_id", "resource_group_id", "connection"})
+
+    def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        props: Any = SnapshotProps.model_validate(self.model_inputs(news))
+        try:
+            vpc = Vpc(props.connection.connection(), Deadline(_CHECK_SECONDS))
+            vpc.get_volume(props.source_volume_id)
+            zones = vpc.zones()
+        except CloudError as exc:
+            return [("source_volume_id", f"cannot be checked before the snapshot: {exc}")]
+        wrong = [z for z in props.clone_zones if z not in zones]
+        if wrong:
+            return [("clone_zones", f"{', '.join(wrong)} not zones of {props.connection.region} ({', '.join(zones)})")]
+        return []
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Adopt the snapshot of that name if it exists (a retried or re-run create), else POST it with its clones."""
+        model: Any = SnapshotProps.model_validate(self.model_inputs(props))
+        vpc = _vpc(model, "create", self, props)
+        snapshot = vpc.find_snapshot(model.name)
+        if snapshot is not None:
+            if (snapshot.get("source_volume") or {}).get("id") != model.source_volume_id:
+                msg = (
+                    f"snapshot name {model.name} is taken in {model.connection.region} by snapshot "
+                    f"{snapshot.get('id')} of another volume; names are unique per region"
+                )
+                raise CloudError(msg)
+            progress(f"snapshot {model.name}: adopting {snapshot.get('id')}, made by an earlier attempt")
+            have = {c["zone"]["name"] for c in snapshot.get("clones", []) or []}
+            for zone in model.clone_zones:
+                if zone not in have:
+                    vpc.add_clone(snapshot["id"], zone)
+        else:
+            prototype: dict[str, Any] = {
+                "name": model.name,
+                "source_volume": {"id": model.source_volume_id},
+                "clones": [{"zone": {"name": z}} for z in model.clone_zones],
+            }
+            if model.user_tags:
+                prototype["user_tags"] = list(model.user_tags)
+            if model.resource_group_id:
+                prototype["resource_group"] = {"id": model.resource_group_id}
+            snapshot = vpc.create_snapshot(prototype)
+        ready = vpc.wait_snapshot_ready(str(snapshot["id"]), list(model.clone_zones))
+        return CreateResult(str(ready["id"]), {**_inputs(props), **snapshot_outputs(ready)})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Clones added or removed in place (PUT/DELETE per zone), tags patched; never a new snapshot."""
+        model: Any = SnapshotProps.model_validate(self.model_inputs(news))
+        vpc = _vpc(model, "update", self, news)
+        before = set(olds.get("clone_zones") or [])
+        after = list(model.clone_zones)
+        for zone in sorted(before - set(after)):
+            vpc.remove_clone(id_, zone)
+        for zone in after:
+            if zone not in before:
+                vpc.add_clone(id_, zone)
+        if list(olds.get("user_tags") or []) != list(model.user_tags):
+            vpc.update_snapshot_tags(id_, list(model.user_tags))
+        ready = vpc.wait_snapshot_ready(id_, after)
+        return UpdateResult({**_inputs(news), **snapshot_outputs(ready)})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Current state; an empty id when the snapshot is gone."""
+        model: Any = SnapshotProps.model_validate(self.model_inputs(props))
+        try:
+            snapshot = Vpc(model.connection.connection(), Deadline(_CHECK_SECONDS)).get_snapshot(id_)
+        except NotFoundError:
+            return ReadResult("", {})
+        return ReadResult(id_, {**_inputs(props), **snapshot_outputs(snapshot)})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete the snapshot (and with it its clones); already gone is fine."""
+        model: Any = SnapshotProps.model_validate(self.model_inputs(props))
+        _vpc(model, "delete", self, props).delete_snapshot(id_)
+
+
+class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
+    """Snapshots of several first-generation volumes taken together."""
+
+    props: ClassVar[type[BaseModel]] = GroupProps
+    immutable: ClassVar[frozenset[str]] = frozenset({"name", "source_volume_ids", "resource_group_id", "connection"})
+
+    def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        props: Any = GroupProps.model_validate(self.model_inputs(news))
+        problems = []
+        try:
+            vpc = Vpc(props.connection.connection(), Deadline(_CHECK_SECONDS))
+            for i, volume_id in enumerate(props.source_volume_ids):
+                volume = vpc.get_volume(volume_id)
+                profile = (volume.get("profile") or {}).get("name")
+                if profile in SECOND_GENERATION_PROFILES:
+                    problems.append(
+                        (
+                            f"source_volume_ids[{i}]",
+                            f"volume {volume_id} is a second-generation volume (profile {profile}); "
+                            "consistency group snapshots are not supported for them",
+                        )
+                    )
+        except CloudError as exc:
+            return [("source_volume_ids", f"cannot be checked before the snapshots: {exc}")]
+        return problems
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Adopt the group of that name if it exists, else POST /snapshot_consistency_groups; wait for stable."""
+        model: Any = GroupProps.model_validate(self.model_inputs(props))
+        vpc = _vpc(model, "create", self, props)
+        group = vpc.find_consistency_group(model.name)
+        if group is None:
+            prototype: dict[str, Any] = {
+                "name": model.name,
+                "delete_snapshots_on_delete": model.delete_snapshots_on_delete,
+                "snapshots": [
+                    {"name": f"{model.name}-{i}", "source_volume": {"id": v}}
+                    for i, v in enumerate(model.source_volume_ids)
+                ],
+            }
+            if model.resource_group_id:
+                prototype["resource_group"] = {"id": model.resource_group_id}
+            group = vpc.create_consistency_group(prototype)
+        ready = vpc.wait_group_ready(str(group["id"]))
+        return CreateResult(str(ready["id"]), {**_inputs(props), **_group_outputs(ready)})
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only settings without a cloud counterpart change in place (timeouts, delete_snapshots_on_delete)."""
+        kept = {k: v for k, v in olds.items() if k not in self.input_names()}
+        return UpdateResult({**_inputs(news), **kept})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        model: Any = GroupProps.model_validate(self.model_inputs(props))
+        try:
+            group = Vpc(model.connection.connection(), Deadline(_CHECK_SECONDS)).get_consistency_group(id_)
+        except NotFoundError:
+            return ReadResult("", {})
+        return ReadResult(id_, {**_inputs(props), **_group_outputs(group)})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        model: Any = GroupProps.model_validate(self.model_inputs(props))
+        _vpc(model, "delete", self, props).delete_consistency_group(id_)
+
+
+def _group_outputs(group: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "group_id": group.get("id"),
+        "crn": group.get("crn"),
+        "lifecycle_state": group.get("lifecycle_state"),
+        "snapshot_ids": [s.get("id") for s in group.get("snapshots", []) or []],
+    }
+
+
+class IbmSnapshotCopyProvider(DynamicProvider):
+    """A cross-region copy of a snapshot, made through the destination region's API from the source's CRN."""
+
+    props: ClassVar[type[BaseModel]] = CopyProps
+    immutable: ClassVar[frozenset[str]] = frozenset(
+        {"name", "source_snapshot_id", "source", "destination", "encryption_key_crn", "resource_group_id"}
+    )
+
+    def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        props: Any = CopyProps.model_validate(self.model_inputs(news))
+        try:
+            source = Vpc(props.source.connection(), Deadline(_CHECK_SECONDS)).get_snapshot(props.source_snapshot_id)
+        except CloudError as exc:
+            return [("source_snapshot_id", f"cannot be checked before the copy: {exc}")]
+        return copy_rules(source, props.encryption_key_crn, props.source_snapshot_id)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Refuse what the service would; adopt a copy of that name; else POST /snapshots in the destination."""
+        model: Any = CopyProps.model_validate(self.model_inputs(props))
+        deadline = self.deadline(props, "create")
+        source = Vpc(model.source.connection(), deadline, progress).get_snapshot(model.source_snapshot_id)
+        problems = copy_rules(source, model.encryption_key_crn, model.source_snapshot_id)
+        if problems:
+            raise CloudError("; ".join(f"{field}: {why}" for field, why in problems))
+        vpc = Vpc(model.destination.connection(), deadline, progress)
+        copy = vpc.find_snapshot(model.name)
+        if copy is not None:
+            if (copy.get("source_snapshot") or {}).get("crn") != source.get("crn"):
+                msg = (
+                    f"snapshot name {model.name} is taken in {model.destination.region} by snapshot {copy.get('id')}, "
+                    "which is not a copy of the source; names are unique per region"
+                )
+                raise CloudError(msg)
+            progress(f"copy {model.name}: adopting {copy.get('id')}, made by an earlier attempt")
+        else:
+            prototype: dict[str, Any] = {"name": model.name, "source_snapshot": {"crn": source.get("crn")}}
+            if model.encryption_key_crn:
+                prototype["encryption_key"] = {"crn": model.encryption_key_crn}
+            if model.resource_group_id:
+                prototype["resource_group"] = {"id": model.resource_group_id}
+            copy = vpc.create_snapshot(prototype)
+        ready = vpc.wait_snapshot_ready(str(copy["id"]), [])
+        return CreateResult(str(ready["id"]), {**_inputs(props), **snapshot_outputs(ready)})
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        kept = {k: v for k, v in olds.items() if k not in self.input_names()}
+        return UpdateResult({**_inputs(news), **kept})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        model: Any = CopyProps.model_validate(self.model_inputs(props))
+        try:
+            copy = Vpc(model.destination.connection(), Deadline(_CHECK_SECONDS)).get_snapshot(id_)
+        except NotFoundError:
+            return ReadResult("", {})
+        return ReadResult(id_, {**_inputs(props), **snapshot_outputs(copy)})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        model: Any = CopyProps.model_validate(self.model_inputs(props))
+        Vpc(model.destination.connection(), self.deadline(props, "delete"), progress).delete_snapshot(id_)
+
+
+def copy_rules(source: Mapping[str, Any], key_crn: str | None, source_id: str) -> list[tuple[str, str]]:
+    """The service's rules for a cross-region copy, as (input, reason)."""
+    state = source.get("lifecycle_state")
+    if state != "stable":
+        return [("source_snapshot_id", f"snapshot {source_id} is {state}; only a stable snapshot can be copied")]
+    size = int(source.get("size") or 0)
+    if size > COPY_SIZE_LIMIT_GB:
+        return [
+            (
+                "source_snapshot_id",
+                f"snapshot {source_id} is {size} GB; snapshots of volumes over 10 TB cannot be copied "
+                "to another region",
+            )
+        ]
+    user_managed = source.get("encryption") == "user_managed"
+    if user_managed and not key_crn:
+        return [
+            (
+                "encryption_key_crn",
+                f"required: snapshot {source_id} is encrypted with a customer-managed key; "
+                "name the key (CRN) that encrypts the copy in the destination region",
+            )
+        ]
+    if not user_managed and key_crn:
+        return [
+            (
+                "encryption_key_crn",
+                f"not allowed: snapshot {source_id} uses provider-managed encryption, and so does its copy",
+            )
+        ]
+    return []
+
+
+def _inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if not k.startswith("__")}
+
+
+_SNAPSHOT_OUTPUTS = ("snapshot_id", "crn", "lifecycle_state", "size_gb", "encryption", "clones")
+
+
+class IbmSnapshot(pulumi.dynamic.Resource, module=MODULE, name="IbmSnapshot"):
+    """A snapshot of an IBM Cloud VPC block volume with fast-restore clones in zones."""
+
+    snapshot_id: pulumi.Output[str]
+    crn: pulumi.Output[str]
+    lifecycle_state: pulumi.Output[str]
+    size_gb: pulumi.Output[int]
+    encryption: pulumi.Output[str]
+    clones: pulumi.Output[dict[str, Any]]
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(IbmSnapshotProvider(), name, {**dict.fromkeys(_SNAPSHOT_OUTPUTS), **props}, opts)
+
+
+class IbmSnapshotConsistencyGroup(pulumi.dynamic.Resource, module=MODULE, name="IbmSnapshotConsistencyGroup"):
+    """Snapshots of several volumes taken together."""
+
+    group_id: pulumi.Output[str]
+    crn: pulumi.Output[str]
+    lifecycle_state: pulumi.Output[str]
+    snapshot_ids: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        outputs = dict.fromkeys(("group_id", "crn", "lifecycle_state", "snapshot_ids"))
+        super().__init__(IbmSnapshotConsistencyGroupProvider(), name, {**outputs, **props}, opts)
+
+
+class IbmSnapshotCopy(pulumi.dynamic.Resource, module=MODULE, name="IbmSnapshotCopy"):
+    """A copy of a snapshot in another region."""
+
+    snapshot_id: pulumi.Output[str]
+    crn: pulumi.Output[str]
+    lifecycle_state: pulumi.Output[str]
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(IbmSnapshotCopyProvider(), name, {**dict.fromkeys(_SNAPSHOT_OUTPUTS), **props}, opts)

@@ -1,0 +1,340 @@
+"""IbmSnapshot, IbmSnapshotConsistencyGroup and IbmSnapshotCopy through the real ibm_vpc SDK against the VPC stub."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from components.clouds.calls import CloudError, DeadlineError
+from components.dynamic.ibm_snapshot import (
+    IbmSnapshotConsistencyGroupProvider,
+    IbmSnapshotCopyProvider,
+    IbmSnapshotProvider,
+)
+from tests.fakes.ibm_vpc import VpcCloud, VpcStub
+
+TOKEN = "stub-bearer-token"
+VOLUME = "r006-0001-volume"
+VOLUME2 = "r006-0002-volume"
+SDP_VOLUME = "r006-0003-sdp"
+KEY_CRN = "crn:v1:bluemix:public:kms:us-east:a/a1234567:kp:key:0cb88b98"
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[VpcCloud, dict[str, VpcStub]]]:
+    monkeypatch.setenv("VPC_AUTH_TYPE", "bearerToken")
+    monkeypatch.setenv("VPC_BEARER_TOKEN", TOKEN)
+    state = VpcCloud(TOKEN)
+    stubs = {}
+    for region in ("us-south", "us-east"):
+        state.add_region(region)
+        stubs[region] = VpcStub(state, region).start()
+    state.add_volume(VOLUME, "us-south")
+    state.add_volume(VOLUME2, "us-south")
+    state.add_volume(SDP_VOLUME, "us-south", profile="sdp")
+    yield state, stubs
+    for stub in stubs.values():
+        stub.stop()
+
+
+def conn(stubs: dict[str, VpcStub], region: str = "us-south") -> dict[str, Any]:
+    return {"region": region, "endpoint": stubs[region].url}
+
+
+def snapshot_props(stubs: dict[str, VpcStub], **changes: Any) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "name": "db-snap-t1",
+        "source_volume_id": VOLUME,
+        "user_tags": ["env:test"],
+        "clone_zones": ["us-south-2", "us-south-3"],
+        "connection": conn(stubs),
+        "timeouts": {"create": 30, "update": 30, "delete": 30},
+    }
+    props.update(changes)
+    return props
+
+
+def posts(state: VpcCloud) -> list[str]:
+    return [f"{r.method} {r.path}" for r in state.mutating()]
+
+
+# --- snapshots and clones ------------------------------------------------------------------------------
+
+
+def test_a_snapshot_with_clones_is_one_post_and_waits_for_stable_and_available(cloud: Any) -> None:
+    state, stubs = cloud
+    result = IbmSnapshotProvider().create(snapshot_props(stubs))
+    assert posts(state) == ["POST /v1/snapshots"]
+    assert result.outs is not None
+    assert result.outs["lifecycle_state"] == "stable"
+    assert result.outs["clones"] == {"us-south-2": {"available": True}, "us-south-3": {"available": True}}
+    assert result.outs["crn"].startswith("crn:v1:bluemix:public:is:us-south:")
+    assert result.outs["size_gb"] == 100
+    assert result.outs["encryption"] == "provider_managed"
+    [snapshot] = state.in_region("us-south")
+    assert snapshot["user_tags"] == ["env:test"]
+
+
+def test_k_snapshots_with_z_zones_converge_in_k_posts(cloud: Any) -> None:
+    state, stubs = cloud
+    for k in range(3):
+        IbmSnapshotProvider().create(snapshot_props(stubs, name=f"snap-{k}"))
+    assert posts(state) == ["POST /v1/snapshots"] * 3
+
+
+def test_adding_and_removing_a_zone_updates_clones_in_place(cloud: Any) -> None:
+    state, stubs = cloud
+    provider = IbmSnapshotProvider()
+    created = provider.create(snapshot_props(stubs))
+    assert created.outs is not None
+    news = snapshot_props(stubs, clone_zones=["us-south-3", "us-south-1"])
+    diff = provider.diff(created.id, created.outs, news)
+    assert diff.changes is True
+    assert diff.replaces == []
+    updated = provider.update(created.id, created.outs, news)
+    snapshot_id = created.id
+    assert posts(state)[1:] == [
+        f"DELETE /v1/snapshots/{snapshot_id}/clones/us-south-2",
+        f"PUT /v1/snapshots/{snapshot_id}/clones/us-south-1",
+    ]
+    assert updated.outs is not None
+    assert set(updated.outs["clones"]) == {"us-south-1", "us-south-3"}
+    assert len(state.in_region("us-south")) == 1
+
+
+def test_no_change_means_no_update_and_no_mutating_call(cloud: Any) -> None:
+    state, stubs = cloud
+    provider = IbmSnapshotProvider()
+    created = provider.create(snapshot_props(stubs))
+    assert created.outs is not None
+    before = len(state.mutating())
+    diff = provider.diff(created.id, created.outs, snapshot_props(stubs))
+    assert diff.changes is False
+    assert provider.check(created.outs, snapshot_props(stubs)).failures == []
+    assert provider.read(created.id, created.outs).id == created.id
+    assert len(state.mutating()) == before
+
+
+def test_tags_change_in_place_with_the_etag(cloud: Any) -> None:
+    state, stubs = cloud
+    provider = IbmSnapshotProvider()
+    created = provider.create(snapshot_props(stubs))
+    assert created.outs is not None
+    provider.update(created.id, created.outs, snapshot_props(stubs, user_tags=["env:prod"]))
+    assert state.snapshots[created.id]["user_tags"] == ["env:prod"]
+    assert posts(state)[-1] == f"PATCH /v1/snapshots/{created.id}"
+
+
+@pytest.mark.parametrize("field", ["name", "source_volume_id", "resource_group_id"])
+def test_immutable_inputs_replace(cloud: Any, field: str) -> None:
+    _, stubs = cloud
+    olds = snapshot_props(stubs)
+    news = snapshot_props(stubs, **{field: "other-value"})
+    assert IbmSnapshotProvider().diff("id", olds, news).replaces == [field]
+
+
+def test_clone_zones_must_be_zones_of_the_region(cloud: Any) -> None:
+    state, stubs = cloud
+    failures = IbmSnapshotProvider().check({}, snapshot_props(stubs, clone_zones=["us-east-1"])).failures
+    assert [(f.property, f.reason) for f in failures] == [
+        ("clone_zones", "us-east-1 not zones of us-south (us-south-1, us-south-2, us-south-3)")
+    ]
+    assert state.mutating() == []
+
+
+def test_a_bad_name_is_a_check_failure(cloud: Any) -> None:
+    _, stubs = cloud
+    failures = IbmSnapshotProvider().check({}, snapshot_props(stubs, name="Bad_Name")).failures
+    assert [f.property for f in failures] == ["name"]
+
+
+def test_under_faults_and_a_lost_answer_the_snapshot_is_adopted_not_duplicated(cloud: Any) -> None:
+    state, stubs = cloud
+    state.faults.fail_every = 3
+    state.faults.drop_create_responses = 1
+    result = IbmSnapshotProvider().create(snapshot_props(stubs))
+    assert len(state.in_region("us-south")) == 1
+    assert [r for r in posts(state) if r.startswith("POST")] == ["POST /v1/snapshots"]
+    assert {429, 503} & {r.status for r in state.requests}
+    assert result.outs is not None
+    assert result.outs["lifecycle_state"] == "stable"
+
+
+def test_a_rerun_create_adopts_the_snapshot_it_already_made(cloud: Any) -> None:
+    state, stubs = cloud
+    first = IbmSnapshotProvider().create(snapshot_props(stubs))
+    again = IbmSnapshotProvider().create(snapshot_props(stubs))
+    assert first.id == again.id
+    assert posts(state) == ["POST /v1/snapshots"]
+
+
+def test_a_name_taken_by_another_volumes_snapshot_is_a_clear_error(cloud: Any) -> None:
+    _, stubs = cloud
+    IbmSnapshotProvider().create(snapshot_props(stubs))
+    with pytest.raises(CloudError, match=r"snapshot name db-snap-t1 is taken in us-south .* of another volume"):
+        IbmSnapshotProvider().create(snapshot_props(stubs, source_volume_id=VOLUME2))
+
+
+def test_a_stuck_snapshot_fails_at_its_deadline_naming_its_id(cloud: Any) -> None:
+    state, stubs = cloud
+    state.faults.stall.add("db-snap-t1")
+    started = time.monotonic()
+    with pytest.raises(DeadlineError) as failure:
+        IbmSnapshotProvider().create(snapshot_props(stubs, timeouts={"create": 3}))
+    [snapshot] = state.in_region("us-south")
+    assert snapshot["id"] in str(failure.value)
+    assert "pending" in str(failure.value)
+    assert time.monotonic() - started < 8
+
+
+@pytest.mark.parametrize("state_name", ["failed", "suspended"])
+def test_failed_and_suspended_snapshots_are_clear_errors(cloud: Any, state_name: str) -> None:
+    state, stubs = cloud
+    provider = IbmSnapshotProvider()
+    created = provider.create(snapshot_props(stubs, clone_zones=[]))
+    assert created.outs is not None
+    state.snapshots[created.id]["lifecycle_state"] = state_name
+    state.faults.stall.add("db-snap-t1")  # the stub leaves its state alone from now on
+    with pytest.raises(CloudError, match=f"snapshot {created.id}: is {state_name}"):
+        provider.update(created.id, created.outs, snapshot_props(stubs, clone_zones=["us-south-1"]))
+
+
+def test_read_of_a_deleted_snapshot_is_gone_and_delete_is_idempotent(cloud: Any) -> None:
+    state, stubs = cloud
+    provider = IbmSnapshotProvider()
+    created = provider.create(snapshot_props(stubs))
+    assert created.outs is not None
+    provider.delete(created.id, created.outs)
+    assert state.in_region("us-south") == []
+    assert provider.read(created.id, created.outs).id == ""
+    provider.delete(created.id, created.outs)  # already gone: fine
+
+
+# --- consistency groups ----------------------------------------------------------------------------------
+
+
+def group_props(stubs: dict[str, VpcStub], **changes: Any) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "name": "db-group-t1",
+        "source_volume_ids": [VOLUME, VOLUME2],
+        "delete_snapshots_on_delete": True,
+        "connection": conn(stubs),
+        "timeouts": {"create": 30, "update": 30, "delete": 30},
+    }
+    props.update(changes)
+    return props
+
+
+def test_a_consistency_group_snapshots_volumes_together(cloud: Any) -> None:
+    state, stubs = cloud
+    provider = IbmSnapshotConsistencyGroupProvider()
+    result = provider.create(group_props(stubs))
+    assert posts(state) == ["POST /v1/snapshot_consistency_groups"]
+    assert result.outs is not None
+    assert result.outs["lifecycle_state"] == "stable"
+    assert len(result.outs["snapshot_ids"]) == 2
+    provider.delete(result.id, result.outs)
+    assert state.in_region("us-south") == []  # delete_snapshots_on_delete
+
+
+def test_second_generation_volumes_are_refused_in_consistency_groups(cloud: Any) -> None:
+    state, stubs = cloud
+    failures = (
+        IbmSnapshotConsistencyGroupProvider()
+        .check({}, group_props(stubs, source_volume_ids=[VOLUME, SDP_VOLUME]))
+        .failures
+    )
+    [(field, reason)] = [(f.property, f.reason) for f in failures]
+    assert field == "source_volume_ids[1]"
+    assert "second-generation volume (profile sdp)" in reason
+    assert "not supported" in reason
+    assert state.mutating() == []
+
+
+# --- cross-region copies ---------------------------------------------------------------------------------
+
+
+def copy_props(stubs: dict[str, VpcStub], source_id: str, **changes: Any) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "name": "db-snap-t1-us-east",
+        "source_snapshot_id": source_id,
+        "source": conn(stubs, "us-south"),
+        "destination": conn(stubs, "us-east"),
+        "timeouts": {"create": 30, "update": 30, "delete": 30},
+    }
+    props.update(changes)
+    return props
+
+
+def _source(cloud: Any, **changes: Any) -> str:
+    _, stubs = cloud
+    result = IbmSnapshotProvider().create(snapshot_props(stubs, clone_zones=[], **changes))
+    return str(result.id)
+
+
+def test_a_copy_is_made_in_the_destination_region(cloud: Any) -> None:
+    state, stubs = cloud
+    source_id = _source(cloud)
+    result = IbmSnapshotCopyProvider().create(copy_props(stubs, source_id))
+    [copy] = state.in_region("us-east")
+    assert copy["source_snapshot"]["id"] == source_id
+    assert [r.region for r in state.mutating()] == ["us-south", "us-east"]
+    assert result.outs is not None
+    assert result.outs["crn"].startswith("crn:v1:bluemix:public:is:us-east:")
+
+
+def test_a_copy_of_a_pending_source_is_refused(cloud: Any) -> None:
+    state, stubs = cloud
+    state.faults.stall.add("db-snap-t1")
+    snapshot = stubs["us-south"]._new_snapshot("db-snap-t1", size=10, encryption="provider_managed", clones=[])
+    failures = IbmSnapshotCopyProvider().check({}, copy_props(stubs, snapshot["id"])).failures
+    [(field, reason)] = [(f.property, f.reason) for f in failures]
+    assert field == "source_snapshot_id"
+    assert "is pending; only a stable snapshot can be copied" in reason
+    with pytest.raises(CloudError, match="only a stable snapshot"):
+        IbmSnapshotCopyProvider().create(copy_props(stubs, snapshot["id"]))
+    assert state.in_region("us-east") == []
+
+
+def test_a_user_managed_source_needs_a_key_and_a_provider_managed_one_refuses_it(cloud: Any) -> None:
+    state, stubs = cloud
+    state.volumes[VOLUME]["encryption"] = "user_managed"
+    source_id = _source(cloud)
+    failures = IbmSnapshotCopyProvider().check({}, copy_props(stubs, source_id)).failures
+    assert [f.property for f in failures] == ["encryption_key_crn"]
+    assert "customer-managed key" in failures[0].reason
+    IbmSnapshotCopyProvider().create(copy_props(stubs, source_id, encryption_key_crn=KEY_CRN))
+    [copy] = state.in_region("us-east")
+    assert copy["encryption_key"] == {"crn": KEY_CRN}
+
+    state.volumes[VOLUME2]["encryption"] = "provider_managed"
+    other = _source(cloud, name="plain", source_volume_id=VOLUME2)
+    failures = (
+        IbmSnapshotCopyProvider()
+        .check({}, copy_props(stubs, other, name="plain-copy", encryption_key_crn=KEY_CRN))
+        .failures
+    )
+    assert [f.property for f in failures] == ["encryption_key_crn"]
+    assert "provider-managed" in failures[0].reason
+
+
+def test_sources_over_10_tb_are_refused(cloud: Any) -> None:
+    state, stubs = cloud
+    state.volumes[VOLUME]["capacity"] = 12000
+    source_id = _source(cloud)
+    failures = IbmSnapshotCopyProvider().check({}, copy_props(stubs, source_id)).failures
+    assert [f.property for f in failures] == ["source_snapshot_id"]
+    assert "over 10 TB" in failures[0].reason
+
+
+def test_a_copy_under_faults_is_adopted_not_duplicated(cloud: Any) -> None:
+    state, stubs = cloud
+    source_id = _source(cloud)
+    state.faults.fail_every = 3
+    state.faults.drop_create_responses = 1
+    IbmSnapshotCopyProvider().create(copy_props(stubs, source_id))
+    IbmSnapshotCopyProvider().create(copy_props(stubs, source_id))  # a re-run
+    assert len(state.in_region("us-east")) == 1
