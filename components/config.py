@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
+from components.clouds.ibm_regions import IBM_REGIONS
 from components.clouds.oci_regions import closest_region, is_known_region
 from components.confidential import check_not_confidential
 from components.errors import FieldProblemError, Problem, TopologyError, dotted
@@ -535,10 +536,179 @@ class OciSection(Model):
     )
 
 
+# --- IBM Cloud VPC ------------------------------------------------------------------------------
+
+_IBM_NAME = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
+_IBM_TRIGGER = re.compile(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?")
+HOURS_PER_MONTH = 730
+"""Average hours in a month, as cloud price lists count them."""
+
+
+def _ibm_region(value: str) -> str:
+    if value not in IBM_REGIONS:
+        near = difflib.get_close_matches(value, sorted(IBM_REGIONS), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        msg = f"unknown IBM Cloud VPC region '{value}'{hint}"
+        raise ValueError(msg)
+    return value
+
+
+def _ibm_name(value: str) -> str:
+    if not _IBM_NAME.fullmatch(value):
+        msg = "must be lowercase letters, digits and '-', start with a letter, not end with '-', at most 63 characters"
+        raise ValueError(msg)
+    return value
+
+
+def _ibm_trigger(value: str) -> str:
+    if not _IBM_TRIGGER.fullmatch(value):
+        msg = "must be 1-32 lowercase letters, digits and '-' (it becomes part of the snapshot name), e.g. 2026-11-23"
+        raise ValueError(msg)
+    return value
+
+
+IbmRegion = Annotated[str, AfterValidator(_ibm_region)]
+IbmName = Annotated[str, AfterValidator(_ibm_name)]
+IbmTrigger = Annotated[str, AfterValidator(_ibm_trigger)]
+Crn = Annotated[str, Field(pattern=r"^crn:v1:[^\s]+$", max_length=512)]
+
+
+class IbmSnapshotSpec(Model):
+    """A snapshot of one block volume, with fast-restore clones in zones of the region."""
+
+    name: IbmName = Field(description="Base name; the snapshot is named `<name>-<trigger>` (unique per region).")
+    volume_id: str = Field(min_length=1, description="ID of the block volume.")
+    clone_zones: list[str] = Field(default_factory=list, description="Zones with a fast-restore clone.")
+    user_tags: list[str] = Field(default_factory=list, description="User tags of the snapshot.")
+    resource_group_id: str | None = Field(None, description="Resource group; default ibm.resource_group_id.")
+    trigger: IbmTrigger = Field(description="Change it to take a fresh snapshot (the previous one is replaced).")
+    timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> IbmSnapshotSpec:
+        problems = _duplicates(list(self.clone_zones), "clone_zones", "", "zone")
+        if len(self.snapshot_name) > 63:
+            problems.append((("trigger",), f"makes the snapshot name {self.snapshot_name} longer than 63 characters"))
+        if problems:
+            raise FieldProblemError([((*loc[:-1],) if loc[-1] == "" else loc, why) for loc, why in problems])
+        return self
+
+    @property
+    def snapshot_name(self) -> str:
+        """The snapshot's name in IBM Cloud."""
+        return f"{self.name}-{self.trigger}"
+
+
+class IbmConsistencyGroupSpec(Model):
+    """Snapshots of several first-generation volumes taken together."""
+
+    name: IbmName = Field(description="Base name; the group is named `<name>-<trigger>`.")
+    volume_ids: list[str] = Field(min_length=2, description="IDs of the volumes (attached to one instance).")
+    delete_snapshots_on_delete: bool = Field(True, description="Deleting the group deletes its snapshots.")
+    resource_group_id: str | None = Field(None, description="Resource group; default ibm.resource_group_id.")
+    trigger: IbmTrigger = Field(description="Change it to take a fresh set of snapshots.")
+    timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> IbmConsistencyGroupSpec:
+        problems = _duplicates(list(self.volume_ids), "volume_ids", "", "volume")
+        if problems:
+            raise FieldProblemError([((*loc[:-1],) if loc[-1] == "" else loc, why) for loc, why in problems])
+        return self
+
+    @property
+    def group_name(self) -> str:
+        """The group's name in IBM Cloud."""
+        return f"{self.name}-{self.trigger}"
+
+
+class IbmSection(Model):
+    """Everything on IBM Cloud VPC, in one region."""
+
+    region: IbmRegion = Field(description="Region of the volumes, e.g. `us-south`.")
+    endpoints: dict[str, HttpsUrl] = Field(
+        default_factory=dict, description="VPC API URL per region, for private endpoints; default the public ones."
+    )
+    resource_group_id: str | None = Field(None, description="Default resource group of snapshots and copies.")
+    clone_zone_hourly_rate: float | None = Field(
+        None, ge=0, description="Price of one fast-restore clone in one zone for one hour, for the cost estimate."
+    )
+    currency: str = Field("USD", min_length=3, max_length=3, description="Currency of clone_zone_hourly_rate.")
+    snapshots: list[IbmSnapshotSpec] = Field(default_factory=list, description="Snapshots with fast-restore clones.")
+    consistency_groups: list[IbmConsistencyGroupSpec] = Field(
+        default_factory=list, description="Consistency group snapshots."
+    )
+
+    @model_validator(mode="after")
+    def _zones(self) -> IbmSection:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for i, snap in enumerate(self.snapshots):
+            for k, zone in enumerate(snap.clone_zones):
+                if not re.fullmatch(rf"{re.escape(self.region)}-\d+", zone):
+                    problems.append(
+                        (
+                            ("snapshots", i, "clone_zones", k),
+                            f"'{zone}' is not a zone of {self.region} ({self.region}-1, ...)",
+                        )
+                    )
+        unknown = sorted(set(self.endpoints) - IBM_REGIONS)
+        problems += [(("endpoints", r), "unknown IBM Cloud VPC region") for r in unknown]
+        if problems:
+            raise FieldProblemError(problems)
+        return self
+
+    def endpoint(self, region: str) -> str | None:
+        """The VPC API URL to use for `region` (None: the public one)."""
+        return self.endpoints.get(region)
+
+
+# --- cross-region copies -------------------------------------------------------------------------
+
+
+class IbmCopySpec(Model):
+    """A copy of one of `ibm.snapshots` in another region."""
+
+    snapshot: IbmName = Field(description="`name` of the snapshot in ibm.snapshots to copy.")
+    destination_region: IbmRegion = Field(description="Region of the copy.")
+    encryption_key_crn: Crn | None = Field(
+        None,
+        description="Key (CRN) encrypting the copy: required exactly when the source is customer-managed encrypted.",
+    )
+    resource_group_id: str | None = Field(
+        None, description="Resource group of the copy; default ibm.resource_group_id."
+    )
+
+
+class OciCopySpec(Model):
+    """A copy of an OCI boot volume backup in another region (native BootVolumeBackup with source_details)."""
+
+    source_backup_id: Annotated[str, _ocid("bootvolumebackup")] = Field(description="Boot volume backup OCID.")
+    destination_region: OciRegion = Field(description="Region of the copy.")
+    kms_key_id: KeyId | None = Field(None, description="Vault key in the destination region encrypting the copy.")
+    display_name: DisplayName | None = Field(None, description="Name of the copy; default the copy's name.")
+
+
+class CopySpec(Model):
+    """A cross-region copy: exactly one of ibm or oci."""
+
+    name: Name = Field(description="Name unique among copies.")
+    ibm: IbmCopySpec | None = None
+    oci: OciCopySpec | None = None
+    timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines (IBM copies).")
+
+    @model_validator(mode="after")
+    def _one(self) -> CopySpec:
+        if (self.ibm is None) == (self.oci is None):
+            raise FieldProblemError([(("ibm",), "give exactly one of ibm or oci")])
+        return self
+
+
 class Topology(Model):
     """The whole stack's backup topology, one section per cloud."""
 
     oci: OciSection | None = None
+    ibm: IbmSection | None = None
+    copies: list[CopySpec] = Field(default_factory=list, description="Cross-region copies (IBM and OCI).")
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -549,7 +719,7 @@ def load_topology(raw: Any) -> Topology:
     if raw is None:
         raise TopologyError([Problem(CONFIG_KEY, "required: the stack config declares no topology")])
     if not isinstance(raw, Mapping):
-        raise TopologyError([Problem(CONFIG_KEY, "must be a mapping of cloud sections (oci)")])
+        raise TopologyError([Problem(CONFIG_KEY, "must be a mapping of sections (oci, ibm, copies)")])
     problems: list[Problem] = []
     topology: Topology | None = None
     try:
@@ -704,6 +874,75 @@ def stack_problems(raw: Mapping[str, Any]) -> list[Problem]:
                 f"{at}.manual_backups[{k}].boot_volume_id", "boot volume", _text(backup, "boot_volume_id"), region
             )
     problems += _vault_problems(oci, region)
+    problems += _ibm_problems(raw.get("ibm"))
+    problems += _copy_problems(raw)
+    return problems
+
+
+def _ibm_problems(ibm: Any) -> list[Problem]:
+    """IBM snapshot and consistency group names are unique in the stack."""
+    problems: list[Problem] = []
+    names: dict[str, str] = {}
+    for i, snap in _items(ibm, "snapshots"):
+        problems += _unique_name(names, _text(snap, "name"), f"ibm.snapshots[{i}].name")
+    for i, group in _items(ibm, "consistency_groups"):
+        problems += _unique_name(names, _text(group, "name"), f"ibm.consistency_groups[{i}].name")
+    return problems
+
+
+def _copy_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Copies name a source the stack has, go to another region, and are made once per source and region."""
+    problems: list[Problem] = []
+    ibm = raw.get("ibm")
+    ibm_region = _text(ibm, "region")
+    snapshots = {_text(s, "name") for _, s in _items(ibm, "snapshots")}
+    names: dict[str, str] = {}
+    made: dict[tuple[str, str], str] = {}
+    for i, copy in _items(raw, "copies"):
+        at = f"copies[{i}]"
+        problems += _unique_name(names, _text(copy, "name"), f"{at}.name")
+        if not isinstance(copy, Mapping):
+            continue
+        if isinstance(copy.get("ibm"), Mapping):
+            spec = copy["ibm"]
+            source, destination = _text(spec, "snapshot"), _text(spec, "destination_region")
+            if ibm is None:
+                problems.append(
+                    Problem(f"{at}.ibm", "needs the ibm section: the source snapshot is one of ibm.snapshots")
+                )
+            elif source is not None and source not in snapshots:
+                known = ", ".join(sorted(n for n in snapshots if n)) or "none"
+                problems.append(
+                    Problem(f"{at}.ibm.snapshot", f"no snapshot '{source}' in ibm.snapshots (known: {known})")
+                )
+            if destination is not None and destination == ibm_region:
+                problems.append(
+                    Problem(f"{at}.ibm.destination_region", "is ibm.region itself; a copy goes to another region")
+                )
+        elif isinstance(copy.get("oci"), Mapping):
+            spec = copy["oci"]
+            source, destination = _text(spec, "source_backup_id"), _text(spec, "destination_region")
+            source_region = _ocid_region(source)
+            if destination is not None and source_region == destination:
+                problems.append(
+                    Problem(
+                        f"{at}.oci.destination_region", f"the backup is already in {destination}; copy it elsewhere"
+                    )
+                )
+            key_region = _ocid_region(_text(spec, "kms_key_id"))
+            if key_region and destination and key_region != destination:
+                problems.append(
+                    Problem(f"{at}.oci.kms_key_id", f"vault key is in {key_region}; it must be in {destination}")
+                )
+        else:
+            continue
+        if source is not None and destination is not None:
+            if (source, destination) in made:
+                first = made[(source, destination)]
+                why = f"{first} already copies {source} to {destination}; one copy per source and region"
+                problems.append(Problem(at, why))
+            else:
+                made[(source, destination)] = at
     return problems
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from components.config import BootVolumePlan, Schedule, Topology, VaultBackupSpec, resource_key
+from components.config import (
+    HOURS_PER_MONTH,
+    BootVolumePlan,
+    IbmSection,
+    Schedule,
+    Topology,
+    VaultBackupSpec,
+    resource_key,
+)
 from components.oci.oracle_policies import ORACLE_POLICIES
 
 
@@ -28,6 +36,13 @@ class CoverageRow:
     manual_backups: list[str] = field(default_factory=list)
     destination: str | None = None
     """Where on-demand backups are written (vault backups), when the plan knows."""
+    clone_zones: list[str] = field(default_factory=list)
+    """Zones with a fast-restore clone (IBM)."""
+    copies: list[str] = field(default_factory=list)
+    """Regions holding a copy made by CrossRegionCopy."""
+    clone_zone_hours_per_month: int | None = None
+    monthly_clone_cost: float | None = None
+    currency: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The row as plain JSON-ready data."""
@@ -58,8 +73,80 @@ def _plan_policy(plan: BootVolumePlan) -> tuple[str, list[Schedule] | None, str 
 def coverage(topology: Topology) -> list[CoverageRow]:
     """One row per protected asset, in the order the topology declares them."""
     rows: dict[str, CoverageRow] = {}
-    if topology.oci is None:
-        return []
+    if topology.oci is not None:
+        _oci_rows(topology, rows)
+    if topology.ibm is not None:
+        _ibm_rows(topology.ibm, rows)
+    _copy_rows(topology, rows)
+    return list(rows.values())
+
+
+def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
+    rate = ibm.clone_zone_hourly_rate
+    for spec in ibm.snapshots:
+        hours = len(spec.clone_zones) * HOURS_PER_MONTH
+        rows.setdefault(
+            spec.volume_id,
+            CoverageRow(
+                asset_id=spec.volume_id,
+                asset_name=spec.name,
+                asset_kind="block volume",
+                cloud="ibm",
+                region=ibm.region,
+                protected_by=f"SnapshotWithClones {spec.name}",
+                policy=f"on demand (trigger {spec.trigger})",
+                schedules=[f"snapshot {spec.snapshot_name}"],
+                clone_zones=list(spec.clone_zones),
+                clone_zone_hours_per_month=hours,
+                monthly_clone_cost=round(hours * rate, 2) if rate is not None else None,
+                currency=ibm.currency if rate is not None else None,
+            ),
+        )
+    for group in ibm.consistency_groups:
+        for volume in group.volume_ids:
+            rows.setdefault(
+                volume,
+                CoverageRow(
+                    asset_id=volume,
+                    asset_name=None,
+                    asset_kind="block volume",
+                    cloud="ibm",
+                    region=ibm.region,
+                    protected_by=f"SnapshotConsistencyGroup {group.name}",
+                    policy=f"on demand (trigger {group.trigger})",
+                    schedules=[f"consistency group {group.group_name}"],
+                ),
+            )
+
+
+def _copy_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
+    volumes = {s.name: s.volume_id for s in topology.ibm.snapshots} if topology.ibm is not None else {}
+    for copy in topology.copies:
+        if copy.ibm is not None and copy.ibm.snapshot in volumes:
+            row = rows.get(volumes[copy.ibm.snapshot])
+            if row is not None:
+                row.copies.append(copy.ibm.destination_region)
+                row.cross_region = ", ".join(row.copies)
+        elif copy.oci is not None:
+            source = copy.oci.source_backup_id
+            row = rows.setdefault(
+                source,
+                CoverageRow(
+                    asset_id=source,
+                    asset_name=copy.name,
+                    asset_kind="boot volume backup",
+                    cloud="oci",
+                    region=topology.oci.region if topology.oci is not None else "-",
+                    protected_by=f"CrossRegionCopy {copy.name}",
+                    policy="copy",
+                ),
+            )
+            row.copies.append(copy.oci.destination_region)
+            row.cross_region = ", ".join(row.copies)
+
+
+def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
+    assert topology.oci is not None
     region = topology.oci.region
     for plan in topology.oci.boot_volume_plans:
         label, schedules, destination = _plan_policy(plan)
@@ -96,7 +183,6 @@ def coverage(topology: Topology) -> list[CoverageRow]:
     for spec in topology.oci.vault_backups:
         for row in _vault_rows(spec, region):
             rows.setdefault(row.asset_id, row)
-    return list(rows.values())
 
 
 def _destination(spec: VaultBackupSpec, object_name: str) -> str:

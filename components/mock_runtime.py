@@ -25,6 +25,9 @@ SECRET = "[secret]"
 _PAR_TYPE = "oci:ObjectStorage/preauthrequest:Preauthrequest"
 _VAULT_TYPE = "oci:Kms/vault:Vault"
 _EXPIRY_TYPE = "pulumi-python:dynamic/backup-topology:ExpiryTime"
+_IBM_SNAPSHOT_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshot"
+_IBM_COPY_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshotCopy"
+_IBM_GROUP_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshotConsistencyGroup"
 _ORACLE_POLICIES_TOKEN = "oci:Core/getVolumeBackupPolicies:getVolumeBackupPolicies"
 
 
@@ -87,6 +90,25 @@ class TopologyMocks(Mocks):
             outputs.update(accessUri=path, fullPath=f"https://objectstorage.mock.oraclecloud.com{path}")
         elif args.typ == _VAULT_TYPE:
             outputs.update(managementEndpoint=f"https://mock{digest}-management.kms.mock.oraclecloud.com")
+        elif args.typ in (_IBM_SNAPSHOT_TYPE, _IBM_COPY_TYPE):
+            region = (outputs.get("destination") or outputs.get("connection") or {}).get("region", "mock")
+            snapshot_id = f"r0-mock{digest}"
+            outputs.update(
+                snapshot_id=snapshot_id,
+                crn=f"crn:v1:bluemix:public:is:{region}:a/mock::snapshot:{snapshot_id}",
+                lifecycle_state="stable",
+                clones={zone: {"available": True} for zone in outputs.get("clone_zones") or ()},
+            )
+            resource_id = snapshot_id
+        elif args.typ == _IBM_GROUP_TYPE:
+            region = (outputs.get("connection") or {}).get("region", "mock")
+            resource_id = f"r0-mock{digest}"
+            outputs.update(
+                group_id=resource_id,
+                crn=f"crn:v1:bluemix:public:is:{region}:a/mock::snapshot-consistency-group:{resource_id}",
+                lifecycle_state="stable",
+                snapshot_ids=[f"r0-mock{digest}-{i}" for i, _ in enumerate(outputs.get("source_volume_ids") or ())],
+            )
         elif args.typ == _EXPIRY_TYPE:
             days = int(outputs.get("days") or 0)
             expires = datetime.datetime.now(datetime.UTC).replace(microsecond=0) + datetime.timedelta(days=days)

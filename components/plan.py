@@ -183,7 +183,7 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
     """The coverage table: one asset per row."""
     if not rows:
         return ["(no protected assets)"]
-    header = ("ASSET", "CLOUD", "PROTECTED BY", "POLICY", "RPO", "RETENTION", "CROSS-REGION", "MANUAL")
+    header = ("ASSET", "CLOUD", "PROTECTED BY", "POLICY", "RPO", "RETENTION", "CROSS-REGION", "CLONES", "MANUAL")
     table = [header]
     for row in rows:
         table.append(
@@ -195,6 +195,7 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
                 _cell(row.rpo_hours, "h", row.schedules_known),
                 _cell(row.retention_days, "d", row.schedules_known),
                 row.cross_region or "-",
+                ",".join(row.clone_zones) or "-",
                 str(len(row.manual_backups)) if row.manual_backups else "-",
             )
         )
@@ -205,6 +206,12 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
     for row in rows:
         if row.schedules:
             lines.append(f"{row.asset_name or row.asset_id}: " + "; ".join(row.schedules))
+    hours = sum(row.clone_zone_hours_per_month or 0 for row in rows)
+    if hours:
+        costs = [row for row in rows if row.monthly_clone_cost is not None]
+        total = sum(row.monthly_clone_cost or 0 for row in costs)
+        cost = f", about {total:.2f} {costs[0].currency} a month at the configured rate" if costs else ""
+        lines.append(f"fast-restore clones: {hours} clone-zone-hours a month{cost}")
     return lines
 
 

@@ -7,8 +7,10 @@ from typing import Any
 import pulumi
 import pulumi_oci
 
-from components.config import OciSection, Topology, VaultBackupSpec, load_topology
+from components.config import IbmSection, OciSection, Topology, VaultBackupSpec, load_topology
+from components.cross_region_copy import CrossRegionCopy
 from components.errors import TopologyError
+from components.ibm.snapshots import IbmPlacement, SnapshotConsistencyGroup, SnapshotWithClones
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
 from components.oci.vault_backup import VaultBackup, VaultBackupArgs, VaultRestore
 
@@ -30,22 +32,33 @@ def load_stack_topology() -> Topology:
         raise pulumi.RunError(exc.render()) from None
 
 
-def oci_provider(section: OciSection, region: str | None = None) -> pulumi_oci.Provider:
+def oci_provider(section: OciSection | None, region: str | None = None) -> pulumi_oci.Provider:
     """An explicit OCI provider for `region` (default: the section's), with the section's auth settings."""
-    target = region or section.region
+    target = region or (section.region if section is not None else None)
+    if target is None:
+        msg = "an OCI provider needs a region"
+        raise ValueError(msg)
+    auth = section.auth if section is not None else None
     return pulumi_oci.Provider(
         f"oci-{target}",
         region=target,
-        auth=_OCI_AUTH[section.auth] if section.auth else None,
-        config_file_profile=section.config_file_profile,
+        auth=_OCI_AUTH[auth] if auth else None,
+        config_file_profile=section.config_file_profile if section is not None else None,
     )
 
 
 def build(topology: Topology) -> dict[str, Any]:
     """Declare every component of the topology; returns the stack outputs to export."""
     exports: dict[str, Any] = {}
+    oci_providers: dict[str, pulumi_oci.Provider] = {}
+
+    def provider_for(region: str) -> pulumi_oci.Provider:
+        if region not in oci_providers:
+            oci_providers[region] = oci_provider(topology.oci, region)
+        return oci_providers[region]
+
     if topology.oci is not None:
-        provider = oci_provider(topology.oci)
+        provider = provider_for(topology.oci.region)
         plans = {
             plan.name: BootVolumeBackupPlan(plan.name, plan, pulumi.ResourceOptions(providers=[provider])).outputs()
             for plan in topology.oci.boot_volume_plans
@@ -68,7 +81,52 @@ def build(topology: Topology) -> dict[str, Any]:
             exports["oci_vault_restores"] = {
                 spec.name: VaultRestore(spec.name, spec, on_provider).outputs() for spec in topology.oci.vault_restores
             }
+    snapshots: dict[str, SnapshotWithClones] = {}
+    if topology.ibm is not None:
+        ibm = topology.ibm
+        placement = ibm_placement(ibm, ibm.region)
+        snapshots = {spec.name: SnapshotWithClones(spec.name, spec, placement) for spec in ibm.snapshots}
+        if snapshots:
+            exports["ibm_snapshots"] = {name: s.outputs() for name, s in snapshots.items()}
+        if ibm.consistency_groups:
+            exports["ibm_consistency_groups"] = {
+                spec.name: SnapshotConsistencyGroup(spec.name, spec, placement).outputs()
+                for spec in ibm.consistency_groups
+            }
+    copies: dict[str, Any] = {}
+    for copy in topology.copies:
+        if copy.ibm is not None and topology.ibm is not None:
+            made = CrossRegionCopy(
+                copy.name,
+                copy,
+                ibm_source=snapshots[copy.ibm.snapshot],
+                ibm_source_placement=ibm_placement(topology.ibm, topology.ibm.region),
+                ibm_destination_endpoint=topology.ibm.endpoint(copy.ibm.destination_region),
+            )
+        elif copy.oci is not None:
+            made = CrossRegionCopy(
+                copy.name,
+                copy,
+                oci_destination_provider=provider_for(copy.oci.destination_region),
+                oci_source_region=topology.oci.region if topology.oci is not None else None,
+            )
+        else:
+            continue
+        copies[copy.name] = made.outputs()
+    if copies:
+        exports["copies"] = copies
     return exports
+
+
+def ibm_placement(section: IbmSection, region: str) -> IbmPlacement:
+    """Where IBM resources of `region` are made, with the section's endpoint, resource group and rate."""
+    return IbmPlacement(
+        region=region,
+        endpoint=section.endpoint(region),
+        resource_group_id=section.resource_group_id,
+        clone_zone_hourly_rate=section.clone_zone_hourly_rate,
+        currency=section.currency,
+    )
 
 
 def _vault_backup_args(section: OciSection, index: int, spec: VaultBackupSpec) -> VaultBackupArgs:

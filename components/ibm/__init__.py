@@ -1,0 +1,1 @@
+"""IBM Cloud VPC components."""
