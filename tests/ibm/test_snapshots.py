@@ -1,0 +1,125 @@
+"""SnapshotWithClones, SnapshotConsistencyGroup and CrossRegionCopy under the mock runtime, through the program."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pulumi
+import pytest
+
+from components.ibm.snapshots import IbmPlacement, SnapshotWithClones
+from components.mock_runtime import simulate
+from tests.conftest import run_program
+
+SNAPSHOT = "pulumi-python:dynamic/backup-topology:IbmSnapshot"
+GROUP = "pulumi-python:dynamic/backup-topology:IbmSnapshotConsistencyGroup"
+COPY = "pulumi-python:dynamic/backup-topology:IbmSnapshotCopy"
+VOLUME = "r006-df8ffd90-f2e5-470b-83d7-76e64995a1aa"
+BACKUP = "ocid1.bootvolumebackup.oc1.iad.abuwcljrbackupexample"
+PHX_KEY = "ocid1.key.oc1.phx.bbtestvault.abuwcljstestkey"
+
+
+def topology(**extra: Any) -> dict[str, Any]:
+    raw: dict[str, Any] = {
+        "ibm": {
+            "region": "us-south",
+            "resource_group_id": "rg-default",
+            "endpoints": {"us-east": "https://us-east.private.iaas.cloud.ibm.com/v1"},
+            "clone_zone_hourly_rate": 0.25,
+            "snapshots": [
+                {
+                    "name": "db-data",
+                    "volume_id": VOLUME,
+                    "clone_zones": ["us-south-1", "us-south-2"],
+                    "user_tags": ["env:prod"],
+                    "trigger": "2026-11-23",
+                }
+            ],
+        }
+    }
+    raw.update(copy.deepcopy(extra))
+    return raw
+
+
+def test_a_snapshot_with_clones_is_one_dynamic_resource_with_its_zones() -> None:
+    sim = run_program(topology())
+    [component] = sim.of_type("backup-topology:index:SnapshotWithClones")
+    [snapshot] = sim.of_type(SNAPSHOT)
+    assert snapshot.parent == component.urn
+    assert snapshot.inputs["name"] == "db-data-2026-11-23"
+    assert snapshot.inputs["source_volume_id"] == VOLUME
+    assert snapshot.inputs["clone_zones"] == ["us-south-1", "us-south-2"]
+    assert snapshot.inputs["resource_group_id"] == "rg-default"
+    assert snapshot.inputs["connection"] == {"region": "us-south"}
+    exported = sim.exports["ibm_snapshots"]["db-data"]
+    assert exported["clone_zone_hours_per_month"] == 2 * 730
+    assert exported["monthly_clone_cost"] == 365.0
+    assert exported["currency"] == "USD"
+    assert exported["clones"] == {"us-south-1": {"available": True}, "us-south-2": {"available": True}}
+
+
+def test_without_a_rate_there_is_no_money_estimate() -> None:
+    raw = topology()
+    del raw["ibm"]["clone_zone_hourly_rate"]
+    exported = run_program(raw).exports["ibm_snapshots"]["db-data"]
+    assert exported["clone_zone_hours_per_month"] == 1460
+    assert exported["monthly_clone_cost"] is None
+
+
+def test_a_consistency_group_declares_one_group_resource() -> None:
+    raw = topology()
+    raw["ibm"]["consistency_groups"] = [
+        {"name": "app", "volume_ids": ["r006-a", "r006-b"], "trigger": "v1", "delete_snapshots_on_delete": False}
+    ]
+    sim = run_program(raw)
+    [group] = sim.of_type(GROUP)
+    assert group.inputs["name"] == "app-v1"
+    assert group.inputs["source_volume_ids"] == ["r006-a", "r006-b"]
+    assert group.inputs["delete_snapshots_on_delete"] is False
+    assert len(sim.exports["ibm_consistency_groups"]["app"]["snapshot_ids"]) == 2
+
+
+def test_an_ibm_copy_goes_through_the_destination_region_after_its_source() -> None:
+    raw = topology(copies=[{"name": "db-dr", "ibm": {"snapshot": "db-data", "destination_region": "us-east"}}])
+    sim = run_program(raw)
+    [snapshot] = sim.of_type(SNAPSHOT)
+    [made] = sim.of_type(COPY)
+    assert made.inputs["name"] == "db-dr-2026-11-23"
+    assert made.inputs["source_snapshot_id"] == snapshot.inputs["snapshot_id"]
+    assert made.inputs["source"] == {"region": "us-south"}
+    assert made.inputs["destination"] == {
+        "region": "us-east",
+        "endpoint": "https://us-east.private.iaas.cloud.ibm.com/v1",
+    }
+    assert snapshot.urn in made.dependencies  # depends_on the component waits for its snapshot
+    assert sim.exports["copies"]["db-dr"]["destination_region"] == "us-east"
+
+
+def test_an_oci_copy_is_a_native_backup_through_a_provider_of_the_destination() -> None:
+    raw = {
+        "oci": {"region": "us-ashburn-1"},
+        "copies": [
+            {
+                "name": "boot-dr",
+                "oci": {"source_backup_id": BACKUP, "destination_region": "us-phoenix-1", "kms_key_id": PHX_KEY},
+            }
+        ],
+    }
+    sim = run_program(raw)
+    [backup] = sim.of_type("oci:Core/bootVolumeBackup:BootVolumeBackup")
+    assert backup.inputs["sourceDetails"] == {
+        "region": "us-ashburn-1",
+        "bootVolumeBackupId": BACKUP,
+        "kmsKeyId": PHX_KEY,
+    }
+    providers = {p.name: p for p in sim.of_type("pulumi:providers:oci")}
+    assert providers["oci-us-phoenix-1"].inputs["region"] == "us-phoenix-1"
+
+
+def test_component_args_errors_name_the_component() -> None:
+    def program() -> None:
+        SnapshotWithClones("bad", {"name": "Bad", "volume_id": "v", "trigger": "t"}, IbmPlacement(region="us-south"))
+
+    with pytest.raises(pulumi.RunError, match="SnapshotWithClones 'bad': invalid args"):
+        simulate(program)
