@@ -30,10 +30,11 @@ def test_example_stacks_build(stack: str) -> None:
     assert set(sim.exports["oci_boot_volume_plans"]) == {p["name"] for p in plans}
 
 
-def test_one_provider_for_the_region_serves_every_plan() -> None:
+def test_one_provider_per_oci_region() -> None:
     sim = run_program(stack_topology("prod"), stack="prod")
-    [provider] = sim.of_type("pulumi:providers:oci")
-    assert provider.inputs == {"region": "us-ashburn-1"}
+    providers = {p.name: p.inputs for p in sim.of_type("pulumi:providers:oci")}
+    # the stack's region, and the destination of the OCI cross-region copy
+    assert providers == {"oci-us-ashburn-1": {"region": "us-ashburn-1"}, "oci-us-phoenix-1": {"region": "us-phoenix-1"}}
 
 
 def test_provider_auth_settings_are_passed() -> None:
