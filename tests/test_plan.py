@@ -198,3 +198,25 @@ def test_dev_plan_never_prints_a_par_url() -> None:
     assert par["inputs"]["fullPath"] == "[secret]"
     assert par["inputs"]["accessUri"] == "[secret]"
     assert "/p/" not in done.stdout
+
+
+def test_prod_json_covers_ibm_snapshots_clones_copies_and_clone_cost() -> None:
+    done = run_cli("--stack", "prod", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
+    [snapshot] = prod["ibm"]["snapshots"]
+    [row] = [r for r in doc["coverage"] if r["asset_id"] == snapshot["volume_id"]]
+    assert row["cloud"] == "ibm"
+    assert row["clone_zones"] == snapshot["clone_zones"]
+    assert row["copies"] == ["us-east"]
+    assert row["clone_zone_hours_per_month"] == 730 * len(snapshot["clone_zones"])
+    assert row["monthly_clone_cost"] == round(
+        730 * len(snapshot["clone_zones"]) * prod["ibm"]["clone_zone_hourly_rate"], 2
+    )
+    types = [r["type"] for r in doc["resources"]]
+    assert "pulumi-python:dynamic/backup-topology:IbmSnapshot" in types
+    assert "pulumi-python:dynamic/backup-topology:IbmSnapshotCopy" in types
+    assert "pulumi-python:dynamic/backup-topology:IbmSnapshotConsistencyGroup" in types
+    text = run_cli("--stack", "prod").stdout
+    assert "fast-restore clones: 1460 clone-zone-hours a month, about 365.00 USD a month" in text
