@@ -1,0 +1,224 @@
+"""OpenStack Block Storage (Cinder) adapter: the only code that calls openstacksdk; snapshots and backups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import openstack
+from keystoneauth1 import exceptions as ks_exceptions
+from openstack import exceptions as os_exceptions
+
+from components.clouds.calls import CloudError, Deadline, NotFoundError, Transient, call, wait_for
+
+T = TypeVar("T")
+
+MARKER = "backup-topology"
+"""Metadata key naming the resource that made a snapshot or backup; a retried create finds its own by it."""
+
+
+@dataclass(frozen=True)
+class OpenStackConnection:
+    """Which cloud to use: a clouds.yaml entry (or OS_CLOUD / OS_* variables when None), and a region."""
+
+    cloud: str | None = None
+    region_name: str | None = None
+
+
+def _transient(exc: Exception) -> Transient | None:
+    if isinstance(exc, os_exceptions.HttpException) and exc.status_code is not None:
+        if exc.status_code == 429 or exc.status_code >= 500:
+            headers = exc.response.headers if exc.response is not None else {}
+            retry_after = headers.get("Retry-After")
+            return Transient(
+                f"HTTP {exc.status_code}", float(retry_after) if retry_after and retry_after.isdigit() else None
+            )
+        return None
+    if isinstance(
+        exc, (ks_exceptions.ConnectFailure, ks_exceptions.ConnectTimeout, ks_exceptions.RetriableConnectionFailure)
+    ):
+        return Transient(f"connection failed ({type(exc).__name__})")
+    return None
+
+
+class BlockStorage:
+    """Cinder calls of one operation, bound to one deadline; build one per provider call."""
+
+    def __init__(
+        self, conn: OpenStackConnection, deadline: Deadline, progress: Callable[[str], None] | None = None
+    ) -> None:
+        self._deadline = deadline
+        self._progress = progress
+        try:
+            self._conn = openstack.connect(cloud=conn.cloud, region_name=conn.region_name)
+        except (os_exceptions.ConfigException, ks_exceptions.ClientException) as exc:
+            msg = f"OpenStack configuration (clouds.yaml / OS_CLOUD / OS_* variables): {exc}"
+            raise CloudError(msg) from None
+        self._bs: Any = self._conn.block_storage  # the v3 proxy (Cinder's API v3)
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        try:
+            return call(fn, what=what, deadline=self._deadline, transient=_transient)
+        except os_exceptions.NotFoundException as exc:
+            msg = f"{what}: not found ({exc.details or exc})"
+            raise NotFoundError(msg) from None
+        except os_exceptions.HttpException as exc:
+            msg = f"{what}: HTTP {exc.status_code}: {exc.details or exc}"
+            raise CloudError(msg) from None
+        except (os_exceptions.SDKException, ks_exceptions.ClientException) as exc:
+            msg = f"{what}: {type(exc).__name__}: {exc}"
+            raise CloudError(msg) from None
+
+    # --- snapshots -------------------------------------------------------------------------------
+
+    def get_snapshot(self, snapshot_id: str) -> dict[str, Any]:
+        return _plain(self._call(f"snapshot {snapshot_id}", lambda: self._bs.get_snapshot(snapshot_id)))
+
+    def find_snapshot(self, name: str, volume_id: str, owner: str) -> dict[str, Any] | None:
+        """This resource's snapshot (by name, volume and marker metadata), if an earlier attempt made it."""
+        found = self._call(
+            f"snapshots named {name}", lambda: list(self._bs.snapshots(details=True, name=name, volume_id=volume_id))
+        )
+        return _owned(found, owner)
+
+    def create_snapshot(self, attrs: Mapping[str, Any], owner: str) -> dict[str, Any]:
+        """POST a snapshot marked as `owner`'s; a retry first looks for the one a lost answer hid."""
+        name, volume_id = str(attrs["name"]), str(attrs["volume_id"])
+        metadata = {**dict(attrs.get("metadata") or {}), MARKER: owner}
+        return self._create(
+            f"snapshot {name}",
+            lambda: self._bs.create_snapshot(**{**attrs, "metadata": metadata}),
+            lambda: self.find_snapshot(name, volume_id, owner),
+        )
+
+    def update_snapshot(
+        self, snapshot_id: str, description: str | None, metadata: Mapping[str, str], owner: str
+    ) -> None:
+        """Description and metadata, in place (metadata keys no longer wanted are removed)."""
+        what = f"snapshot {snapshot_id}"
+        current = self.get_snapshot(snapshot_id)
+        self._call(what, lambda: self._bs.update_snapshot(snapshot_id, description=description or ""))
+        wanted = {**metadata, MARKER: owner}
+        stale = [k for k in (current.get("metadata") or {}) if k not in wanted]
+        self._call(what, lambda: self._bs.set_snapshot_metadata(snapshot_id, **wanted))
+        if stale:
+            self._call(what, lambda: self._bs.delete_snapshot_metadata(snapshot_id, keys=stale))
+
+    def delete_snapshot(self, snapshot_id: str, *, wait: bool = True) -> None:
+        """Delete and (unless told not to) wait until gone; already gone is fine."""
+        self._call(f"snapshot {snapshot_id}", lambda: self._bs.delete_snapshot(snapshot_id, ignore_missing=True))
+        if wait:
+            self._wait_gone(f"deletion of snapshot {snapshot_id}", lambda: self.get_snapshot(snapshot_id))
+
+    def wait_snapshot(self, snapshot_id: str) -> dict[str, Any]:
+        """Wait until `available`; `error` is a failure."""
+        return self._wait_available(f"snapshot {snapshot_id}", lambda: self.get_snapshot(snapshot_id))
+
+    # --- backups ---------------------------------------------------------------------------------
+
+    def get_backup(self, backup_id: str) -> dict[str, Any]:
+        return _plain(self._call(f"backup {backup_id}", lambda: self._bs.get_backup(backup_id)))
+
+    def volume_backups(self, volume_id: str) -> list[dict[str, Any]]:
+        found = self._call(
+            f"backups of volume {volume_id}", lambda: list(self._bs.backups(details=True, volume_id=volume_id))
+        )
+        return [_plain(b) for b in found]
+
+    def find_backup(self, name: str, volume_id: str, owner: str) -> dict[str, Any] | None:
+        found = self._call(
+            f"backups named {name}", lambda: list(self._bs.backups(details=True, name=name, volume_id=volume_id))
+        )
+        return _owned(found, owner)
+
+    def create_backup(self, attrs: Mapping[str, Any], owner: str) -> dict[str, Any]:
+        """POST a backup marked as `owner`'s; a retry first looks for the one a lost answer hid."""
+        name, volume_id = str(attrs["name"]), str(attrs["volume_id"])
+        metadata = {**dict(attrs.get("metadata") or {}), MARKER: owner}
+        return self._create(
+            f"backup {name}",
+            lambda: self._bs.create_backup(**{**attrs, "metadata": metadata}),
+            lambda: self.find_backup(name, volume_id, owner),
+        )
+
+    def update_backup(self, backup_id: str, description: str | None, metadata: Mapping[str, str], owner: str) -> None:
+        # Cinder keeps backup metadata in the backup itself (PUT /backups/{id}, microversion 3.43+).
+        wanted = {**metadata, MARKER: owner}
+        self._call(
+            f"backup {backup_id}",
+            lambda: self._bs.update_backup(backup_id, description=description or "", metadata=wanted),
+        )
+
+    def delete_backup(self, backup_id: str, *, wait: bool = True) -> None:
+        """Delete and (unless told not to) wait until gone; already gone is fine."""
+        self._call(f"backup {backup_id}", lambda: self._bs.delete_backup(backup_id, ignore_missing=True))
+        if wait:
+            self._wait_gone(f"deletion of backup {backup_id}", lambda: self.get_backup(backup_id))
+
+    def wait_backup(self, backup_id: str) -> dict[str, Any]:
+        """Wait until `available`; `error` is a failure carrying Cinder's fail_reason."""
+        return self._wait_available(f"backup {backup_id}", lambda: self.get_backup(backup_id))
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _create(self, what: str, post: Callable[[], Any], find: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
+        posted = False
+
+        def attempt() -> dict[str, Any]:
+            nonlocal posted
+            if posted:
+                found = find()
+                if found is not None:
+                    return found
+            posted = True
+            return _plain(post())
+
+        return self._call(what, attempt)
+
+    def _wait_available(self, what: str, fetch: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        def failed(item: dict[str, Any]) -> str | None:
+            if item.get("status") in ("error", "error_deleting"):
+                reason = item.get("fail_reason")
+                return f"is {item.get('status')}" + (f": {reason}" if reason else "")
+            return None
+
+        return wait_for(
+            fetch,
+            what=what,
+            done=lambda item: item.get("status") == "available",
+            failed=failed,
+            describe=lambda item: str(item.get("status")),
+            deadline=self._deadline,
+            progress=self._progress,
+        )
+
+    def _wait_gone(self, what: str, fetch: Callable[[], dict[str, Any]]) -> None:
+        def probe() -> dict[str, Any]:
+            try:
+                return fetch()
+            except NotFoundError:
+                return {"status": "gone"}
+
+        wait_for(
+            probe,
+            what=what,
+            done=lambda item: item.get("status") in ("gone", "deleted"),
+            failed=lambda item: "is error_deleting" if item.get("status") == "error_deleting" else None,
+            describe=lambda item: str(item.get("status")),
+            deadline=self._deadline,
+            progress=self._progress,
+        )
+
+
+def _plain(resource: Any) -> dict[str, Any]:
+    data = resource.to_dict(computed=False) if hasattr(resource, "to_dict") else dict(resource)
+    return {k: v for k, v in data.items() if k != "location"}
+
+
+def _owned(found: list[Any], owner: str) -> dict[str, Any] | None:
+    for item in found:
+        plain = _plain(item)
+        if (plain.get("metadata") or {}).get(MARKER) == owner and plain.get("status") not in ("deleting", "error"):
+            return plain
+    return None

@@ -1,0 +1,249 @@
+"""Dynamic resources on OpenStack Cinder: CinderSnapshot and CinderBackup (a backup made from a snapshot)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
+from pydantic import BaseModel, ConfigDict, Field
+
+from components.clouds.calls import CloudError, Deadline, NotFoundError
+from components.clouds.openstack_block_storage import MARKER, BlockStorage, OpenStackConnection
+from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress
+
+_READ_SECONDS = 120.0
+
+
+class _Props(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class OpenStackConnectionProps(_Props):
+    """Which cloud (clouds.yaml entry, or OS_CLOUD / OS_* variables when empty) and region."""
+
+    cloud: str | None = None
+    region_name: str | None = None
+
+    def connection(self) -> OpenStackConnection:
+        return OpenStackConnection(cloud=self.cloud, region_name=self.region_name)
+
+
+class SnapshotProps(_Props):
+    """Inputs of CinderSnapshot."""
+
+    name: str = Field(min_length=1, max_length=255)
+    volume_id: str = Field(min_length=1)
+    description: str | None = Field(None, max_length=255)
+    force: bool = False
+    metadata: dict[str, str] = Field(default_factory=dict)
+    connection: OpenStackConnectionProps = Field(default_factory=OpenStackConnectionProps)
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+
+
+class BackupProps(_Props):
+    """Inputs of CinderBackup."""
+
+    name: str = Field(min_length=1, max_length=255)
+    volume_id: str = Field(min_length=1)
+    snapshot_id: str = Field(min_length=1)
+    description: str | None = Field(None, max_length=255)
+    container: str | None = None
+    incremental: bool = False
+    force: bool = False
+    metadata: dict[str, str] = Field(default_factory=dict)
+    connection: OpenStackConnectionProps = Field(default_factory=OpenStackConnectionProps)
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+
+
+def _storage(model: Any, deadline: Deadline) -> BlockStorage:
+    return BlockStorage(model.connection.connection(), deadline, progress)
+
+
+def _inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if not k.startswith("__")}
+
+
+def _user_metadata(item: Mapping[str, Any]) -> dict[str, str]:
+    return {k: v for k, v in (item.get("metadata") or {}).items() if k != MARKER}
+
+
+class CinderSnapshotProvider(DynamicProvider):
+    """A volume snapshot; adoptable by name and marker metadata; description and metadata change in place."""
+
+    props: ClassVar[type[BaseModel]] = SnapshotProps
+    immutable: ClassVar[frozenset[str]] = frozenset({"name", "volume_id", "connection"})
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Adopt this resource's snapshot if an earlier attempt made it; else create it; wait until available."""
+        model: Any = SnapshotProps.model_validate(self.model_inputs(props))
+        storage = _storage(model, self.deadline(props, "create"))
+        owner = model.name
+        found = storage.find_snapshot(model.name, model.volume_id, owner)
+        if found is None:
+            found = storage.create_snapshot(
+                {
+                    "name": model.name,
+                    "volume_id": model.volume_id,
+                    "description": model.description,
+                    "force": model.force,
+                    "metadata": dict(model.metadata),
+                },
+                owner,
+            )
+        else:
+            progress(f"snapshot {model.name}: adopting {found['id']}, made by an earlier attempt")
+        snapshot_id = str(found["id"])
+        try:
+            ready = storage.wait_snapshot(snapshot_id)
+        except CloudError as exc:
+            fate = _remove_failed(storage.get_snapshot, storage.delete_snapshot, f"snapshot {snapshot_id}", snapshot_id)
+            msg = f"{exc} (snapshot {snapshot_id} of volume {model.volume_id}){fate}"
+            raise CloudError(msg) from None
+        return CreateResult(str(ready["id"]), {**_inputs(props), **_snapshot_outputs(ready)})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        model: Any = SnapshotProps.model_validate(self.model_inputs(news))
+        storage = _storage(model, self.deadline(news, "update"))
+        storage.update_snapshot(id_, model.description, dict(model.metadata), model.name)
+        return UpdateResult({**_inputs(news), **_snapshot_outputs(storage.get_snapshot(id_))})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh: the snapshot as Cinder has it; an empty id when it is gone."""
+        model: Any = SnapshotProps.model_validate(self.model_inputs(props))
+        try:
+            found = _storage(model, Deadline(_READ_SECONDS)).get_snapshot(id_)
+        except NotFoundError:
+            return ReadResult("", {})
+        return ReadResult(id_, {**_inputs(props), **_snapshot_outputs(found), "metadata": _user_metadata(found)})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        model: Any = SnapshotProps.model_validate(self.model_inputs(props))
+        _storage(model, self.deadline(props, "delete")).delete_snapshot(id_)
+
+
+def _remove_failed(get: Callable[[str], dict[str, Any]], delete: Callable[..., None], what: str, item_id: str) -> str:
+    """A snapshot or backup in `error` is useless: ask Cinder to delete it, so nothing half-made stays.
+
+    Returns what became of it, for the error message. One still `creating` cannot be deleted: it is named.
+    """
+    try:
+        status = get(item_id).get("status")
+        if status != "error":
+            return f"; {what} is left {status}: check it in Cinder"
+        delete(item_id, wait=False)
+    except CloudError as exc:
+        return f"; {what} could not be removed ({exc})"
+    return f"; {what} was removed"
+
+
+def _snapshot_outputs(found: Mapping[str, Any]) -> dict[str, Any]:
+    return {"snapshot_id": found.get("id"), "status": found.get("status"), "size_gb": found.get("size")}
+
+
+class CinderBackupProvider(DynamicProvider):
+    """A backup made from a snapshot; the first backup of a volume is full; a failed one is removed, not kept."""
+
+    props: ClassVar[type[BaseModel]] = BackupProps
+    immutable: ClassVar[frozenset[str]] = frozenset(
+        {"name", "volume_id", "snapshot_id", "container", "incremental", "connection"}
+    )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Adopt or create the backup, wait until available; on `error`, delete it and report Cinder's fail_reason."""
+        model: Any = BackupProps.model_validate(self.model_inputs(props))
+        storage = _storage(model, self.deadline(props, "create"))
+        owner = model.name
+        found = storage.find_backup(model.name, model.volume_id, owner)
+        if found is None:
+            incremental = model.incremental
+            if incremental and not any(b.get("status") == "available" for b in storage.volume_backups(model.volume_id)):
+                progress(f"backup {model.name}: volume {model.volume_id} has no backup yet, so this first one is full")
+                incremental = False
+            attrs: dict[str, Any] = {
+                "name": model.name,
+                "volume_id": model.volume_id,
+                "snapshot_id": model.snapshot_id,
+                "description": model.description,
+                "is_incremental": incremental,
+                "metadata": dict(model.metadata),
+            }
+            if model.force:
+                attrs["force"] = True
+            if model.container:
+                attrs["container"] = model.container
+            found = storage.create_backup(attrs, owner)
+        else:
+            progress(f"backup {model.name}: adopting {found['id']}, made by an earlier attempt")
+        backup_id = str(found["id"])
+        try:
+            ready = storage.wait_backup(backup_id)
+        except CloudError as exc:
+            fate = _remove_failed(storage.get_backup, storage.delete_backup, f"backup {backup_id}", backup_id)
+            msg = f"{exc} (backup {backup_id} of volume {model.volume_id} from snapshot {model.snapshot_id}){fate}"
+            raise CloudError(msg) from None
+        return CreateResult(backup_id, {**_inputs(props), **_backup_outputs(ready)})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        model: Any = BackupProps.model_validate(self.model_inputs(news))
+        storage = _storage(model, self.deadline(news, "update"))
+        storage.update_backup(id_, model.description, dict(model.metadata), model.name)
+        return UpdateResult({**_inputs(news), **_backup_outputs(storage.get_backup(id_))})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh: the backup as Cinder has it; an empty id when it was deleted out of band."""
+        model: Any = BackupProps.model_validate(self.model_inputs(props))
+        try:
+            found = _storage(model, Deadline(_READ_SECONDS)).get_backup(id_)
+        except NotFoundError:
+            return ReadResult("", {})
+        return ReadResult(id_, {**_inputs(props), **_backup_outputs(found), "metadata": _user_metadata(found)})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Delete the backup, unless incremental backups depend on it: then it is kept, and that is said."""
+        model: Any = BackupProps.model_validate(self.model_inputs(props))
+        storage = _storage(model, self.deadline(props, "delete"))
+        try:
+            found = storage.get_backup(id_)
+        except NotFoundError:
+            return
+        if found.get("has_dependent_backups"):
+            progress(f"backup {id_}: kept, because incremental backups depend on it")
+            return
+        storage.delete_backup(id_)
+
+
+def _backup_outputs(found: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "backup_id": found.get("id"),
+        "status": found.get("status"),
+        "size_gb": found.get("size"),
+        "is_incremental": found.get("is_incremental"),
+        "container": found.get("container"),
+    }
+
+
+class CinderSnapshot(pulumi.dynamic.Resource, module=MODULE, name="CinderSnapshot"):
+    """A Cinder volume snapshot."""
+
+    snapshot_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    size_gb: pulumi.Output[int]
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        outputs = dict.fromkeys(("snapshot_id", "status", "size_gb"))
+        super().__init__(CinderSnapshotProvider(), name, {**outputs, **props}, opts)
+
+
+class CinderBackup(pulumi.dynamic.Resource, module=MODULE, name="CinderBackup"):
+    """A Cinder backup made from a snapshot."""
+
+    backup_id: pulumi.Output[str]
+    status: pulumi.Output[str]
+    size_gb: pulumi.Output[int]
+    is_incremental: pulumi.Output[bool]
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        outputs = dict.fromkeys(("backup_id", "status", "size_gb", "is_incremental", "container"))
+        super().__init__(CinderBackupProvider(), name, {**outputs, **props}, opts)
