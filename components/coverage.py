@@ -9,6 +9,7 @@ from components.config import (
     HOURS_PER_MONTH,
     BootVolumePlan,
     IbmSection,
+    OpenStackSection,
     Schedule,
     Topology,
     VaultBackupSpec,
@@ -77,6 +78,8 @@ def coverage(topology: Topology) -> list[CoverageRow]:
         _oci_rows(topology, rows)
     if topology.ibm is not None:
         _ibm_rows(topology.ibm, rows)
+    if topology.openstack is not None:
+        _openstack_rows(topology.openstack, rows)
     _copy_rows(topology, rows)
     return list(rows.values())
 
@@ -117,6 +120,25 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
                     schedules=[f"consistency group {group.group_name}"],
                 ),
             )
+
+
+def _openstack_rows(section: OpenStackSection, rows: dict[str, CoverageRow]) -> None:
+    for spec in section.snapshot_backups:
+        kind = "an incremental" if spec.backup.incremental else "a full"
+        rows.setdefault(
+            spec.volume_id,
+            CoverageRow(
+                asset_id=spec.volume_id,
+                asset_name=spec.name,
+                asset_kind="volume",
+                cloud="openstack",
+                region=section.region_name or section.cloud or "-",
+                protected_by=f"SnapshotBackup {spec.name}",
+                policy=f"on demand (trigger {spec.trigger})",
+                schedules=[f"snapshot {spec.resource_name}, then {kind} backup from it"],
+                destination=f"backup container {spec.backup.container}" if spec.backup.container else None,
+            ),
+        )
 
 
 def _copy_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:

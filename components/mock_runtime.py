@@ -25,6 +25,8 @@ SECRET = "[secret]"
 _PAR_TYPE = "oci:ObjectStorage/preauthrequest:Preauthrequest"
 _VAULT_TYPE = "oci:Kms/vault:Vault"
 _EXPIRY_TYPE = "pulumi-python:dynamic/backup-topology:ExpiryTime"
+_CINDER_SNAPSHOT_TYPE = "pulumi-python:dynamic/backup-topology:CinderSnapshot"
+_CINDER_BACKUP_TYPE = "pulumi-python:dynamic/backup-topology:CinderBackup"
 _IBM_SNAPSHOT_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshot"
 _IBM_COPY_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshotCopy"
 _IBM_GROUP_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshotConsistencyGroup"
@@ -109,6 +111,12 @@ class TopologyMocks(Mocks):
                 lifecycle_state="stable",
                 snapshot_ids=[f"r0-mock{digest}-{i}" for i, _ in enumerate(outputs.get("source_volume_ids") or ())],
             )
+        elif args.typ == _CINDER_SNAPSHOT_TYPE:
+            resource_id = f"mock-snapshot-{digest}"
+            outputs.update(snapshot_id=resource_id, status="available")
+        elif args.typ == _CINDER_BACKUP_TYPE:
+            resource_id = f"mock-backup-{digest}"
+            outputs.update(backup_id=resource_id, status="available", is_incremental=bool(outputs.get("incremental")))
         elif args.typ == _EXPIRY_TYPE:
             days = int(outputs.get("days") or 0)
             expires = datetime.datetime.now(datetime.UTC).replace(microsecond=0) + datetime.timedelta(days=days)

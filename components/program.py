@@ -13,6 +13,7 @@ from components.errors import TopologyError
 from components.ibm.snapshots import IbmPlacement, SnapshotConsistencyGroup, SnapshotWithClones
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
 from components.oci.vault_backup import VaultBackup, VaultBackupArgs, VaultRestore
+from components.openstack.snapshot_backup import OpenStackPlacement, SnapshotBackup
 
 PROJECT = "backup-topology"
 
@@ -93,6 +94,12 @@ def build(topology: Topology) -> dict[str, Any]:
                 spec.name: SnapshotConsistencyGroup(spec.name, spec, placement).outputs()
                 for spec in ibm.consistency_groups
             }
+    if topology.openstack is not None and topology.openstack.snapshot_backups:
+        placement_os = OpenStackPlacement(cloud=topology.openstack.cloud, region_name=topology.openstack.region_name)
+        exports["openstack_snapshot_backups"] = {
+            spec.name: SnapshotBackup(spec.name, spec, placement_os).outputs()
+            for spec in topology.openstack.snapshot_backups
+        }
     copies: dict[str, Any] = {}
     for copy in topology.copies:
         if copy.ibm is not None and topology.ibm is not None:

@@ -38,7 +38,9 @@ def test_missing_topology_is_reported() -> None:
 
 
 def test_topology_must_be_a_mapping() -> None:
-    assert problems(["oci"]) == ["backup-topology:topology: must be a mapping of sections (oci, ibm, copies)"]
+    assert problems(["oci"]) == [
+        "backup-topology:topology: must be a mapping of sections (oci, ibm, openstack, copies)"
+    ]
 
 
 def test_unknown_field_suggests_the_near_name(topology: dict[str, Any]) -> None:
@@ -50,7 +52,7 @@ def test_unknown_field_suggests_the_near_name(topology: dict[str, Any]) -> None:
 
 def test_unknown_section_is_reported(topology: dict[str, Any]) -> None:
     topology["azure"] = {}
-    assert problems(topology) == ["azure: unknown field; known fields: copies, ibm, oci"]
+    assert problems(topology) == ["azure: unknown field; known fields: copies, ibm, oci, openstack"]
 
 
 def test_retention_shorter_than_period(topology: dict[str, Any]) -> None:
