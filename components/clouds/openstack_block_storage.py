@@ -10,9 +10,12 @@ import openstack
 from keystoneauth1 import exceptions as ks_exceptions
 from openstack import exceptions as os_exceptions
 
-from components.clouds.calls import CloudError, Deadline, NotFoundError, Transient, call, wait_for
+from components.clouds.calls import Backoff, CloudError, Deadline, NotFoundError, Transient, call, wait_for
 
 T = TypeVar("T")
+
+POLL = Backoff(first=0.5, factor=2.0, cap=2.0)
+"""Cinder status reads are cheap and snapshots/backups take seconds: poll often, so a wait ends soon after Cinder."""
 
 MARKER = "backup-topology"
 """Metadata key naming the resource that made a snapshot or backup; a retried create finds its own by it."""
@@ -191,6 +194,7 @@ class BlockStorage:
             describe=lambda item: str(item.get("status")),
             deadline=self._deadline,
             progress=self._progress,
+            backoff=POLL,
         )
 
     def _wait_gone(self, what: str, fetch: Callable[[], dict[str, Any]]) -> None:
@@ -208,6 +212,7 @@ class BlockStorage:
             describe=lambda item: str(item.get("status")),
             deadline=self._deadline,
             progress=self._progress,
+            backoff=POLL,
         )
 
 
