@@ -51,55 +51,77 @@ def oci_provider(section: OciSection | None, region: str | None = None) -> pulum
 def build(topology: Topology) -> dict[str, Any]:
     """Declare every component of the topology; returns the stack outputs to export."""
     exports: dict[str, Any] = {}
-    oci_providers: dict[str, pulumi_oci.Provider] = {}
-
-    def provider_for(region: str) -> pulumi_oci.Provider:
-        if region not in oci_providers:
-            oci_providers[region] = oci_provider(topology.oci, region)
-        return oci_providers[region]
-
+    providers = _OciProviders(topology.oci)
     if topology.oci is not None:
-        provider = provider_for(topology.oci.region)
-        plans = {
-            plan.name: BootVolumeBackupPlan(plan.name, plan, pulumi.ResourceOptions(providers=[provider])).outputs()
-            for plan in topology.oci.boot_volume_plans
-        }
-        exports["oci_boot_volume_plans"] = plans
-        on_provider = pulumi.ResourceOptions(providers=[provider])
-        if topology.oci.vault_backups:
-            backups = {
-                spec.name: VaultBackup(spec.name, _vault_backup_args(topology.oci, n, spec), on_provider)
-                for n, spec in enumerate(topology.oci.vault_backups)
-            }
-            # PAR URLs are secrets: exported on their own, so the rest of each backup's outputs stays readable.
-            exports["oci_vault_backups"] = {
-                name: {k: v for k, v in b.outputs().items() if k != "par_uris"} for name, b in backups.items()
-            }
-            par_uris = {name: b.par_uris for name, b in backups.items() if b.par_uris}
-            if par_uris:
-                exports["oci_vault_backup_par_uris"] = pulumi.Output.secret(par_uris)
-        if topology.oci.vault_restores:
-            exports["oci_vault_restores"] = {
-                spec.name: VaultRestore(spec.name, spec, on_provider).outputs() for spec in topology.oci.vault_restores
-            }
+        exports.update(_oci(topology.oci, providers.get(topology.oci.region)))
     snapshots: dict[str, SnapshotWithClones] = {}
     if topology.ibm is not None:
-        ibm = topology.ibm
-        placement = ibm_placement(ibm, ibm.region)
-        snapshots = {spec.name: SnapshotWithClones(spec.name, spec, placement) for spec in ibm.snapshots}
-        if snapshots:
-            exports["ibm_snapshots"] = {name: s.outputs() for name, s in snapshots.items()}
-        if ibm.consistency_groups:
-            exports["ibm_consistency_groups"] = {
-                spec.name: SnapshotConsistencyGroup(spec.name, spec, placement).outputs()
-                for spec in ibm.consistency_groups
-            }
+        snapshots, ibm_exports = _ibm(topology.ibm)
+        exports.update(ibm_exports)
     if topology.openstack is not None and topology.openstack.snapshot_backups:
-        placement_os = OpenStackPlacement(cloud=topology.openstack.cloud, region_name=topology.openstack.region_name)
+        where = OpenStackPlacement(cloud=topology.openstack.cloud, region_name=topology.openstack.region_name)
         exports["openstack_snapshot_backups"] = {
-            spec.name: SnapshotBackup(spec.name, spec, placement_os).outputs()
-            for spec in topology.openstack.snapshot_backups
+            spec.name: SnapshotBackup(spec.name, spec, where).outputs() for spec in topology.openstack.snapshot_backups
         }
+    copies = _copies(topology, snapshots, providers)
+    if copies:
+        exports["copies"] = copies
+    return exports
+
+
+class _OciProviders:
+    """One explicit OCI provider per region, made when first needed."""
+
+    def __init__(self, section: OciSection | None) -> None:
+        self._section = section
+        self._made: dict[str, pulumi_oci.Provider] = {}
+
+    def get(self, region: str) -> pulumi_oci.Provider:
+        if region not in self._made:
+            self._made[region] = oci_provider(self._section, region)
+        return self._made[region]
+
+
+def _oci(section: OciSection, provider: pulumi_oci.Provider) -> dict[str, Any]:
+    exports: dict[str, Any] = {}
+    on_provider = pulumi.ResourceOptions(providers=[provider])
+    exports["oci_boot_volume_plans"] = {
+        plan.name: BootVolumeBackupPlan(plan.name, plan, on_provider).outputs() for plan in section.boot_volume_plans
+    }
+    if section.vault_backups:
+        backups = {
+            spec.name: VaultBackup(spec.name, _vault_backup_args(section, n, spec), on_provider)
+            for n, spec in enumerate(section.vault_backups)
+        }
+        # PAR URLs are secrets: exported on their own, so the rest of each backup's outputs stays readable.
+        exports["oci_vault_backups"] = {
+            name: {k: v for k, v in b.outputs().items() if k != "par_uris"} for name, b in backups.items()
+        }
+        par_uris = {name: b.par_uris for name, b in backups.items() if b.par_uris}
+        if par_uris:
+            exports["oci_vault_backup_par_uris"] = pulumi.Output.secret(par_uris)
+    if section.vault_restores:
+        exports["oci_vault_restores"] = {
+            spec.name: VaultRestore(spec.name, spec, on_provider).outputs() for spec in section.vault_restores
+        }
+    return exports
+
+
+def _ibm(section: IbmSection) -> tuple[dict[str, SnapshotWithClones], dict[str, Any]]:
+    exports: dict[str, Any] = {}
+    placement = ibm_placement(section, section.region)
+    snapshots = {spec.name: SnapshotWithClones(spec.name, spec, placement) for spec in section.snapshots}
+    if snapshots:
+        exports["ibm_snapshots"] = {name: s.outputs() for name, s in snapshots.items()}
+    if section.consistency_groups:
+        exports["ibm_consistency_groups"] = {
+            spec.name: SnapshotConsistencyGroup(spec.name, spec, placement).outputs()
+            for spec in section.consistency_groups
+        }
+    return snapshots, exports
+
+
+def _copies(topology: Topology, snapshots: dict[str, SnapshotWithClones], providers: _OciProviders) -> dict[str, Any]:
     copies: dict[str, Any] = {}
     for copy in topology.copies:
         if copy.ibm is not None and topology.ibm is not None:
@@ -114,15 +136,13 @@ def build(topology: Topology) -> dict[str, Any]:
             made = CrossRegionCopy(
                 copy.name,
                 copy,
-                oci_destination_provider=provider_for(copy.oci.destination_region),
+                oci_destination_provider=providers.get(copy.oci.destination_region),
                 oci_source_region=topology.oci.region if topology.oci is not None else None,
             )
         else:
             continue
         copies[copy.name] = made.outputs()
-    if copies:
-        exports["copies"] = copies
-    return exports
+    return copies
 
 
 def ibm_placement(section: IbmSection, region: str) -> IbmPlacement:
