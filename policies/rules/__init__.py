@@ -1,0 +1,43 @@
+"""Every rule of the pack, and running them over a stack's resources without the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from policies.rules import access, protection
+from policies.rules.base import Level, Res, Rule, Violation
+
+RULES: list[Rule] = [*protection.RULES, *access.RULES]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A violation with the rule that found it."""
+
+    policy: str
+    level: Level
+    message: str
+    resource: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"policy": self.policy, "level": self.level, "message": self.message, "resource": self.resource}
+
+
+def evaluate(
+    resources: Sequence[Res], stack: str, config: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[Finding]:
+    """Run every rule over the stack's resources; `config` maps a rule's name to its settings."""
+    findings: list[Finding] = []
+    for rule in RULES:
+        settings = rule.config((config or {}).get(rule.name))
+        if rule.scope == "resource":
+            violations: list[Violation] = [v for res in resources for v in rule.check(res, settings, stack)]
+        else:
+            violations = rule.check(resources, settings, stack)
+        findings += [Finding(rule.name, rule.level, v.message, v.urn) for v in violations]
+    return findings
+
+
+__all__ = ["RULES", "Finding", "Res", "Rule", "Violation", "evaluate"]
