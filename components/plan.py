@@ -1,12 +1,14 @@
 """Offline plan: run the program under Pulumi's mock runtime and print the resource tree and the coverage.
 
-Usage: python -m components.plan (--stack NAME | --config PATH) [--json]
-Exit codes: 0 clean, 2 invalid configuration (one line per mistake on stderr).
+Usage: python -m components.plan (--stack NAME | --config PATH) [--json] [--policy-config FILE]
+Exit codes: 0 clean, 1 a mandatory policy is violated, 2 invalid configuration (one line per mistake on stderr).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import os
 import runpy
@@ -20,12 +22,13 @@ import pulumi
 import yaml
 
 from components.config import CONFIG_KEY, Topology, load_topology
-from components.coverage import CoverageRow, coverage
+from components.coverage import CoverageRow, coverage, summary
 from components.errors import TopologyError
 from components.mock_runtime import SECRET, Registered, Simulation, simulate
+from policies.rules import Res, evaluate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-EXIT_OK, EXIT_INVALID = 0, 2
+EXIT_OK, EXIT_VIOLATION, EXIT_INVALID = 0, 1, 2
 
 
 class PlanError(Exception):
@@ -61,6 +64,7 @@ class PlanResult:
                 for r in self.simulation.resources
             ],
             "coverage": [row.to_dict() for row in self.coverage],
+            "summary": summary(self.coverage),
             "findings": self.findings,
         }
 
@@ -115,8 +119,14 @@ def _unsecure(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def run_plan(config: Mapping[str, Any], *, stack: str, secret_keys: Sequence[str] = ()) -> PlanResult:
-    """Validate the topology, run the program under mocks, and compute coverage. Raises PlanError."""
+def run_plan(
+    config: Mapping[str, Any],
+    *,
+    stack: str,
+    secret_keys: Sequence[str] = (),
+    policy_config: Mapping[str, Mapping[str, Any]] | None = None,
+) -> PlanResult:
+    """Validate the topology, run the program under mocks, compute coverage and policy findings. Raises PlanError."""
     topology = _validated(config)
     main = PROJECT_ROOT / "__main__.py"
     try:
@@ -129,7 +139,12 @@ def run_plan(config: Mapping[str, Any], *, stack: str, secret_keys: Sequence[str
         )
     except pulumi.RunError as exc:
         raise PlanError(str(exc).splitlines()) from None
-    return PlanResult(stack=stack, simulation=simulation, coverage=coverage(topology))
+    resources = [
+        Res(type=r.type, name=r.name, urn=r.urn, props=r.inputs, parent=r.parent, dependencies=r.dependencies)
+        for r in simulation.resources
+    ]
+    findings = [f.to_dict() for f in evaluate(resources, stack, policy_config)]
+    return PlanResult(stack=stack, simulation=simulation, coverage=coverage(topology), findings=findings)
 
 
 def _validated(config: Mapping[str, Any]) -> Topology:
@@ -206,12 +221,15 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
     for row in rows:
         if row.schedules:
             lines.append(f"{row.asset_name or row.asset_id}: " + "; ".join(row.schedules))
-    hours = sum(row.clone_zone_hours_per_month or 0 for row in rows)
+    facts = summary(list(rows))
+    lines.append("")
+    missing = ", ".join(facts["without_cross_region_copy"]) or "none"
+    lines.append(f"{facts['assets']} assets covered; without a copy in another region: {missing}")
+    hours = facts["clone_zone_hours_per_month"]
     if hours:
-        costs = [row for row in rows if row.monthly_clone_cost is not None]
-        total = sum(row.monthly_clone_cost or 0 for row in costs)
-        cost = f", about {total:.2f} {costs[0].currency} a month at the configured rate" if costs else ""
-        lines.append(f"fast-restore clones: {hours} clone-zone-hours a month{cost}")
+        cost = facts["monthly_clone_cost"]
+        money = f", about {cost:.2f} {facts['currency']} a month at the configured rate" if cost is not None else ""
+        lines.append(f"fast-restore clones: {hours} clone-zone-hours a month{money}")
     return lines
 
 
@@ -226,7 +244,10 @@ def render_text(result: PlanResult, out: TextIO) -> None:
     for line in render_coverage(result.coverage):
         print(line, file=out)
     print("\nFINDINGS", file=out)
-    print("(none)", file=out)
+    if not result.findings:
+        print("(none)", file=out)
+    for finding in result.findings:
+        print(f"[{finding['level']}] {finding['policy']}: {finding['message']}", file=out)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -236,13 +257,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     source.add_argument("--stack", help="stack name: reads stacks/Pulumi.<stack>.yaml")
     source.add_argument("--config", type=Path, help="path of any stack config file")
     parser.add_argument("--json", action="store_true", help="print JSON for pipelines")
+    parser.add_argument(
+        "--policy-config", type=Path, help="JSON file: rule name -> settings (as for pulumi --policy-pack-config)"
+    )
     args = parser.parse_args(argv)
 
     path = stack_file(args.stack) if args.stack else args.config
     stack = args.stack or _stack_name(path)
     try:
         config, secret_keys = read_stack_config(path)
-        result = run_plan(config, stack=stack, secret_keys=secret_keys)
+        policy_config = _policy_config(args.policy_config) if args.policy_config else None
+        result = run_plan(config, stack=stack, secret_keys=secret_keys, policy_config=policy_config)
     except PlanError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
@@ -252,7 +277,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
     else:
         render_text(result, sys.stdout)
-    return EXIT_OK
+    return EXIT_VIOLATION if any(f["level"] == "mandatory" for f in result.findings) else EXIT_OK
+
+
+def _policy_config(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise PlanError([f"{path}: policy config file not found"]) from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise PlanError([f"{path}: not a readable JSON policy config ({exc})"]) from None
+    if not isinstance(doc, dict) or not all(isinstance(v, dict) for v in doc.values()):
+        raise PlanError([f"{path}: a policy config maps each rule's name to an object of settings"])
+    return doc
 
 
 def _stack_name(path: Path) -> str:
@@ -262,9 +299,18 @@ def _stack_name(path: Path) -> str:
     return path.stem
 
 
+def _close_event_loop() -> None:
+    """Close the event loop the mock runtime left open, while the interpreter is whole (not in its teardown)."""
+    with contextlib.suppress(RuntimeError):
+        loop = asyncio.get_event_loop()
+        if not loop.is_closed() and not loop.is_running():
+            loop.close()
+
+
 if __name__ == "__main__":
     try:
         code = main()
+        _close_event_loop()
         sys.stdout.flush()
     except BrokenPipeError:  # the reader (e.g. `| head`) went away: not an error of the plan
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

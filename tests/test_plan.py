@@ -220,3 +220,59 @@ def test_prod_json_covers_ibm_snapshots_clones_copies_and_clone_cost() -> None:
     assert "pulumi-python:dynamic/backup-topology:IbmSnapshotConsistencyGroup" in types
     text = run_cli("--stack", "prod").stdout
     assert "fast-restore clones: 1460 clone-zone-hours a month, about 365.00 USD a month" in text
+
+
+def _prod() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
+
+
+def test_the_prod_example_passes_every_mandatory_rule() -> None:
+    done = run_cli("--stack", "prod", "--json")
+    assert done.returncode == 0, done.stdout[-2000:]
+    assert [f for f in json.loads(done.stdout)["findings"] if f["level"] == "mandatory"] == []
+
+
+def test_a_prod_stack_without_a_dr_copy_exits_1_naming_the_rule(tmp_path: Path) -> None:
+    prod = _prod()
+    del prod["oci"]["boot_volume_plans"][0]["policy"]["destination_region"]
+    del prod["oci"]["boot_volume_plans"][0]["xrc_kms_key_id"]
+    done = run_cli("--config", str(write_stack(tmp_path, prod, name="Pulumi.prod.yaml")), "--json")
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert {f["policy"] for f in findings} == {"prod-cross-region-copy"}
+    assert len(findings) == 3  # web-1, web-2, web-3
+    assert all(f["level"] == "mandatory" and f["resource"] for f in findings)
+    text = run_cli("--config", str(tmp_path / "Pulumi.prod.yaml"))
+    assert text.returncode == 1
+    assert (
+        "[mandatory] prod-cross-region-copy: boot volume ocid1.bootvolume.oc1.iad.abuwcljrprodweb1example"
+        in text.stdout
+    )
+
+
+def test_a_prod_stack_with_a_par_valid_for_a_year_exits_1(tmp_path: Path) -> None:
+    prod = _prod()
+    prod["oci"]["vault_backups"][0]["destination"] = {
+        "par": {"namespace": "acmeprod", "bucket": "vault-backups", "expires_in_days": 365}
+    }
+    done = run_cli("--config", str(write_stack(tmp_path, prod, name="Pulumi.prod.yaml")), "--json")
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)["findings"]
+    assert {f["policy"] for f in findings} == {"par-write-only-short-lived"}
+
+
+def test_policy_settings_come_from_a_policy_config_file(tmp_path: Path) -> None:
+    settings = tmp_path / "policy.json"
+    settings.write_text(json.dumps({"backup-retention-and-rpo": {"prod_min_retention_days": 3000}}))
+    done = run_cli("--stack", "prod", "--json", "--policy-config", str(settings))
+    assert done.returncode == 1
+    findings = json.loads(done.stdout)["findings"]
+    assert len(findings) == 2  # web-tier keeps 365 d, database 2555 d
+    for finding in findings:
+        assert finding["policy"] == "backup-retention-and-rpo"
+        assert "keep one at least 3000 d" in finding["message"]
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    done = run_cli("--stack", "prod", "--policy-config", str(bad))
+    assert done.returncode == 2
+    assert "maps each rule's name to an object of settings" in done.stderr
