@@ -276,3 +276,13 @@ def test_policy_settings_come_from_a_policy_config_file(tmp_path: Path) -> None:
     done = run_cli("--stack", "prod", "--policy-config", str(bad))
     assert done.returncode == 2
     assert "maps each rule's name to an object of settings" in done.stderr
+
+
+def test_a_rule_made_advisory_in_the_policy_config_does_not_fail_the_plan(tmp_path: Path) -> None:
+    settings = tmp_path / "policy.json"
+    settings.write_text(
+        json.dumps({"backup-retention-and-rpo": {"prod_min_retention_days": 3000, "enforcementLevel": "advisory"}})
+    )
+    done = run_cli("--stack", "prod", "--json", "--policy-config", str(settings))
+    assert done.returncode == 0
+    assert {f["level"] for f in json.loads(done.stdout)["findings"]} == {"advisory"}

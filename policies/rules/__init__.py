@@ -31,12 +31,18 @@ def evaluate(
     """Run every rule over the stack's resources; `config` maps a rule's name to its settings."""
     findings: list[Finding] = []
     for rule in RULES:
-        settings = rule.config((config or {}).get(rule.name))
+        given = (config or {}).get(rule.name) or {}
+        level = given.get("enforcementLevel", rule.level)
+        if level == "disabled":
+            continue
+        settings = rule.config(given)
         if rule.scope == "resource":
             violations: list[Violation] = [v for res in resources for v in rule.check(res, settings, stack)]
         else:
             violations = rule.check(resources, settings, stack)
-        findings += [Finding(rule.name, rule.level, v.message, v.urn) for v in violations]
+        findings += [
+            Finding(rule.name, "advisory" if level == "advisory" else "mandatory", v.message, v.urn) for v in violations
+        ]
     return findings
 
 
