@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -143,3 +143,55 @@ def wait_for(
             raise DeadlineError(msg)
         deadline.pause(delay)
         attempt += 1
+
+
+def post_once(post: Callable[[], T], find: Callable[[], T | None]) -> Callable[[], T]:
+    """An attempt for `call` that creates something at most once.
+
+    The first attempt POSTs; every retry first looks the resource up (`find`, by its unique name or marker): an
+    earlier POST may have made it although its answer was lost, and a second POST would duplicate it or fail.
+    """
+    posted = False
+
+    def attempt() -> T:
+        nonlocal posted
+        if posted:
+            found = find()
+            if found is not None:
+                return found
+        posted = True
+        return post()
+
+    return attempt
+
+
+def wait_gone(
+    fetch: Callable[[], Any],
+    *,
+    what: str,
+    state: Callable[[Any], str],
+    failed_states: frozenset[str],
+    deadline: Deadline,
+    gone_states: frozenset[str] = frozenset(),
+    progress: Callable[[str], None] | None = None,
+    backoff: Backoff | None = None,
+) -> None:
+    """Poll `fetch` until the resource is gone (NotFoundError, or a state in `gone_states`), with a deadline."""
+    gone = "gone"
+
+    def probe() -> str:
+        try:
+            return state(fetch())
+        except NotFoundError:
+            return gone
+
+    wait_for(
+        probe,
+        what=what,
+        done=lambda current: current == gone or current in gone_states,
+        failed=lambda current: f"is {current}" if current in failed_states else None,
+        describe=lambda current: current,
+        deadline=deadline,
+        progress=progress,
+        backoff=backoff,
+    )

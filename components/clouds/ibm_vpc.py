@@ -13,7 +13,17 @@ from ibm_cloud_sdk_core.authenticators import IAMAuthenticator
 from ibm_cloud_sdk_core.get_authenticator import get_authenticator_from_environment
 from ibm_vpc import VpcV1
 
-from components.clouds.calls import CloudError, Deadline, NotFoundError, Transient, call, parse_retry_after, wait_for
+from components.clouds.calls import (
+    CloudError,
+    Deadline,
+    NotFoundError,
+    Transient,
+    call,
+    parse_retry_after,
+    post_once,
+    wait_for,
+    wait_gone,
+)
 
 T = TypeVar("T")
 
@@ -125,20 +135,8 @@ class Vpc:
     # --- changes ---------------------------------------------------------------------------------
 
     def _create(self, what: str, post: Callable[[], Any], find: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
-        """POST once; before any retry, look the resource up by its (unique) name: an earlier POST may have made it
-        even though its answer was lost, and a second POST would fail on the name or make a duplicate."""
-        posted = False
-
-        def attempt() -> dict[str, Any]:
-            nonlocal posted
-            if posted:
-                found = find()
-                if found is not None:
-                    return found
-            posted = True
-            return dict(post().get_result())
-
-        return dict(self._call(what, attempt))
+        """POST once; a retry adopts what a lost answer hid (names are unique per region)."""
+        return dict(self._call(what, post_once(lambda: dict(post().get_result()), find)))
 
     def create_snapshot(self, prototype: dict[str, Any]) -> dict[str, Any]:
         """POST /snapshots (a snapshot of a volume with clones, or a copy of another region's snapshot)."""
@@ -230,18 +228,11 @@ class Vpc:
         )
 
     def _wait_gone(self, what: str, fetch: Callable[[], dict[str, Any]]) -> None:
-        def probe() -> str:
-            try:
-                return str(fetch().get("lifecycle_state"))
-            except NotFoundError:
-                return "gone"
-
-        wait_for(
-            probe,
+        wait_gone(
+            fetch,
             what=what,
-            done=lambda state: state == "gone",
-            failed=lambda state: "failed" if state == "failed" else None,
-            describe=lambda state: state,
+            state=lambda item: str(item.get("lifecycle_state")),
+            failed_states=frozenset({"failed"}),
             deadline=self._deadline,
             progress=self._progress,
         )

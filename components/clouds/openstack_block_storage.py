@@ -10,7 +10,17 @@ import openstack
 from keystoneauth1 import exceptions as ks_exceptions
 from openstack import exceptions as os_exceptions
 
-from components.clouds.calls import Backoff, CloudError, Deadline, NotFoundError, Transient, call, wait_for
+from components.clouds.calls import (
+    Backoff,
+    CloudError,
+    Deadline,
+    NotFoundError,
+    Transient,
+    call,
+    post_once,
+    wait_for,
+    wait_gone,
+)
 
 T = TypeVar("T")
 
@@ -166,18 +176,8 @@ class BlockStorage:
     # --- helpers ---------------------------------------------------------------------------------
 
     def _create(self, what: str, post: Callable[[], Any], find: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
-        posted = False
-
-        def attempt() -> dict[str, Any]:
-            nonlocal posted
-            if posted:
-                found = find()
-                if found is not None:
-                    return found
-            posted = True
-            return _plain(post())
-
-        return self._call(what, attempt)
+        """POST once; a retry adopts what a lost answer hid (found by name and marker metadata)."""
+        return self._call(what, post_once(lambda: _plain(post()), find))
 
     def _wait_available(self, what: str, fetch: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         def failed(item: dict[str, Any]) -> str | None:
@@ -198,18 +198,12 @@ class BlockStorage:
         )
 
     def _wait_gone(self, what: str, fetch: Callable[[], dict[str, Any]]) -> None:
-        def probe() -> dict[str, Any]:
-            try:
-                return fetch()
-            except NotFoundError:
-                return {"status": "gone"}
-
-        wait_for(
-            probe,
+        wait_gone(
+            fetch,
             what=what,
-            done=lambda item: item.get("status") in ("gone", "deleted"),
-            failed=lambda item: "is error_deleting" if item.get("status") == "error_deleting" else None,
-            describe=lambda item: str(item.get("status")),
+            state=lambda item: str(item.get("status")),
+            failed_states=frozenset({"error_deleting"}),
+            gone_states=frozenset({"deleted"}),
             deadline=self._deadline,
             progress=self._progress,
             backoff=POLL,

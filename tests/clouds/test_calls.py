@@ -9,10 +9,13 @@ from components.clouds.calls import (
     CloudError,
     Deadline,
     DeadlineError,
+    NotFoundError,
     Transient,
     call,
     parse_retry_after,
+    post_once,
     wait_for,
+    wait_gone,
 )
 
 
@@ -133,3 +136,42 @@ def test_wait_for_stops_at_the_deadline_with_the_last_state() -> None:
         )
     assert clock.now == pytest.approx(30)
     assert max(clock.sleeps) <= 10
+
+
+def test_post_once_looks_up_before_posting_again() -> None:
+    posts: list[str] = []
+    made: dict[str, str] = {}
+
+    def post() -> str:
+        posts.append("post")
+        made["x"] = "created"
+        raise ThrottledError(None)  # the server acted, its answer was lost
+
+    def find() -> str | None:
+        return made.get("x")
+
+    clock = Clock()
+    assert call(post_once(post, find), what="op", deadline=deadline(10, clock), transient=transient) == "created"
+    assert posts == ["post"]
+
+
+def test_wait_gone_ends_when_the_resource_is_not_found_or_fails_on_a_failed_state() -> None:
+    clock = Clock()
+    reads = iter([{"s": "deleting"}, {"s": "deleting"}])
+
+    def fetch() -> dict[str, str]:
+        try:
+            return next(reads)
+        except StopIteration:
+            raise NotFoundError from None
+
+    wait_gone(fetch, what="x", state=lambda r: r["s"], failed_states=frozenset({"error"}), deadline=deadline(60, clock))
+    assert len(clock.sleeps) == 2
+    with pytest.raises(CloudError, match="x: is error"):
+        wait_gone(
+            lambda: {"s": "error"},
+            what="x",
+            state=lambda r: r["s"],
+            failed_states=frozenset({"error"}),
+            deadline=deadline(60, clock),
+        )
