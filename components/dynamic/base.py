@@ -121,6 +121,12 @@ class DynamicProvider(ResourceProvider):
         return Deadline(float(getattr(timeouts, operation)))
 
 
+def state_inputs(props: Mapping[str, Any], without: Iterable[str] = ()) -> dict[str, Any]:
+    """The inputs a provider returns as outputs: all but the serialized provider (`__provider`) and `without`."""
+    skip = set(without)
+    return {k: v for k, v in props.items() if not k.startswith("__") and k not in skip}
+
+
 def progress(message: str) -> None:
     """Report progress of a long wait to the Pulumi engine (ignored where no engine listens)."""
     try:

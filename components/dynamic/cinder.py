@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from components.clouds.calls import CloudError, Deadline, NotFoundError
 from components.clouds.openstack_block_storage import MARKER, BlockStorage, OpenStackConnection
-from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress
+from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, state_inputs
 
 _READ_SECONDS = 120.0
 
@@ -61,10 +61,6 @@ def _storage(model: Any, deadline: Deadline) -> BlockStorage:
     return BlockStorage(model.connection.connection(), deadline, progress)
 
 
-def _inputs(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if not k.startswith("__")}
-
-
 def _user_metadata(item: Mapping[str, Any]) -> dict[str, str]:
     return {k: v for k, v in (item.get("metadata") or {}).items() if k != MARKER}
 
@@ -101,13 +97,13 @@ class CinderSnapshotProvider(DynamicProvider):
             fate = _remove_failed(storage.get_snapshot, storage.delete_snapshot, f"snapshot {snapshot_id}", snapshot_id)
             msg = f"{exc} (snapshot {snapshot_id} of volume {model.volume_id}){fate}"
             raise CloudError(msg) from None
-        return CreateResult(str(ready["id"]), {**_inputs(props), **_snapshot_outputs(ready)})
+        return CreateResult(str(ready["id"]), {**state_inputs(props), **_snapshot_outputs(ready)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         model: Any = SnapshotProps.model_validate(self.model_inputs(news))
         storage = _storage(model, self.deadline(news, "update"))
         storage.update_snapshot(id_, model.description, dict(model.metadata), model.name)
-        return UpdateResult({**_inputs(news), **_snapshot_outputs(storage.get_snapshot(id_))})
+        return UpdateResult({**state_inputs(news), **_snapshot_outputs(storage.get_snapshot(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: the snapshot as Cinder has it; an empty id when it is gone."""
@@ -116,7 +112,7 @@ class CinderSnapshotProvider(DynamicProvider):
             found = _storage(model, Deadline(_READ_SECONDS)).get_snapshot(id_)
         except NotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**_inputs(props), **_snapshot_outputs(found), "metadata": _user_metadata(found)})
+        return ReadResult(id_, {**state_inputs(props), **_snapshot_outputs(found), "metadata": _user_metadata(found)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         model: Any = SnapshotProps.model_validate(self.model_inputs(props))
@@ -183,13 +179,13 @@ class CinderBackupProvider(DynamicProvider):
             fate = _remove_failed(storage.get_backup, storage.delete_backup, f"backup {backup_id}", backup_id)
             msg = f"{exc} (backup {backup_id} of volume {model.volume_id} from snapshot {model.snapshot_id}){fate}"
             raise CloudError(msg) from None
-        return CreateResult(backup_id, {**_inputs(props), **_backup_outputs(ready)})
+        return CreateResult(backup_id, {**state_inputs(props), **_backup_outputs(ready)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         model: Any = BackupProps.model_validate(self.model_inputs(news))
         storage = _storage(model, self.deadline(news, "update"))
         storage.update_backup(id_, model.description, dict(model.metadata), model.name)
-        return UpdateResult({**_inputs(news), **_backup_outputs(storage.get_backup(id_))})
+        return UpdateResult({**state_inputs(news), **_backup_outputs(storage.get_backup(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: the backup as Cinder has it; an empty id when it was deleted out of band."""
@@ -198,7 +194,7 @@ class CinderBackupProvider(DynamicProvider):
             found = _storage(model, Deadline(_READ_SECONDS)).get_backup(id_)
         except NotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**_inputs(props), **_backup_outputs(found), "metadata": _user_metadata(found)})
+        return ReadResult(id_, {**state_inputs(props), **_backup_outputs(found), "metadata": _user_metadata(found)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete the backup, unless incremental backups depend on it: then it is kept, and that is said."""

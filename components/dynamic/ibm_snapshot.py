@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from components.clouds.calls import CloudError, Deadline, NotFoundError
 from components.clouds.ibm_vpc import COPY_SIZE_LIMIT_GB, SECOND_GENERATION_PROFILES, IbmConnection, Vpc
-from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress
+from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, state_inputs
 
 _CHECK_SECONDS = 120.0
 
@@ -131,7 +131,7 @@ class IbmSnapshotProvider(DynamicProvider):
                 prototype["resource_group"] = {"id": model.resource_group_id}
             snapshot = vpc.create_snapshot(prototype)
         ready = vpc.wait_snapshot_ready(str(snapshot["id"]), list(model.clone_zones))
-        return CreateResult(str(ready["id"]), {**_inputs(props), **snapshot_outputs(ready)})
+        return CreateResult(str(ready["id"]), {**state_inputs(props), **snapshot_outputs(ready)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Clones added or removed in place (PUT/DELETE per zone), tags patched; never a new snapshot."""
@@ -147,7 +147,7 @@ class IbmSnapshotProvider(DynamicProvider):
         if list(olds.get("user_tags") or []) != list(model.user_tags):
             vpc.update_snapshot_tags(id_, list(model.user_tags))
         ready = vpc.wait_snapshot_ready(id_, after)
-        return UpdateResult({**_inputs(news), **snapshot_outputs(ready)})
+        return UpdateResult({**state_inputs(news), **snapshot_outputs(ready)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Current state; an empty id when the snapshot is gone."""
@@ -156,7 +156,7 @@ class IbmSnapshotProvider(DynamicProvider):
             snapshot = Vpc(model.connection.connection(), Deadline(_CHECK_SECONDS)).get_snapshot(id_)
         except NotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**_inputs(props), **snapshot_outputs(snapshot)})
+        return ReadResult(id_, {**state_inputs(props), **snapshot_outputs(snapshot)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete the snapshot (and with it its clones); already gone is fine."""
@@ -208,12 +208,12 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
                 prototype["resource_group"] = {"id": model.resource_group_id}
             group = vpc.create_consistency_group(prototype)
         ready = vpc.wait_group_ready(str(group["id"]))
-        return CreateResult(str(ready["id"]), {**_inputs(props), **_group_outputs(ready)})
+        return CreateResult(str(ready["id"]), {**state_inputs(props), **_group_outputs(ready)})
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only settings without a cloud counterpart change in place (timeouts, delete_snapshots_on_delete)."""
         kept = {k: v for k, v in olds.items() if k not in self.input_names()}
-        return UpdateResult({**_inputs(news), **kept})
+        return UpdateResult({**state_inputs(news), **kept})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         model: Any = GroupProps.model_validate(self.model_inputs(props))
@@ -221,7 +221,7 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
             group = Vpc(model.connection.connection(), Deadline(_CHECK_SECONDS)).get_consistency_group(id_)
         except NotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**_inputs(props), **_group_outputs(group)})
+        return ReadResult(id_, {**state_inputs(props), **_group_outputs(group)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         model: Any = GroupProps.model_validate(self.model_inputs(props))
@@ -279,11 +279,11 @@ class IbmSnapshotCopyProvider(DynamicProvider):
                 prototype["resource_group"] = {"id": model.resource_group_id}
             copy = vpc.create_snapshot(prototype)
         ready = vpc.wait_snapshot_ready(str(copy["id"]), [])
-        return CreateResult(str(ready["id"]), {**_inputs(props), **snapshot_outputs(ready)})
+        return CreateResult(str(ready["id"]), {**state_inputs(props), **snapshot_outputs(ready)})
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         kept = {k: v for k, v in olds.items() if k not in self.input_names()}
-        return UpdateResult({**_inputs(news), **kept})
+        return UpdateResult({**state_inputs(news), **kept})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         model: Any = CopyProps.model_validate(self.model_inputs(props))
@@ -291,7 +291,7 @@ class IbmSnapshotCopyProvider(DynamicProvider):
             copy = Vpc(model.destination.connection(), Deadline(_CHECK_SECONDS)).get_snapshot(id_)
         except NotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**_inputs(props), **snapshot_outputs(copy)})
+        return ReadResult(id_, {**state_inputs(props), **snapshot_outputs(copy)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         model: Any = CopyProps.model_validate(self.model_inputs(props))
@@ -329,10 +329,6 @@ def copy_rules(source: Mapping[str, Any], key_crn: str | None, source_id: str) -
             )
         ]
     return []
-
-
-def _inputs(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if not k.startswith("__")}
 
 
 _SNAPSHOT_OUTPUTS = ("snapshot_id", "crn", "lifecycle_state", "size_gb", "encryption", "clones")

@@ -23,7 +23,7 @@ from components.clouds.oci_kms import (
     OciConnection,
     ParLocation,
 )
-from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, scrub
+from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, scrub, state_inputs
 
 PAR_URI = "par_uri"
 PAR_DIGEST = "par_uri_sha256"
@@ -170,7 +170,7 @@ class _BackupProvider(DynamicProvider):
         return retry_token(self.target, self._subject(model), model.trigger, where)
 
     def _outputs(self, props: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-        outs = {k: v for k, v in props.items() if k != PAR_URI and not k.startswith("__")}
+        outs = state_inputs(props, without=[PAR_URI])
         uri = props.get(PAR_URI)
         if isinstance(uri, str):
             outs[PAR_DIGEST] = par_digest(uri)
