@@ -297,12 +297,14 @@ class BootVolumePlan(Model):
         return (self.policy.display_name if self.policy else None) or self.name
 
 
-def _duplicates(values: list[str], field: str, sub: str, what: str) -> list[tuple[tuple[str | int, ...], str]]:
+def _duplicates(values: list[str], field: str, sub: str | None, what: str) -> list[tuple[tuple[str | int, ...], str]]:
+    """A problem for each value listed again in `field`, at `field[i].sub` (or `field[i]` when sub is None)."""
     first: dict[str, int] = {}
     out: list[tuple[tuple[str | int, ...], str]] = []
     for i, value in enumerate(values):
         if value in first:
-            out.append(((field, i, sub), f"{what} already listed at {field}[{first[value]}]"))
+            loc: tuple[str | int, ...] = (field, i, sub) if sub is not None else (field, i)
+            out.append((loc, f"{what} already listed at {field}[{first[value]}]"))
         else:
             first[value] = i
     return out
@@ -422,7 +424,7 @@ class VaultBackupSpec(Model):
             problems.append((("keys",), "nothing to back up: set backup_vault or list keys"))
         if not self.backup_vault and not self.include_keys:
             problems.append((("include_keys",), "only applies to a vault backup (backup_vault is false)"))
-        problems += _duplicates(list(self.keys), "keys", "", "key")
+        problems += _duplicates(list(self.keys), "keys", None, "key")
         if self.destination.par_uri is not None and self.backup_vault + len(self.keys) > 1:
             problems.append(
                 (
@@ -436,7 +438,7 @@ class VaultBackupSpec(Model):
             if vault and parsed and parsed.region_segment != vault.region_segment:
                 problems.append((("keys", i), "key is in another region than the vault; keys live in their vault"))
         if problems:
-            raise FieldProblemError([((*loc[:-1],) if loc[-1] == "" else loc, why) for loc, why in problems])
+            raise FieldProblemError(problems)
         return self
 
     @property
@@ -586,11 +588,11 @@ class IbmSnapshotSpec(Model):
 
     @model_validator(mode="after")
     def _coherent(self) -> IbmSnapshotSpec:
-        problems = _duplicates(list(self.clone_zones), "clone_zones", "", "zone")
+        problems = _duplicates(list(self.clone_zones), "clone_zones", None, "zone")
         if len(self.snapshot_name) > 63:
             problems.append((("trigger",), f"makes the snapshot name {self.snapshot_name} longer than 63 characters"))
         if problems:
-            raise FieldProblemError([((*loc[:-1],) if loc[-1] == "" else loc, why) for loc, why in problems])
+            raise FieldProblemError(problems)
         return self
 
     @property
@@ -611,9 +613,9 @@ class IbmConsistencyGroupSpec(Model):
 
     @model_validator(mode="after")
     def _coherent(self) -> IbmConsistencyGroupSpec:
-        problems = _duplicates(list(self.volume_ids), "volume_ids", "", "volume")
+        problems = _duplicates(list(self.volume_ids), "volume_ids", None, "volume")
         if problems:
-            raise FieldProblemError([((*loc[:-1],) if loc[-1] == "" else loc, why) for loc, why in problems])
+            raise FieldProblemError(problems)
         return self
 
     @property
@@ -893,12 +895,7 @@ def stack_problems(raw: Mapping[str, Any]) -> list[Problem]:
     assigned: dict[str, tuple[str, str]] = {}
     for i, plan in _items(oci, "boot_volume_plans"):
         at = f"oci.boot_volume_plans[{i}]"
-        name = _text(plan, "name") or f"#{i}"
-        if _text(plan, "name") is not None:
-            if name in names:
-                problems.append(Problem(f"{at}.name", f"'{name}' is already the name of {names[name]}"))
-            else:
-                names[name] = at
+        problems += _unique_name(names, _text(plan, "name"), f"{at}.name")
         policy = plan.get("policy") if isinstance(plan, Mapping) else None
         destination = _text(policy, "destination_region")
         if destination is not None and destination == region:
