@@ -147,6 +147,8 @@ class Kms:
         self._deadline = deadline
         self._progress = progress
         self._config, self._signer = _sdk_config(conn)
+        self._vault_client: KmsVaultClient | None = None
+        self._key_clients: dict[str, KmsManagementClient] = {}
 
     def _kwargs(self, endpoint: str | None) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"retry_strategy": _NO_SDK_RETRIES, "timeout": _TIMEOUT}
@@ -157,10 +159,17 @@ class Kms:
         return kwargs
 
     def _vaults(self) -> KmsVaultClient:
-        return KmsVaultClient(self._config, **self._kwargs(self._conn.kms_endpoint))
+        # one client per operation: not rebuilt for every retry and every poll of a wait
+        if self._vault_client is None:
+            self._vault_client = KmsVaultClient(self._config, **self._kwargs(self._conn.kms_endpoint))
+        return self._vault_client
 
     def _keys(self, management_endpoint: str) -> KmsManagementClient:
-        return KmsManagementClient(self._config, **self._kwargs(management_endpoint))
+        if management_endpoint not in self._key_clients:
+            self._key_clients[management_endpoint] = KmsManagementClient(
+                self._config, **self._kwargs(management_endpoint)
+            )
+        return self._key_clients[management_endpoint]
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         try:
