@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from components.config import CONFIG_KEY
+from components.config import CONFIG_KEY, load_topology
+from components.errors import TopologyError
 from components.mock_runtime import Simulation, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,15 @@ def make_topology() -> Callable[..., dict[str, Any]]:
         return {"oci": {"region": region, "boot_volume_plans": [copy.deepcopy(p) for p in plans]}}
 
     return make
+
+
+def topology_problems(raw: Any) -> list[str]:
+    """The problems load_topology reports for `raw`, one line each (empty when it is valid)."""
+    try:
+        load_topology(copy.deepcopy(raw))
+    except TopologyError as exc:
+        return [str(p) for p in exc.problems]
+    return []
 
 
 def run_program(topology: Any, stack: str = "test") -> Simulation:

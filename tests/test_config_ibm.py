@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from components.config import load_topology
-from components.errors import TopologyError
+from tests.conftest import topology_problems
 
 VOLUME = "r006-df8ffd90-f2e5-470b-83d7-76e64995a1aa"
 BACKUP = "ocid1.bootvolumebackup.oc1.iad.abuwcljrbackupexample"
@@ -23,12 +21,7 @@ def base(**ibm: Any) -> dict[str, Any]:
     return {"ibm": section}
 
 
-def problems(raw: dict[str, Any]) -> list[str]:
-    try:
-        load_topology(copy.deepcopy(raw))
-    except TopologyError as exc:
-        return [str(p) for p in exc.problems]
-    return []
+problems = topology_problems
 
 
 def test_a_valid_ibm_section_passes() -> None:

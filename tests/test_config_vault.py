@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from components.config import load_topology
-from components.errors import TopologyError
-from tests.conftest import COMPARTMENT
+from tests.conftest import COMPARTMENT, topology_problems
 
 VAULT = "ocid1.vault.oc1.iad.bbpaymentsexample.abuwcljspaymentsvaultexample"
 KEY1 = "ocid1.key.oc1.iad.bbpaymentsexample.abuwcljspaymentskey1example"
@@ -33,11 +32,7 @@ def problems(*specs: dict[str, Any], restores: list[dict[str, Any]] | None = Non
     raw: dict[str, Any] = {"oci": {"region": "us-ashburn-1", "vault_backups": [copy.deepcopy(s) for s in specs]}}
     if restores is not None:
         raw["oci"]["vault_restores"] = restores
-    try:
-        load_topology(raw)
-    except TopologyError as exc:
-        return [str(p) for p in exc.problems]
-    return []
+    return topology_problems(raw)
 
 
 def test_a_valid_backup_passes() -> None:

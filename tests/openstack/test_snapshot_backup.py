@@ -5,9 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from components.config import load_topology
-from components.errors import TopologyError
-from tests.conftest import run_program
+from tests.conftest import run_program, topology_problems
 
 VOLUME = "6b3f2a4e-5b1d-4f59-9a7e-1f1c2d3e4f50"
 
@@ -34,12 +32,7 @@ def topology(*specs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def problems(raw: dict[str, Any]) -> list[str]:
-    try:
-        load_topology(raw)
-    except TopologyError as exc:
-        return [str(p) for p in exc.problems]
-    return []
+problems = topology_problems
 
 
 def test_a_snapshot_then_a_backup_from_it_deleted_in_that_order() -> None:
