@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.http import LoopbackJsonServer, Reply
 
 ACCOUNT = "a/a1234567"
 _ids = itertools.count(1)
@@ -93,75 +93,24 @@ class VpcCloud:
         return [s for s in self.snapshots.values() if s["_region"] == region]
 
 
-class VpcStub:
+class VpcStub(LoopbackJsonServer):
     """Serves one region of a VpcCloud."""
 
+    base_path = "/v1"
+
     def __init__(self, cloud: VpcCloud, region: str) -> None:
+        super().__init__()
         self.cloud = cloud
         self.region = region
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
-
-    def start(self) -> VpcStub:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:
-                stub._serve(self, "GET")
-
-            def do_POST(self) -> None:
-                stub._serve(self, "POST")
-
-            def do_PUT(self) -> None:
-                stub._serve(self, "PUT")
-
-            def do_PATCH(self) -> None:
-                stub._serve(self, "PATCH")
-
-            def do_DELETE(self) -> None:
-                stub._serve(self, "DELETE")
-
-        return Handler
-
-    def _serve(self, req: BaseHTTPRequestHandler, method: str) -> None:
-        length = int(req.headers.get("content-length") or 0)
-        body = json.loads(req.rfile.read(length) or b"{}") if length else {}
-        parts = urlsplit(req.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    def handle(self, req: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, str], body: bytes) -> Reply:
+        document = json.loads(body or b"{}")
         cloud = self.cloud
         with cloud.lock:
             count = len(cloud.requests) + 1
-            status, payload, headers, drop = self._route(req, method, parts.path, query, body, count)
-            cloud.requests.append(Seen(self.region, method, parts.path, status, time.time()))
-        if drop:
-            req.close_connection = True
-            req.connection.shutdown(socket.SHUT_RDWR)
-            return
-        data = b"" if payload is None else json.dumps(payload).encode()
-        req.send_response(status)
-        req.send_header("content-type", "application/json")
-        for name, value in headers.items():
-            req.send_header(name, value)
-        req.send_header("content-length", str(len(data)))
-        req.end_headers()
-        if data:
-            req.wfile.write(data)
+            status, payload, headers, drop = self._route(req, method, path, query, document, count)
+            cloud.requests.append(Seen(self.region, method, path, status, time.time()))
+        return Reply(status, payload, headers, drop)
 
     def _route(
         self, req: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, str], body: Any, count: int

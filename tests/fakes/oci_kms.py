@@ -13,17 +13,18 @@ import base64
 import datetime
 import json
 import re
-import socket
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+
+from tests.fakes.http import LoopbackJsonServer, Reply
 
 API = "/20180608"
 _VAULT = re.compile(rf"^{API}/vaults/(?P<id>[^/]+)(?P<action>/actions/backup)?$")
@@ -69,10 +70,11 @@ class Seen:
     retry_token: str | None
 
 
-class KmsStub:
+class KmsStub(LoopbackJsonServer):
     """The stub server; `url` is both the KMS vault endpoint and every vault's management endpoint."""
 
     def __init__(self, public_key: RSAPublicKey, key_id: str, busy_polls: int = 1) -> None:
+        super().__init__()
         self.public_key = public_key
         self.key_id = key_id
         self.busy_polls = busy_polls
@@ -85,21 +87,6 @@ class KmsStub:
         self._tokens: dict[str, dict[str, Any]] = {}
         self._busy: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> KmsStub:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # --- fixtures --------------------------------------------------------------------------------
 
@@ -140,47 +127,13 @@ class KmsStub:
 
     # --- HTTP ------------------------------------------------------------------------------------
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:
-                stub._serve(self, "GET")
-
-            def do_POST(self) -> None:
-                stub._serve(self, "POST")
-
-            def do_HEAD(self) -> None:
-                stub._serve(self, "HEAD")
-
-        return Handler
-
-    def _serve(self, req: BaseHTTPRequestHandler, method: str) -> None:
-        length = int(req.headers.get("content-length") or 0)
-        body = req.rfile.read(length) if length else b""
-        path = urlsplit(req.path).path
+    def handle(self, req: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, str], body: bytes) -> Reply:
         token = req.headers.get("opc-retry-token")
         with self._lock:
             count = len(self.requests) + 1
             status, payload, headers, drop = self._route(req, method, path, body, token, count)
             self.requests.append(Seen(method, path, _now(), status, token))
-        if drop:
-            req.close_connection = True
-            req.connection.shutdown(socket.SHUT_RDWR)
-            return
-        data = b"" if payload is None or method == "HEAD" else json.dumps(payload).encode()
-        req.send_response(status)
-        req.send_header("content-type", "application/json")
-        req.send_header("opc-request-id", f"stub-{count}")
-        for name, value in headers.items():
-            req.send_header(name, value)
-        req.send_header("content-length", str(len(data)))
-        req.end_headers()
-        if data:
-            req.wfile.write(data)
+        return Reply(status, payload, {"opc-request-id": f"stub-{count}", **headers}, drop)
 
     def _route(
         self, req: BaseHTTPRequestHandler, method: str, path: str, body: bytes, token: str | None, count: int
