@@ -44,6 +44,8 @@ else
 fi
 
 mkdir -p "$LAB"/{etc,run,logs,state,lock,backups,nfs-export,mnt,rabbitmq/mnesia,rabbitmq/log,keystone/fernet-keys,keystone/credential-keys}
+# Every service runs from $LAB: whatever one writes into its working directory stays out of the caller's checkout.
+cd "$LAB"
 
 # ---------------------------------------------------------------- RabbitMQ (loopback)
 # Debian's /usr/sbin wrapper switches user and cookie; the real server with this environment runs as root.
@@ -51,7 +53,8 @@ mkdir -p "$LAB"/{etc,run,logs,state,lock,backups,nfs-export,mnt,rabbitmq/mnesia,
   export HOME="$LAB/rabbitmq" RABBITMQ_NODENAME=rabbit@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
          ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_MNESIA_BASE="$LAB/rabbitmq/mnesia" RABBITMQ_LOG_BASE="$LAB/rabbitmq/log" \
          RABBITMQ_CONFIG_FILE="$LAB/rabbitmq/rabbitmq" RABBITMQ_ENABLED_PLUGINS_FILE="$LAB/rabbitmq/enabled_plugins" \
-         RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
+         RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+         ERL_CRASH_DUMP="$LAB/logs/erl_crash.dump"
   echo '[].' > "$LAB/rabbitmq/enabled_plugins"
   nohup /usr/bin/epmd -address 127.0.0.1 > "$LAB/logs/epmd.out" 2>&1 &
   echo $! > "$LAB/run/epmd.pid"
@@ -228,5 +231,35 @@ PY
   sleep 1
 done
 [ "${UP:-0}" -ge 3 ] || fail "cinder services did not come up"
+log "cinder services up; waiting until a volume can be created"
+
+# "up" in os-services comes before cinder-volume has reported its capacity to the scheduler; until then a new
+# volume fails with NoValidBackend. The lab is ready when a probe volume becomes available (and is deleted again).
+/usr/bin/python3 - > "$LAB/logs/probe-volume.out" 2>&1 <<'PY' || fail "no volume could be created: $(tail -3 "$LAB/logs/probe-volume.out")"
+import sys
+import time
+
+import openstack
+
+bs = openstack.connect().block_storage
+deadline = time.monotonic() + 180
+attempt = 0
+while True:
+    attempt += 1
+    volume = bs.create_volume(size=1, name=f"lab-probe-{attempt}")
+    while volume.status not in ("available", "error"):
+        time.sleep(0.5)
+        volume = bs.get_volume(volume)
+    status = volume.status
+    bs.delete_volume(volume, ignore_missing=True)
+    bs.wait_for_delete(volume, interval=0.5, wait=120)
+    if status == "available":
+        print(f"probe volume available after {attempt} attempt(s)")
+        sys.exit(0)
+    if time.monotonic() > deadline:
+        print(f"probe volume still ends in error after {attempt} attempts")
+        sys.exit(1)
+    time.sleep(2)
+PY
 touch "$LAB/run/up"
-log "cinder up: api, scheduler, volume, backup behind keystone"
+log "cinder up: api, scheduler, volume, backup behind keystone; volumes can be created"
