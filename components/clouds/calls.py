@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextvars
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+import requests
 
 T = TypeVar("T")
 
@@ -64,6 +68,61 @@ class Deadline:
         self.sleep(min(seconds, self.remaining()))
 
 
+_ACTIVE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar("backup_topology_deadline", default=None)
+"""The deadline of the operation running in this thread: every HTTP request it sends ends by then."""
+
+
+@contextmanager
+def bounded_by(deadline: Deadline) -> Iterator[None]:
+    """Run the block with `deadline` bounding every HTTP request sent from this thread (see `bound_requests`)."""
+    token = _ACTIVE.set(deadline)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+def request_timeout(timeout: Any) -> Any:
+    """`timeout` (None, seconds, or a (connect, read) pair) shortened to what the active deadline leaves."""
+    deadline = _ACTIVE.get()
+    if deadline is None:
+        return timeout
+    left = max(0.01, deadline.remaining())
+    if isinstance(timeout, tuple):
+        return tuple(left if part is None else min(float(part), left) for part in timeout)
+    if isinstance(timeout, (int, float)):
+        return min(float(timeout), left)
+    return left
+
+
+class _DeadlineAdapter(requests.adapters.BaseAdapter):
+    """Wraps an SDK's own transport adapter; only the timeout of each request changes."""
+
+    def __init__(self, inner: requests.adapters.BaseAdapter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self.inner.send(request, stream=stream, timeout=request_timeout(timeout), **kwargs)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def bound_requests(session: requests.Session) -> requests.Session:
+    """Make every request of `session` end by the deadline of the operation sending it (`bounded_by`).
+
+    A stalled connection would otherwise hold an operation for the SDK's whole read timeout, past its deadline.
+    """
+    for prefix, adapter in list(session.adapters.items()):
+        if not isinstance(adapter, _DeadlineAdapter):
+            session.mount(prefix, _DeadlineAdapter(adapter))
+    return session
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds form); None when absent or not a number."""
     if value is None:
@@ -90,7 +149,8 @@ def call(
     attempt = 0
     while True:
         try:
-            return fn()
+            with bounded_by(deadline):
+                return fn()
         except Exception as exc:
             why = transient(exc)
             if why is None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -16,6 +19,7 @@ from components.clouds.calls import (
     Deadline,
     NotFoundError,
     Transient,
+    bound_requests,
     call,
     post_once,
     wait_for,
@@ -55,6 +59,36 @@ def _transient(exc: Exception) -> Transient | None:
     return None
 
 
+_CONNECTIONS: dict[tuple[str | None, str | None, str], Any] = {}
+_CONNECTIONS_LOCK = threading.Lock()
+
+
+def _settings_fingerprint() -> str:
+    """A digest of the environment openstacksdk reads its settings from (never the credentials themselves)."""
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("OS_"))
+    return hashlib.sha256(repr(settings).encode()).hexdigest()
+
+
+def _connection(conn: OpenStackConnection) -> Any:
+    """One authenticated connection per cloud, region and settings for the whole provider process.
+
+    The provider process runs every operation of a `pulumi up`: sharing the connection shares one Keystone token
+    and its discovered endpoints instead of authenticating (a password hash on Keystone's side) for every call.
+    """
+    key = (conn.cloud, conn.region_name, _settings_fingerprint())
+    with _CONNECTIONS_LOCK:
+        found = _CONNECTIONS.get(key)
+        if found is None:
+            try:
+                found = openstack.connect(cloud=conn.cloud, region_name=conn.region_name)
+            except (os_exceptions.ConfigException, ks_exceptions.ClientException) as exc:
+                msg = f"OpenStack configuration (clouds.yaml / OS_CLOUD / OS_* variables): {exc}"
+                raise CloudError(msg) from None
+            bound_requests(found.session.session)
+            _CONNECTIONS[key] = found
+    return found
+
+
 class BlockStorage:
     """Cinder calls of one operation, bound to one deadline; build one per provider call."""
 
@@ -63,11 +97,7 @@ class BlockStorage:
     ) -> None:
         self._deadline = deadline
         self._progress = progress
-        try:
-            self._conn = openstack.connect(cloud=conn.cloud, region_name=conn.region_name)
-        except (os_exceptions.ConfigException, ks_exceptions.ClientException) as exc:
-            msg = f"OpenStack configuration (clouds.yaml / OS_CLOUD / OS_* variables): {exc}"
-            raise CloudError(msg) from None
+        self._conn = _connection(conn)
         self._bs: Any = self._conn.block_storage  # the v3 proxy (Cinder's API v3)
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
@@ -82,6 +112,11 @@ class BlockStorage:
         except (os_exceptions.SDKException, ks_exceptions.ClientException) as exc:
             msg = f"{what}: {type(exc).__name__}: {exc}"
             raise CloudError(msg) from None
+
+    # --- volumes ---------------------------------------------------------------------------------
+
+    def get_volume(self, volume_id: str) -> dict[str, Any]:
+        return _plain(self._call(f"volume {volume_id}", lambda: self._bs.get_volume(volume_id)))
 
     # --- snapshots -------------------------------------------------------------------------------
 
@@ -106,12 +141,12 @@ class BlockStorage:
         )
 
     def update_snapshot(
-        self, snapshot_id: str, description: str | None, metadata: Mapping[str, str], owner: str
+        self, snapshot_id: str, name: str, description: str | None, metadata: Mapping[str, str], owner: str
     ) -> None:
-        """Description and metadata, in place (metadata keys no longer wanted are removed)."""
+        """Name, description and metadata, in place (metadata keys no longer wanted are removed)."""
         what = f"snapshot {snapshot_id}"
         current = self.get_snapshot(snapshot_id)
-        self._call(what, lambda: self._bs.update_snapshot(snapshot_id, description=description or ""))
+        self._call(what, lambda: self._bs.update_snapshot(snapshot_id, name=name, description=description or ""))
         wanted = {**metadata, MARKER: owner}
         stale = [k for k in (current.get("metadata") or {}) if k not in wanted]
         self._call(what, lambda: self._bs.set_snapshot_metadata(snapshot_id, **wanted))
@@ -155,12 +190,14 @@ class BlockStorage:
             lambda: self.find_backup(name, volume_id, owner),
         )
 
-    def update_backup(self, backup_id: str, description: str | None, metadata: Mapping[str, str], owner: str) -> None:
-        # Cinder keeps backup metadata in the backup itself (PUT /backups/{id}, microversion 3.43+).
+    def update_backup(
+        self, backup_id: str, name: str, description: str | None, metadata: Mapping[str, str], owner: str
+    ) -> None:
+        """Name, description and metadata, in place (PUT /backups/{id}; metadata needs microversion 3.43+)."""
         wanted = {**metadata, MARKER: owner}
         self._call(
             f"backup {backup_id}",
-            lambda: self._bs.update_backup(backup_id, description=description or "", metadata=wanted),
+            lambda: self._bs.update_backup(backup_id, name=name, description=description or "", metadata=wanted),
         )
 
     def delete_backup(self, backup_id: str, *, wait: bool = True) -> None:
