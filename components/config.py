@@ -742,6 +742,10 @@ class IbmCopySpec(Model):
     resource_group_id: str | None = Field(
         None, description="Resource group of the copy; default ibm.resource_group_id."
     )
+    allow_source_over_10tb: bool = Field(
+        False,
+        description="Copy a snapshot of a volume over 10 TB (IBM Cloud allows it to accounts with special access).",
+    )
 
 
 class OciCopySpec(Model):

@@ -51,11 +51,13 @@ class CrossRegionCopy(pulumi.ComponentResource):
                 {
                     # A new source snapshot (new trigger) gets a new copy, with a name of its own.
                     "name": f"{model.name}-{ibm_source.trigger}",
+                    "trigger": ibm_source.trigger,
                     "source_snapshot_id": ibm_source.snapshot_id,
                     "source": ibm_source_placement.connection(),
                     "destination": {"region": model.ibm.destination_region, "endpoint": ibm_destination_endpoint},
                     "encryption_key_crn": model.ibm.encryption_key_crn,
                     "resource_group_id": model.ibm.resource_group_id or ibm_source_placement.resource_group_id,
+                    "allow_source_over_10tb": model.ibm.allow_source_over_10tb,
                     "timeouts": {"create": model.timeouts.create, "update": 300, "delete": model.timeouts.create},
                 },
                 pulumi.ResourceOptions(parent=self, depends_on=[ibm_source]),

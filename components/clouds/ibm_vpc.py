@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -18,6 +20,7 @@ from components.clouds.calls import (
     Deadline,
     NotFoundError,
     Transient,
+    bound_requests,
     call,
     parse_retry_after,
     post_once,
@@ -29,7 +32,7 @@ T = TypeVar("T")
 
 API_VERSION = "2025-02-18"
 COPY_SIZE_LIMIT_GB = 10 * 1024
-"""Sources larger than 10 TB cannot be copied to another region."""
+"""Snapshots of source volumes larger than 10 TB cannot be copied to another region (without special access)."""
 SECOND_GENERATION_PROFILES = frozenset({"sdp"})
 """Volume profiles of second-generation block storage (no consistency group snapshots)."""
 
@@ -57,6 +60,35 @@ def _authenticator() -> Any:
         return IAMAuthenticator(api_key)
     msg = "IBM Cloud credentials: set IBMCLOUD_API_KEY, or VPC_AUTH_TYPE with its settings (e.g. VPC_APIKEY)"
     raise CloudError(msg)
+
+
+_CLIENTS: dict[tuple[str, str], VpcV1] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _credentials_fingerprint() -> str:
+    """A digest of the environment the IBM SDK takes credentials from (never the credentials themselves)."""
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("VPC_", "IBMCLOUD_", "IBM_CREDENTIALS")))
+    return hashlib.sha256(repr(settings).encode()).hexdigest()
+
+
+def _client(conn: IbmConnection) -> VpcV1:
+    """One VPC client per endpoint and credentials for the whole provider process.
+
+    The provider process runs every operation of a `pulumi up`; sharing the client shares its IAM token and its
+    connections instead of fetching a token and opening a connection for every operation.
+    """
+    url = conn.endpoint or VpcV1.get_service_url_for_region(conn.region)
+    key = (url, _credentials_fingerprint())
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            client = VpcV1(version=API_VERSION, authenticator=_authenticator())
+            client.set_service_url(url)
+            client.set_http_config({"timeout": 60})
+            bound_requests(client.http_client)
+            _CLIENTS[key] = client
+    return client
 
 
 def _transient(exc: Exception) -> Transient | None:
@@ -88,9 +120,7 @@ class Vpc:
         self.region = conn.region
         self._deadline = deadline
         self._progress = progress
-        self._client = VpcV1(version=API_VERSION, authenticator=_authenticator())
-        self._client.set_service_url(conn.endpoint or VpcV1.get_service_url_for_region(conn.region))
-        self._client.set_http_config({"timeout": 60})
+        self._client = _client(conn)
 
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:
         try:
@@ -161,14 +191,12 @@ class Vpc:
         except NotFoundError:
             return
 
-    def update_snapshot_tags(self, snapshot_id: str, user_tags: list[str]) -> None:
-        """PATCH /snapshots/{id} with the user tags (If-Match on the current ETag)."""
+    def update_snapshot(self, snapshot_id: str, patch: dict[str, Any]) -> dict[str, Any]:
+        """PATCH /snapshots/{id} (name, user_tags), If-Match on the snapshot's current ETag."""
         current = self._call(f"snapshot {snapshot_id}", lambda: self._client.get_snapshot(snapshot_id))
         etag = current.get_headers().get("ETag")
-        self._call(
-            f"tags of snapshot {snapshot_id}",
-            lambda: self._client.update_snapshot(snapshot_id, {"user_tags": user_tags}, if_match=etag),
-        )
+        what = f"update of snapshot {snapshot_id} ({', '.join(sorted(patch))})"
+        return dict(self._result(what, lambda: self._client.update_snapshot(snapshot_id, patch, if_match=etag)))
 
     def delete_snapshot(self, snapshot_id: str) -> None:
         """DELETE /snapshots/{id} and wait until it is gone; a snapshot already gone is fine."""
@@ -187,7 +215,20 @@ class Vpc:
             lambda: self.find_consistency_group(name),
         )
 
+    def update_consistency_group(self, group_id: str, patch: dict[str, Any]) -> dict[str, Any]:
+        """PATCH /snapshot_consistency_groups/{id} (name, delete_snapshots_on_delete), If-Match on its ETag."""
+        what = f"snapshot consistency group {group_id}"
+        current = self._call(what, lambda: self._client.get_snapshot_consistency_group(group_id))
+        etag = current.get_headers().get("ETag")
+        return dict(
+            self._result(
+                f"update of {what} ({', '.join(sorted(patch))})",
+                lambda: self._client.update_snapshot_consistency_group(group_id, patch, if_match=etag),
+            )
+        )
+
     def delete_consistency_group(self, group_id: str) -> None:
+        """DELETE /snapshot_consistency_groups/{id} and wait until it is gone; already gone is fine."""
         what = f"snapshot consistency group {group_id}"
         try:
             self._call(what, lambda: self._client.delete_snapshot_consistency_group(group_id))

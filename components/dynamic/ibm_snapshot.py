@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 import pulumi
@@ -14,6 +14,7 @@ from components.clouds.ibm_vpc import COPY_SIZE_LIMIT_GB, SECOND_GENERATION_PROF
 from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, state_inputs
 
 _CHECK_SECONDS = 120.0
+_IBM_NAME = r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 
 class _Props(BaseModel):
@@ -33,7 +34,8 @@ class IbmConnectionProps(_Props):
 class SnapshotProps(_Props):
     """Inputs of IbmSnapshot."""
 
-    name: str = Field(pattern=r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+    name: str = Field(pattern=_IBM_NAME)
+    trigger: str | None = Field(None, min_length=1, description="A new trigger takes a new snapshot.")
     source_volume_id: str = Field(min_length=1)
     resource_group_id: str | None = None
     user_tags: list[str] = Field(default_factory=list)
@@ -45,7 +47,8 @@ class SnapshotProps(_Props):
 class GroupProps(_Props):
     """Inputs of IbmSnapshotConsistencyGroup."""
 
-    name: str = Field(pattern=r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+    name: str = Field(pattern=_IBM_NAME)
+    trigger: str | None = Field(None, min_length=1, description="A new trigger takes new snapshots.")
     source_volume_ids: list[str] = Field(min_length=1)
     resource_group_id: str | None = None
     delete_snapshots_on_delete: bool = True
@@ -56,12 +59,14 @@ class GroupProps(_Props):
 class CopyProps(_Props):
     """Inputs of IbmSnapshotCopy: a copy, in the destination region, of another region's snapshot."""
 
-    name: str = Field(pattern=r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$")
+    name: str = Field(pattern=_IBM_NAME)
+    trigger: str | None = Field(None, min_length=1, description="The source's trigger: a new source, a new copy.")
     source_snapshot_id: str = Field(min_length=1)
     source: IbmConnectionProps
     destination: IbmConnectionProps
     encryption_key_crn: str | None = Field(None, pattern=r"^crn:")
     resource_group_id: str | None = None
+    allow_source_over_10tb: bool = False
     timeouts: Timeouts = Field(default_factory=Timeouts)
 
 
@@ -72,22 +77,44 @@ def snapshot_outputs(snapshot: Mapping[str, Any]) -> dict[str, Any]:
         "crn": snapshot.get("crn"),
         "lifecycle_state": snapshot.get("lifecycle_state"),
         "size_gb": snapshot.get("size"),
+        "minimum_capacity_gb": snapshot.get("minimum_capacity"),
         "encryption": snapshot.get("encryption"),
-        "clones": {
-            c["zone"]["name"]: {"available": bool(c.get("available"))} for c in snapshot.get("clones", []) or []
-        },
+        "clones": {zone: {"available": available} for zone, available in _clones(snapshot).items()},
     }
+
+
+def _clones(snapshot: Mapping[str, Any]) -> dict[str, bool]:
+    """Zone -> available, for the snapshot's fast-restore clones."""
+    return {c["zone"]["name"]: bool(c.get("available")) for c in snapshot.get("clones", []) or []}
+
+
+def _ordered(found: Iterable[str], given: list[str]) -> list[str]:
+    """The cloud's list in the order the inputs give (the cloud's own order is not the user's); extras last."""
+    have = list(dict.fromkeys(found))
+    return [v for v in given if v in have] + sorted(v for v in have if v not in given)
+
+
+def _group_id(resource: Mapping[str, Any]) -> str | None:
+    return (resource.get("resource_group") or {}).get("id")
 
 
 def _vpc(props: Any, operation: str, provider: DynamicProvider, raw: Mapping[str, Any]) -> Vpc:
     return Vpc(props.connection.connection(), provider.deadline(raw, operation), progress)
 
 
+def _rename(vpc_update: Any, resource_id: str, name: str, found: Mapping[str, Any], extra: dict[str, Any]) -> None:
+    """PATCH what differs from the cloud (the name, and `extra`): nothing is sent when nothing differs."""
+    patch = {k: v for k, v in {"name": name, **extra}.items() if found.get(k) != v}
+    if patch:
+        vpc_update(resource_id, patch)
+
+
 class IbmSnapshotProvider(DynamicProvider):
-    """One snapshot with its fast-restore clones: created in one POST, clones changed in place."""
+    """One snapshot with its fast-restore clones: created in one POST; clones, tags and name changed in place."""
 
     props: ClassVar[type[BaseModel]] = SnapshotProps
-    immutable: ClassVar[frozenset[str]] = frozenset({"name", "source_volume_id", "resource_group_id", "connection"})
+    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "source_volume_id", "resource_group_id", "connection"})
+    renamed_by_trigger: ClassVar[bool] = True
 
     def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         props: Any = SnapshotProps.model_validate(self.model_inputs(news))
@@ -115,10 +142,7 @@ class IbmSnapshotProvider(DynamicProvider):
                 )
                 raise CloudError(msg)
             progress(f"snapshot {model.name}: adopting {snapshot.get('id')}, made by an earlier attempt")
-            have = {c["zone"]["name"] for c in snapshot.get("clones", []) or []}
-            for zone in model.clone_zones:
-                if zone not in have:
-                    vpc.add_clone(snapshot["id"], zone)
+            self._converge(vpc, str(snapshot["id"]), model, snapshot)
         else:
             prototype: dict[str, Any] = {
                 "name": model.name,
@@ -134,29 +158,41 @@ class IbmSnapshotProvider(DynamicProvider):
         return CreateResult(str(ready["id"]), {**state_inputs(props), **snapshot_outputs(ready)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Clones added or removed in place (PUT/DELETE per zone), tags patched; never a new snapshot."""
+        """Clones added or removed (PUT/DELETE per zone), name and tags patched: the cloud is made to match."""
         model: Any = SnapshotProps.model_validate(self.model_inputs(news))
         vpc = _vpc(model, "update", self, news)
-        before = set(olds.get("clone_zones") or [])
-        after = list(model.clone_zones)
-        for zone in sorted(before - set(after)):
-            vpc.remove_clone(id_, zone)
-        for zone in after:
-            if zone not in before:
-                vpc.add_clone(id_, zone)
-        if list(olds.get("user_tags") or []) != list(model.user_tags):
-            vpc.update_snapshot_tags(id_, list(model.user_tags))
-        ready = vpc.wait_snapshot_ready(id_, after)
+        self._converge(vpc, id_, model, vpc.get_snapshot(id_))
+        ready = vpc.wait_snapshot_ready(id_, list(model.clone_zones))
         return UpdateResult({**state_inputs(news), **snapshot_outputs(ready)})
 
+    @staticmethod
+    def _converge(vpc: Vpc, id_: str, model: Any, found: Mapping[str, Any]) -> None:
+        """Make the snapshot's clones, name and tags what the inputs say, from what the cloud has now."""
+        have = set(_clones(found))
+        for zone in sorted(have - set(model.clone_zones)):
+            vpc.remove_clone(id_, zone)
+        for zone in model.clone_zones:
+            if zone not in have:
+                vpc.add_clone(id_, zone)
+        tags = {} if set(found.get("user_tags") or []) == set(model.user_tags) else {"user_tags": list(model.user_tags)}
+        _rename(vpc.update_snapshot, id_, model.name, found, tags)
+
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Current state; an empty id when the snapshot is gone."""
+        """Refresh: name, volume, resource group, tags and clone zones as IBM Cloud has them; empty id when gone."""
         model: Any = SnapshotProps.model_validate(self.model_inputs(props))
         try:
             snapshot = Vpc(model.connection.connection(), Deadline(_CHECK_SECONDS)).get_snapshot(id_)
         except NotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**state_inputs(props), **snapshot_outputs(snapshot)})
+        cloud = {
+            "name": snapshot.get("name"),
+            "source_volume_id": (snapshot.get("source_volume") or {}).get("id"),
+            "user_tags": _ordered(snapshot.get("user_tags") or [], list(model.user_tags)),
+            "clone_zones": _ordered(_clones(snapshot), list(model.clone_zones)),
+        }
+        if model.resource_group_id is not None:  # none given: the account's default, whatever it is
+            cloud["resource_group_id"] = _group_id(snapshot)
+        return ReadResult(id_, {**state_inputs(props), **cloud, **snapshot_outputs(snapshot)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete the snapshot (and with it its clones); already gone is fine."""
@@ -165,10 +201,11 @@ class IbmSnapshotProvider(DynamicProvider):
 
 
 class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
-    """Snapshots of several first-generation volumes taken together."""
+    """Snapshots of several first-generation volumes taken together; name and deletion rule changed in place."""
 
     props: ClassVar[type[BaseModel]] = GroupProps
-    immutable: ClassVar[frozenset[str]] = frozenset({"name", "source_volume_ids", "resource_group_id", "connection"})
+    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "source_volume_ids", "resource_group_id", "connection"})
+    renamed_by_trigger: ClassVar[bool] = True
 
     def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         props: Any = GroupProps.model_validate(self.model_inputs(news))
@@ -191,11 +228,28 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
         return problems
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Adopt the group of that name if it exists, else POST /snapshot_consistency_groups; wait for stable."""
+        """Adopt the group of that name if it covers these volumes, else POST /snapshot_consistency_groups."""
         model: Any = GroupProps.model_validate(self.model_inputs(props))
         vpc = _vpc(model, "create", self, props)
         group = vpc.find_consistency_group(model.name)
-        if group is None:
+        if group is not None:
+            covered = _member_volumes(vpc, group)
+            if sorted(covered) != sorted(model.source_volume_ids):
+                msg = (
+                    f"snapshot consistency group name {model.name} is taken in {model.connection.region} by group "
+                    f"{group.get('id')} of volumes {', '.join(sorted(covered)) or 'none'}, not "
+                    f"{', '.join(sorted(model.source_volume_ids))}; names are unique per region"
+                )
+                raise CloudError(msg)
+            progress(f"consistency group {model.name}: adopting {group.get('id')}, made by an earlier attempt")
+            _rename(
+                vpc.update_consistency_group,
+                str(group["id"]),
+                model.name,
+                group,
+                {"delete_snapshots_on_delete": model.delete_snapshots_on_delete},
+            )
+        else:
             prototype: dict[str, Any] = {
                 "name": model.name,
                 "delete_snapshots_on_delete": model.delete_snapshots_on_delete,
@@ -210,22 +264,54 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
         ready = vpc.wait_group_ready(str(group["id"]))
         return CreateResult(str(ready["id"]), {**state_inputs(props), **_group_outputs(ready)})
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Only settings without a cloud counterpart change in place (timeouts, delete_snapshots_on_delete)."""
-        kept = {k: v for k, v in olds.items() if k not in self.input_names()}
-        return UpdateResult({**state_inputs(news), **kept})
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Name and `delete_snapshots_on_delete` are patched (If-Match) when IBM Cloud has other values."""
+        model: Any = GroupProps.model_validate(self.model_inputs(news))
+        vpc = _vpc(model, "update", self, news)
+        found = vpc.get_consistency_group(id_)
+        _rename(
+            vpc.update_consistency_group,
+            id_,
+            model.name,
+            found,
+            {"delete_snapshots_on_delete": model.delete_snapshots_on_delete},
+        )
+        return UpdateResult({**state_inputs(news), **_group_outputs(vpc.get_consistency_group(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh: name, deletion rule, member volumes and resource group as IBM Cloud has them."""
         model: Any = GroupProps.model_validate(self.model_inputs(props))
+        vpc = Vpc(model.connection.connection(), Deadline(_CHECK_SECONDS))
         try:
-            group = Vpc(model.connection.connection(), Deadline(_CHECK_SECONDS)).get_consistency_group(id_)
+            group = vpc.get_consistency_group(id_)
         except NotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**state_inputs(props), **_group_outputs(group)})
+        cloud: dict[str, Any] = {
+            "name": group.get("name"),
+            "delete_snapshots_on_delete": bool(group.get("delete_snapshots_on_delete")),
+            "source_volume_ids": _ordered(_member_volumes(vpc, group), list(model.source_volume_ids)),
+        }
+        if model.resource_group_id is not None:
+            cloud["resource_group_id"] = _group_id(group)
+        return ReadResult(id_, {**state_inputs(props), **cloud, **_group_outputs(group)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         model: Any = GroupProps.model_validate(self.model_inputs(props))
         _vpc(model, "delete", self, props).delete_consistency_group(id_)
+
+
+def _member_volumes(vpc: Vpc, group: Mapping[str, Any]) -> list[str]:
+    """The source volumes of a group's snapshots (a group lists its snapshots, each snapshot its volume)."""
+    volumes = []
+    for member in group.get("snapshots", []) or []:
+        try:
+            snapshot = vpc.get_snapshot(str(member.get("id")))
+        except NotFoundError:
+            continue  # deleted out of band: it covers nothing any more
+        volume = (snapshot.get("source_volume") or {}).get("id")
+        if volume:
+            volumes.append(str(volume))
+    return volumes
 
 
 def _group_outputs(group: Mapping[str, Any]) -> dict[str, Any]:
@@ -242,8 +328,9 @@ class IbmSnapshotCopyProvider(DynamicProvider):
 
     props: ClassVar[type[BaseModel]] = CopyProps
     immutable: ClassVar[frozenset[str]] = frozenset(
-        {"name", "source_snapshot_id", "source", "destination", "encryption_key_crn", "resource_group_id"}
+        {"trigger", "source_snapshot_id", "source", "destination", "encryption_key_crn", "resource_group_id"}
     )
+    renamed_by_trigger: ClassVar[bool] = True
 
     def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         props: Any = CopyProps.model_validate(self.model_inputs(news))
@@ -251,14 +338,14 @@ class IbmSnapshotCopyProvider(DynamicProvider):
             source = Vpc(props.source.connection(), Deadline(_CHECK_SECONDS)).get_snapshot(props.source_snapshot_id)
         except CloudError as exc:
             return [("source_snapshot_id", f"cannot be checked before the copy: {exc}")]
-        return copy_rules(source, props.encryption_key_crn, props.source_snapshot_id)
+        return copy_rules(source, props)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Refuse what the service would; adopt a copy of that name; else POST /snapshots in the destination."""
         model: Any = CopyProps.model_validate(self.model_inputs(props))
         deadline = self.deadline(props, "create")
         source = Vpc(model.source.connection(), deadline, progress).get_snapshot(model.source_snapshot_id)
-        problems = copy_rules(source, model.encryption_key_crn, model.source_snapshot_id)
+        problems = copy_rules(source, model)
         if problems:
             raise CloudError("; ".join(f"{field}: {why}" for field, why in problems))
         vpc = Vpc(model.destination.connection(), deadline, progress)
@@ -281,39 +368,52 @@ class IbmSnapshotCopyProvider(DynamicProvider):
         ready = vpc.wait_snapshot_ready(str(copy["id"]), [])
         return CreateResult(str(ready["id"]), {**state_inputs(props), **snapshot_outputs(ready)})
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        kept = {k: v for k, v in olds.items() if k not in self.input_names()}
-        return UpdateResult({**state_inputs(news), **kept})
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """The name is patched when IBM Cloud has another; the other inputs only matter when the copy is made."""
+        model: Any = CopyProps.model_validate(self.model_inputs(news))
+        vpc = Vpc(model.destination.connection(), self.deadline(news, "update"), progress)
+        _rename(vpc.update_snapshot, id_, model.name, vpc.get_snapshot(id_), {})
+        return UpdateResult({**state_inputs(news), **snapshot_outputs(vpc.get_snapshot(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh: the copy's name, source, key and resource group as IBM Cloud has them; empty id when gone."""
         model: Any = CopyProps.model_validate(self.model_inputs(props))
         try:
             copy = Vpc(model.destination.connection(), Deadline(_CHECK_SECONDS)).get_snapshot(id_)
         except NotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**state_inputs(props), **snapshot_outputs(copy)})
+        cloud: dict[str, Any] = {
+            "name": copy.get("name"),
+            "source_snapshot_id": (copy.get("source_snapshot") or {}).get("id") or model.source_snapshot_id,
+            "encryption_key_crn": (copy.get("encryption_key") or {}).get("crn") if model.encryption_key_crn else None,
+        }
+        if model.resource_group_id is not None:
+            cloud["resource_group_id"] = _group_id(copy)
+        return ReadResult(id_, {**state_inputs(props), **cloud, **snapshot_outputs(copy)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         model: Any = CopyProps.model_validate(self.model_inputs(props))
         Vpc(model.destination.connection(), self.deadline(props, "delete"), progress).delete_snapshot(id_)
 
 
-def copy_rules(source: Mapping[str, Any], key_crn: str | None, source_id: str) -> list[tuple[str, str]]:
-    """The service's rules for a cross-region copy, as (input, reason)."""
+def copy_rules(source: Mapping[str, Any], model: Any) -> list[tuple[str, str]]:
+    """The service's rules for a cross-region copy of `source`, as (input, reason)."""
+    source_id = model.source_snapshot_id
     state = source.get("lifecycle_state")
     if state != "stable":
         return [("source_snapshot_id", f"snapshot {source_id} is {state}; only a stable snapshot can be copied")]
-    size = int(source.get("size") or 0)
-    if size > COPY_SIZE_LIMIT_GB:
+    # The limit is on the source volume (the snapshot's minimum_capacity), not on the data written (its size).
+    capacity = int(source.get("minimum_capacity") or 0)
+    if capacity > COPY_SIZE_LIMIT_GB and not model.allow_source_over_10tb:
         return [
             (
                 "source_snapshot_id",
-                f"snapshot {source_id} is {size} GB; snapshots of volumes over 10 TB cannot be copied "
-                "to another region",
+                f"snapshot {source_id} is of a {capacity} GB volume; snapshots of volumes over 10 TB cannot be "
+                "copied to another region (accounts with special access: set allow_source_over_10tb)",
             )
         ]
     user_managed = source.get("encryption") == "user_managed"
-    if user_managed and not key_crn:
+    if user_managed and not model.encryption_key_crn:
         return [
             (
                 "encryption_key_crn",
@@ -321,7 +421,7 @@ def copy_rules(source: Mapping[str, Any], key_crn: str | None, source_id: str) -
                 "name the key (CRN) that encrypts the copy in the destination region",
             )
         ]
-    if not user_managed and key_crn:
+    if not user_managed and model.encryption_key_crn:
         return [
             (
                 "encryption_key_crn",
@@ -331,7 +431,7 @@ def copy_rules(source: Mapping[str, Any], key_crn: str | None, source_id: str) -
     return []
 
 
-_SNAPSHOT_OUTPUTS = ("snapshot_id", "crn", "lifecycle_state", "size_gb", "encryption", "clones")
+_SNAPSHOT_OUTPUTS = ("snapshot_id", "crn", "lifecycle_state", "size_gb", "minimum_capacity_gb", "encryption", "clones")
 
 
 class IbmSnapshot(pulumi.dynamic.Resource, module=MODULE, name="IbmSnapshot"):
@@ -341,6 +441,7 @@ class IbmSnapshot(pulumi.dynamic.Resource, module=MODULE, name="IbmSnapshot"):
     crn: pulumi.Output[str]
     lifecycle_state: pulumi.Output[str]
     size_gb: pulumi.Output[int]
+    minimum_capacity_gb: pulumi.Output[int]
     encryption: pulumi.Output[str]
     clones: pulumi.Output[dict[str, Any]]
 

@@ -72,6 +72,7 @@ class SnapshotWithClones(pulumi.ComponentResource):
             f"{resource_name}-snapshot",
             {
                 "name": model.snapshot_name,
+                "trigger": model.trigger,
                 "source_volume_id": model.volume_id,
                 "resource_group_id": model.resource_group_id or placement.resource_group_id,
                 "user_tags": list(model.user_tags),
@@ -132,6 +133,7 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
             f"{resource_name}-group",
             {
                 "name": model.group_name,
+                "trigger": model.trigger,
                 "source_volume_ids": list(model.volume_ids),
                 "resource_group_id": model.resource_group_id or placement.resource_group_id,
                 "delete_snapshots_on_delete": model.delete_snapshots_on_delete,

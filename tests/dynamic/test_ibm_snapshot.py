@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,30 +13,10 @@ from components.dynamic.ibm_snapshot import (
     IbmSnapshotCopyProvider,
     IbmSnapshotProvider,
 )
+from tests.conftest import SDP_VOLUME, VOLUME, VOLUME2
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
 
-TOKEN = "stub-bearer-token"
-VOLUME = "r006-0001-volume"
-VOLUME2 = "r006-0002-volume"
-SDP_VOLUME = "r006-0003-sdp"
 KEY_CRN = "crn:v1:bluemix:public:kms:us-east:a/a1234567:kp:key:0cb88b98"
-
-
-@pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[VpcCloud, dict[str, VpcStub]]]:
-    monkeypatch.setenv("VPC_AUTH_TYPE", "bearerToken")
-    monkeypatch.setenv("VPC_BEARER_TOKEN", TOKEN)
-    state = VpcCloud(TOKEN)
-    stubs = {}
-    for region in ("us-south", "us-east"):
-        state.add_region(region)
-        stubs[region] = VpcStub(state, region).start()
-    state.add_volume(VOLUME, "us-south")
-    state.add_volume(VOLUME2, "us-south")
-    state.add_volume(SDP_VOLUME, "us-south", profile="sdp")
-    yield state, stubs
-    for stub in stubs.values():
-        stub.stop()
 
 
 def conn(stubs: dict[str, VpcStub], region: str = "us-south") -> dict[str, Any]:
@@ -72,7 +51,8 @@ def test_a_snapshot_with_clones_is_one_post_and_waits_for_stable_and_available(c
     assert result.outs["lifecycle_state"] == "stable"
     assert result.outs["clones"] == {"us-south-2": {"available": True}, "us-south-3": {"available": True}}
     assert result.outs["crn"].startswith("crn:v1:bluemix:public:is:us-south:")
-    assert result.outs["size_gb"] == 100
+    assert result.outs["size_gb"] == 5  # the data written, not the volume's capacity ...
+    assert result.outs["minimum_capacity_gb"] == 100  # ... which is the snapshot's minimum capacity
     assert result.outs["encryption"] == "provider_managed"
     [snapshot] = state.in_region("us-south")
     assert snapshot["user_tags"] == ["env:test"]
@@ -289,7 +269,9 @@ def test_a_copy_is_made_in_the_destination_region(cloud: Any) -> None:
 def test_a_copy_of_a_pending_source_is_refused(cloud: Any) -> None:
     state, stubs = cloud
     state.faults.stall.add("db-snap-t1")
-    snapshot = stubs["us-south"]._new_snapshot("db-snap-t1", size=10, encryption="provider_managed", clones=[])
+    snapshot = stubs["us-south"]._new_snapshot(
+        "db-snap-t1", size=10, capacity=100, encryption="provider_managed", clones=[]
+    )
     failures = IbmSnapshotCopyProvider().check({}, copy_props(stubs, snapshot["id"])).failures
     [(field, reason)] = [(f.property, f.reason) for f in failures]
     assert field == "source_snapshot_id"

@@ -3,8 +3,10 @@
 One `VpcCloud` holds every region's state; `VpcStub` serves one region on a loopback port (so a copy made through
 the destination region's endpoint can find its source by CRN). Requests need `Authorization: Bearer <token>` and the
 `version` and `generation=2` query parameters. Lifecycles: snapshots `pending` -> `stable`, clones unavailable ->
-available, each after a number of reads. Fault injection: a share of requests failing (429 + Retry-After, 503), the
-response of a create dropped after the server made the resource, snapshots stuck in `pending`.
+available, each after a number of reads. As strict as the API: a request body field the API does not take is a 400; a
+snapshot's `size` is the data written (not its volume's capacity, which is its `minimum_capacity`); PATCHes need the
+current ETag in If-Match. Fault injection: a share of requests failing (429 + Retry-After, 503), the response of a
+create dropped after the server made the resource, snapshots stuck in `pending`, requests that stall.
 """
 
 from __future__ import annotations
@@ -21,6 +23,15 @@ from tests.fakes.http import LoopbackJsonServer, Reply
 
 ACCOUNT = "a/a1234567"
 _ids = itertools.count(1)
+
+# The fields each request body may hold (the VPC API answers 400 to any other).
+SNAPSHOT_PROTOTYPE = frozenset(
+    {"name", "source_volume", "source_snapshot", "clones", "user_tags", "resource_group", "encryption_key"}
+)
+SNAPSHOT_PATCH = frozenset({"name", "user_tags"})
+GROUP_PROTOTYPE = frozenset({"name", "snapshots", "delete_snapshots_on_delete", "resource_group"})
+GROUP_SNAPSHOT_PROTOTYPE = frozenset({"name", "source_volume", "user_tags"})
+GROUP_PATCH = frozenset({"name", "delete_snapshots_on_delete"})
 
 
 @dataclass
@@ -69,6 +80,7 @@ class VpcCloud:
         *,
         profile: str = "general-purpose",
         size: int = 100,
+        used: int | None = None,
         encryption: str = "provider_managed",
     ) -> None:
         self.volumes[volume_id] = {
@@ -76,6 +88,7 @@ class VpcCloud:
             "crn": f"crn:v1:bluemix:public:is:{region}-1:{ACCOUNT}::volume:{volume_id}",
             "name": f"vol-{volume_id[-4:]}",
             "capacity": size,
+            "_used": used if used is not None else max(1, size // 20),
             "encryption": encryption,
             "profile": {"name": profile},
             "zone": {"name": f"{region}-1"},
@@ -155,7 +168,7 @@ class VpcStub(LoopbackJsonServer):
             case ["snapshot_consistency_groups"]:
                 return self._groups(method, query, body)
             case ["snapshot_consistency_groups", group_id]:
-                return self._group(method, group_id)
+                return self._group(method, group_id, body, req)
         return 404, _errors("not_found", f"No route {method} {path}"), {}, False
 
     # --- snapshots -------------------------------------------------------------------------------
@@ -169,6 +182,9 @@ class VpcStub(LoopbackJsonServer):
             return 200, {"snapshots": [_public(s) for s in found], "limit": 50}, {}, False
         if method != "POST":
             return 405, _errors("method_not_allowed", method), {}, False
+        unknown = _unknown_fields(body, SNAPSHOT_PROTOTYPE)
+        if unknown:
+            return 400, unknown, {}, False
         name = body.get("name")
         if any(s["name"] == name for s in cloud.in_region(self.region)):
             return 409, _errors("snapshot_name_duplicate", f"The snapshot name {name} is already in use"), {}, False
@@ -180,7 +196,13 @@ class VpcStub(LoopbackJsonServer):
                 return 409, _errors("snapshot_not_stable", "The source snapshot must be stable"), {}, False
             if source["encryption"] == "user_managed" and "encryption_key" not in body:
                 return 400, _errors("encryption_key_required", "encryption_key is required"), {}, False
-            snapshot = self._new_snapshot(name, size=source["size"], encryption=source["encryption"], clones=[])
+            snapshot = self._new_snapshot(
+                name,
+                size=source["size"],
+                capacity=source["minimum_capacity"],
+                encryption=source["encryption"],
+                clones=[],
+            )
             snapshot["source_snapshot"] = {"crn": source["crn"], "id": source["id"], "name": source["name"]}
             if "encryption_key" in body:
                 snapshot["encryption_key"] = body["encryption_key"]
@@ -191,13 +213,17 @@ class VpcStub(LoopbackJsonServer):
             zones = [c["zone"]["name"] for c in body.get("clones", [])]
             if any(z not in cloud.zones[self.region] for z in zones):
                 return 400, _errors("invalid_zone", "clone zone not in region"), {}, False
-            snapshot = self._new_snapshot(name, size=volume["capacity"], encryption=volume["encryption"], clones=zones)
+            snapshot = self._new_snapshot(
+                name, size=volume["_used"], capacity=volume["capacity"], encryption=volume["encryption"], clones=zones
+            )
             snapshot["source_volume"] = {"id": volume["id"], "crn": volume["crn"], "name": volume["name"]}
         snapshot["user_tags"] = list(body.get("user_tags", []))
-        snapshot["resource_group"] = body.get("resource_group") or {"id": "default"}
+        snapshot["resource_group"] = _resource_group(body)
         return 201, _public(snapshot), {}, self._drop()
 
-    def _new_snapshot(self, name: str, *, size: int, encryption: str, clones: list[str]) -> dict[str, Any]:
+    def _new_snapshot(
+        self, name: str, *, size: int, capacity: int, encryption: str, clones: list[str]
+    ) -> dict[str, Any]:
         snapshot_id = f"r0{next(_ids):02d}-{self.region}-snap"
         snapshot = {
             "id": snapshot_id,
@@ -205,6 +231,7 @@ class VpcStub(LoopbackJsonServer):
             "name": name,
             "lifecycle_state": "pending",
             "size": size,
+            "minimum_capacity": capacity,
             "encryption": encryption,
             "clones": [{"zone": {"name": z}, "available": False, "created_at": "2026-11-23T00:00:00Z"} for z in clones],
             "resource_type": "snapshot",
@@ -234,8 +261,17 @@ class VpcStub(LoopbackJsonServer):
             del self.cloud.snapshots[snapshot_id]
             return 204, None, {}, False
         if method == "PATCH":
+            unknown = _unknown_fields(body, SNAPSHOT_PATCH)
+            if unknown:
+                return 400, unknown, {}, False
             if req.headers.get("if-match") not in (None, snapshot["_etag"]):
                 return 412, _errors("precondition_failed", "ETag mismatch"), {}, False
+            name = body.get("name")
+            taken = any(s["name"] == name and s is not snapshot for s in self.cloud.in_region(self.region))
+            if name is not None and taken:
+                return 409, _errors("snapshot_name_duplicate", f"The snapshot name {name} is already in use"), {}, False
+            if name is not None:
+                snapshot["name"] = name
             if "user_tags" in body:
                 snapshot["user_tags"] = list(body["user_tags"])
             snapshot["_etag"] = f'W/"{next(self.cloud._etags)}"'
@@ -291,6 +327,11 @@ class VpcStub(LoopbackJsonServer):
             return 200, {"snapshot_consistency_groups": [_public(g) for g in found], "limit": 50}, {}, False
         if method != "POST":
             return 405, _errors("method_not_allowed", method), {}, False
+        unknown = _unknown_fields(body, GROUP_PROTOTYPE) or next(
+            (u for u in (_unknown_fields(i, GROUP_SNAPSHOT_PROTOTYPE) for i in body.get("snapshots", [])) if u), None
+        )
+        if unknown:
+            return 400, unknown, {}, False
         snapshots = []
         for item in body.get("snapshots", []):
             volume = cloud.volumes.get(item["source_volume"]["id"])
@@ -304,9 +345,15 @@ class VpcStub(LoopbackJsonServer):
                     False,
                 )
             snapshot = self._new_snapshot(
-                item["name"], size=volume["capacity"], encryption=volume["encryption"], clones=[]
+                item["name"],
+                size=volume["_used"],
+                capacity=volume["capacity"],
+                encryption=volume["encryption"],
+                clones=[],
             )
             snapshot["source_volume"] = {"id": volume["id"], "crn": volume["crn"], "name": volume["name"]}
+            snapshot["user_tags"] = list(item.get("user_tags", []))
+            snapshot["resource_group"] = _resource_group(body)
             snapshots.append(snapshot)
         group_id = f"r0{next(_ids):02d}-{self.region}-group"
         group = {
@@ -315,13 +362,19 @@ class VpcStub(LoopbackJsonServer):
             "name": body.get("name"),
             "delete_snapshots_on_delete": body.get("delete_snapshots_on_delete", True),
             "lifecycle_state": "pending",
-            "snapshots": [{"id": s["id"], "name": s["name"]} for s in snapshots],
+            "resource_group": _resource_group(body),
+            "snapshots": [
+                {"id": s["id"], "name": s["name"], "crn": s["crn"], "resource_type": "snapshot"} for s in snapshots
+            ],
             "_region": self.region,
+            "_etag": f'W/"{next(self.cloud._etags)}"',
         }
         cloud.groups[group_id] = group
         return 201, _public(group), {}, self._drop()
 
-    def _group(self, method: str, group_id: str) -> tuple[int, Any, dict[str, str], bool]:
+    def _group(
+        self, method: str, group_id: str, body: Any, req: BaseHTTPRequestHandler
+    ) -> tuple[int, Any, dict[str, str], bool]:
         group = self.cloud.groups.get(group_id)
         if group is None or group["_region"] != self.region:
             return 404, _errors("snapshot_consistency_group_not_found", f"{group_id} not found"), {}, False
@@ -331,7 +384,17 @@ class VpcStub(LoopbackJsonServer):
                 self._advance(member)
             if all(m["lifecycle_state"] == "stable" for m in members):
                 group["lifecycle_state"] = "stable"
-            return 200, _public(group), {}, False
+            return 200, _public(group), {"ETag": group["_etag"]}, False
+        if method == "PATCH":
+            unknown = _unknown_fields(body, GROUP_PATCH)
+            if unknown:
+                return 400, unknown, {}, False
+            if req.headers.get("if-match") not in (None, group["_etag"]):
+                return 412, _errors("precondition_failed", "ETag mismatch"), {}, False
+            for field_name in GROUP_PATCH & set(body):
+                group[field_name] = body[field_name]
+            group["_etag"] = f'W/"{next(self.cloud._etags)}"'
+            return 200, _public(group), {"ETag": group["_etag"]}, False
         if method == "DELETE":
             del self.cloud.groups[group_id]
             if group["delete_snapshots_on_delete"]:
@@ -339,6 +402,19 @@ class VpcStub(LoopbackJsonServer):
                     self.cloud.snapshots.pop(member["id"], None)
             return 202, None, {}, False
         return 405, _errors("method_not_allowed", method), {}, False
+
+
+def _unknown_fields(body: Any, allowed: frozenset[str]) -> dict[str, Any] | None:
+    """The API's 400 answer to a body field it does not take, or None."""
+    extra = sorted(set(body) - allowed) if isinstance(body, dict) else []
+    if not extra:
+        return None
+    return _errors("invalid_request_field", f"unknown field(s) {', '.join(extra)}; the API takes {sorted(allowed)}")
+
+
+def _resource_group(body: Any) -> dict[str, str]:
+    given = (body.get("resource_group") or {}).get("id") if isinstance(body, dict) else None
+    return {"id": given or "default-resource-group", "name": "defaults" if not given else "given"}
 
 
 def _public(resource: dict[str, Any]) -> dict[str, Any]:
