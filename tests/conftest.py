@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import runpy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components.config import CONFIG_KEY, load_topology
 from components.errors import TopologyError
 from components.mock_runtime import Simulation, simulate
+from tests.fakes.ibm_vpc import VpcCloud, VpcStub
+from tests.fakes.oci_kms import KmsStub
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,3 +77,78 @@ def run_program(topology: Any, stack: str = "test") -> Simulation:
         config={CONFIG_KEY: topology},
         stack=stack,
     )
+
+
+# --- the local clouds: the OCI KMS stub and the IBM VPC stub -----------------------------------------------
+
+TENANCY = "ocid1.tenancy.oc1..aaaaaaaastubtenancy"
+USER = "ocid1.user.oc1..aaaaaaaastubuser"
+VAULT = "ocid1.vault.oc1.iad.bbstubvault.abuwcljsstubvaultaaaa"
+KEY = "ocid1.key.oc1.iad.bbstubvault.abuwcljsstubkeyaaaaa1"
+KEY2 = "ocid1.key.oc1.iad.bbstubvault.abuwcljsstubkeyaaaaa2"
+PAR = "https://objectstorage.us-ashburn-1.oraclecloud.com/p/Sup3rS3cretT0ken/n/acme/b/vault-backups/o/par/vault"
+
+IBM_TOKEN = "stub-bearer-token"
+VOLUME = "r006-0001-volume"
+VOLUME2 = "r006-0002-volume"
+SDP_VOLUME = "r006-0003-sdp"
+
+
+@pytest.fixture(scope="session")
+def signing_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[rsa.RSAPrivateKey, Path, str]:
+    """An RSA key pair written as a PEM file, and its OCI fingerprint."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = tmp_path_factory.mktemp("oci") / "api_key.pem"
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        )
+    )
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashlib.md5(der, usedforsecurity=False).hexdigest()
+    fingerprint = ":".join(digest[i : i + 2] for i in range(0, 32, 2))
+    return key, pem, fingerprint
+
+
+@pytest.fixture
+def oci_config(
+    signing_key: tuple[rsa.RSAPrivateKey, Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A standard OCI config file, found by the SDK through OCI_CONFIG_FILE."""
+    _, pem, fingerprint = signing_key
+    config = tmp_path / "config"
+    config.write_text(
+        f"[DEFAULT]\nuser={USER}\nfingerprint={fingerprint}\ntenancy={TENANCY}\nregion=us-ashburn-1\nkey_file={pem}\n"
+    )
+    monkeypatch.setenv("OCI_CONFIG_FILE", str(config))
+    return config
+
+
+@pytest.fixture
+def stub(signing_key: tuple[rsa.RSAPrivateKey, Path, str], oci_config: Path) -> Iterator[KmsStub]:
+    """The KMS stub with one virtual private vault holding two HSM keys."""
+    key, _, fingerprint = signing_key
+    server = KmsStub(key.public_key(), f"{TENANCY}/{USER}/{fingerprint}").start()
+    server.add_vault(VAULT)
+    server.add_key(KEY, VAULT)
+    server.add_key(KEY2, VAULT)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[VpcCloud, dict[str, VpcStub]]]:
+    """The VPC stub: regions us-south and us-east (3 zones each), two volumes and a second-generation one."""
+    monkeypatch.setenv("VPC_AUTH_TYPE", "bearerToken")
+    monkeypatch.setenv("VPC_BEARER_TOKEN", IBM_TOKEN)
+    state = VpcCloud(IBM_TOKEN)
+    stubs = {}
+    for region in ("us-south", "us-east"):
+        state.add_region(region)
+        stubs[region] = VpcStub(state, region).start()
+    state.add_volume(VOLUME, "us-south")
+    state.add_volume(VOLUME2, "us-south")
+    state.add_volume(SDP_VOLUME, "us-south", profile="sdp")
+    yield state, stubs
+    for stub in stubs.values():
+        stub.stop()

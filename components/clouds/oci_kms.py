@@ -16,12 +16,14 @@ from components.clouds.calls import (
     Deadline,
     NotFoundError,
     Transient,
+    bound_requests,
     call,
     parse_retry_after,
     wait_for,
 )
 
 T = TypeVar("T")
+C = TypeVar("C")
 
 VAULT_BACKUP_STATES = frozenset({"ACTIVE"})
 """A vault can be backed up only when ACTIVE."""
@@ -31,7 +33,11 @@ BUSY_STATES = frozenset({"BACKUP_IN_PROGRESS", "RESTORING"})
 """States in which the service refuses another backup or restore of the same vault or key."""
 
 _NO_SDK_RETRIES = oci.retry.NoneRetryStrategy()  # retries are ours: deadline-bound and honouring Retry-After
-_TIMEOUT = (10.0, 60.0)  # connect, read seconds
+# The SDK's process-wide circuit breaker would, after ten throttled answers, fail every later call of the
+# process with its own error (no resource named, not retried): throttling is handled by our retries instead.
+_NO_CIRCUIT_BREAKER = oci.circuit_breaker.NoCircuitBreakerStrategy()
+_TIMEOUT = (10.0, 60.0)  # connect, read seconds; each request also ends by the operation's deadline
+_CONFIG_ERRORS = (oci.exceptions.ClientError, OSError, KeyError, ValueError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -128,10 +134,20 @@ def _sdk_config(conn: OciConnection) -> tuple[dict[str, Any], Any]:
             key = oci.signer.load_private_key_from_file(config["key_file"], config.get("pass_phrase"))
             return config, oci.auth.signers.SecurityTokenSigner(token, key)
         return config, None
-    except (oci.exceptions.ClientError, OSError, KeyError, ValueError) as exc:
-        # The SDK's messages name files and fields, never key material.
-        msg = f"OCI configuration ({conn.auth or 'api_key'}): {type(exc).__name__}: {exc}"
-        raise CloudError(msg) from None
+    except _CONFIG_ERRORS as exc:
+        raise _config_error(conn, exc) from None
+
+
+def _config_error(conn: OciConnection, exc: Exception) -> CloudError:
+    """A clear error for an unusable OCI configuration; the SDK's messages name files and fields, never secrets."""
+    where = f"profile {conn.profile or os.environ.get('OCI_CLI_PROFILE', oci.config.DEFAULT_PROFILE)}"
+    if isinstance(exc, oci.exceptions.MissingPrivateKeyPassphrase):
+        why = "the private key file is encrypted and the profile has no pass_phrase"
+    elif isinstance(exc, oci.exceptions.InvalidPrivateKey):
+        why = "the private key file cannot be read with the profile's pass_phrase (wrong pass_phrase, or not a key)"
+    else:
+        why = f"{type(exc).__name__}: {exc}"
+    return CloudError(f"OCI configuration ({conn.auth or 'api_key'}, {where}): {why}")
 
 
 class Kms:
@@ -149,27 +165,43 @@ class Kms:
         self._config, self._signer = _sdk_config(conn)
         self._vault_client: KmsVaultClient | None = None
         self._key_clients: dict[str, KmsManagementClient] = {}
+        self._object_client: oci.object_storage.ObjectStorageClient | None = None
 
-    def _kwargs(self, endpoint: str | None) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"retry_strategy": _NO_SDK_RETRIES, "timeout": _TIMEOUT}
+    def _client(self, kind: Callable[..., C], endpoint: str | None) -> C:
+        """An SDK client of this operation: no SDK retries, no circuit breaker, requests bounded by the deadline."""
+        kwargs: dict[str, Any] = {
+            "retry_strategy": _NO_SDK_RETRIES,
+            "circuit_breaker_strategy": _NO_CIRCUIT_BREAKER,
+            "timeout": _TIMEOUT,
+        }
         if self._signer is not None:
             kwargs["signer"] = self._signer
         if endpoint:
             kwargs["service_endpoint"] = endpoint
-        return kwargs
+        try:
+            client = kind(self._config, **kwargs)
+        except _CONFIG_ERRORS as exc:  # the API key is loaded here: a wrong pass_phrase shows now
+            raise _config_error(self._conn, exc) from None
+        bound_requests(client.base_client.session)  # type: ignore[attr-defined]
+        return client
 
     def _vaults(self) -> KmsVaultClient:
         # one client per operation: not rebuilt for every retry and every poll of a wait
         if self._vault_client is None:
-            self._vault_client = KmsVaultClient(self._config, **self._kwargs(self._conn.kms_endpoint))
+            self._vault_client = self._client(KmsVaultClient, self._conn.kms_endpoint)
         return self._vault_client
 
     def _keys(self, management_endpoint: str) -> KmsManagementClient:
         if management_endpoint not in self._key_clients:
-            self._key_clients[management_endpoint] = KmsManagementClient(
-                self._config, **self._kwargs(management_endpoint)
-            )
+            self._key_clients[management_endpoint] = self._client(KmsManagementClient, management_endpoint)
         return self._key_clients[management_endpoint]
+
+    def _objects(self) -> oci.object_storage.ObjectStorageClient:
+        if self._object_client is None:
+            self._object_client = self._client(
+                oci.object_storage.ObjectStorageClient, self._conn.objectstorage_endpoint
+            )
+        return self._object_client
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         try:
@@ -189,15 +221,22 @@ class Kms:
         data = self._call(f"key {key_id}", lambda: self._keys(management_endpoint).get_key(key_id).data)
         return _key(data)
 
-    def object_exists(self, location: BucketLocation) -> bool:
-        """Whether the backup object is in its bucket (HEAD on the object)."""
-        client = oci.object_storage.ObjectStorageClient(self._config, **self._kwargs(self._conn.objectstorage_endpoint))
+    def object_version(self, location: BucketLocation) -> str | None:
+        """The backup object's ETag (it changes with every write), or None when the object is not there."""
+        client = self._objects()
         what = f"backup object {location.describe()}"
         try:
-            self._call(what, lambda: client.head_object(location.namespace, location.bucket, location.object_name))
+            response = self._call(
+                what, lambda: client.head_object(location.namespace, location.bucket, location.object_name)
+            )
         except NotFoundError:
-            return False
-        return True
+            return None
+        headers = response.headers or {}
+        return str(headers.get("etag") or headers.get("last-modified") or "present")
+
+    def object_exists(self, location: BucketLocation) -> bool:
+        """Whether the backup object is in its bucket (HEAD on the object)."""
+        return self.object_version(location) is not None
 
     # --- backups ---------------------------------------------------------------------------------
 
@@ -228,31 +267,88 @@ class Kms:
         )
         return _key(data)
 
-    def wait_vault_backed_up(self, vault_id: str) -> VaultInfo:
-        """Wait until the vault leaves BACKUP_IN_PROGRESS and is ACTIVE again."""
+    def wait_vault_idle(self, vault_id: str) -> VaultInfo:
+        """Wait until the vault is ACTIVE: no backup or restore of it is running."""
         return wait_for(
             lambda: self.get_vault(vault_id),
-            what=f"backup of vault {vault_id}",
-            done=lambda v: v.lifecycle_state == "ACTIVE",
-            failed=lambda v: None if v.lifecycle_state in BUSY_STATES | {"ACTIVE", "UPDATING"} else _gone(v),
+            what=f"vault {vault_id}",
+            done=lambda v: v.lifecycle_state in VAULT_BACKUP_STATES,
+            failed=lambda v: None if v.lifecycle_state in BUSY_STATES | {"UPDATING"} else _gone(v),
             describe=lambda v: v.lifecycle_state,
             deadline=self._deadline,
             progress=self._progress,
         )
 
-    def wait_key_backed_up(self, management_endpoint: str, key_id: str) -> KeyInfo:
-        """Wait until the key leaves BACKUP_IN_PROGRESS and is ENABLED or DISABLED again."""
+    def wait_key_idle(self, management_endpoint: str, key_id: str) -> KeyInfo:
+        """Wait until the key is ENABLED or DISABLED: no backup or restore of it is running."""
         return wait_for(
             lambda: self.get_key(management_endpoint, key_id),
-            what=f"backup of key {key_id}",
+            what=f"key {key_id}",
             done=lambda k: k.lifecycle_state in KEY_BACKUP_STATES,
-            failed=lambda k: (
-                None if k.lifecycle_state in BUSY_STATES | {"ENABLING", "DISABLING", "UPDATING"} else _gone(k)
-            ),
+            failed=lambda k: None if k.lifecycle_state in BUSY_STATES | _KEY_TRANSITIONS else _gone(k),
             describe=lambda k: k.lifecycle_state,
             deadline=self._deadline,
             progress=self._progress,
         )
+
+    def wait_written(self, what: str, fetch: Callable[[], VaultInfo | KeyInfo], written: BackupEvidence) -> None:
+        """Wait until the backup is proven done: the vault or key is idle again and the object was written.
+
+        A state alone proves nothing: right after the request OCI may still show the vault ACTIVE, before the
+        backup has even started. Written means: the object's version differs from the one before the request,
+        or (where the object cannot be read, as behind a PAR) the vault or key was seen busy and is idle again.
+        """
+        idle = VAULT_BACKUP_STATES | KEY_BACKUP_STATES
+
+        def probe() -> tuple[str, bool]:
+            state = fetch().lifecycle_state
+            if state in BUSY_STATES:
+                written.seen_busy = True
+            if state not in idle:
+                return state, False
+            return state, written.proven(self)
+
+        wait_for(
+            probe,
+            what=what,
+            done=lambda found: found[1],
+            failed=lambda found: (
+                None if found[0] in idle | BUSY_STATES | _KEY_TRANSITIONS | {"UPDATING"} else f"became {found[0]}"
+            ),
+            describe=lambda found: f"{found[0]}, {written.describe()}",
+            deadline=self._deadline,
+            progress=self._progress,
+        )
+
+
+@dataclass
+class BackupEvidence:
+    """What proves that one backup request has been carried out."""
+
+    location: BucketLocation | None
+    """Where the object is read from (None: it cannot be read, e.g. a PAR URL whose bucket is unknown)."""
+    readable: bool
+    """Whether a missing object is proof of a missing backup (a bucket the stack reads) or says nothing (a PAR)."""
+    before: str | None = None
+    """The object's version before the request (None: it did not exist)."""
+    seen_busy: bool = False
+    """The vault or key was seen BACKUP_IN_PROGRESS after the request."""
+    _version: str | None = field(default=None, repr=False)
+
+    def proven(self, kms: Kms) -> bool:
+        self._version = kms.object_version(self.location) if self.location is not None else None
+        if self._version is not None and self._version != self.before:
+            return True
+        return self.seen_busy and (self._version is not None or not self.readable)
+
+    def describe(self) -> str:
+        if self.location is None:
+            return "backup " + ("seen in progress" if self.seen_busy else "not seen in progress yet")
+        written = self._version is not None and self._version != self.before
+        return f"object {'written' if written else 'not written yet'} ({self.location.describe()})"
+
+
+_KEY_TRANSITIONS = frozenset({"ENABLING", "DISABLING", "UPDATING"})
 
 
 def _gone(resource: VaultInfo | KeyInfo) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -17,13 +18,14 @@ from components.clouds.oci_kms import (
     BUSY_STATES,
     KEY_BACKUP_STATES,
     VAULT_BACKUP_STATES,
+    BackupEvidence,
     BucketLocation,
     Kms,
     Location,
     OciConnection,
     ParLocation,
 )
-from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, scrub, state_inputs
+from components.dynamic.base import MODULE, DynamicProvider, Timeouts, is_unknown, progress, scrub, state_inputs
 
 PAR_URI = "par_uri"
 PAR_DIGEST = "par_uri_sha256"
@@ -97,15 +99,20 @@ class _BackupProvider(DynamicProvider):
 
     # --- what subclasses do ----------------------------------------------------------------------
 
-    def _verify(self, kms: Kms, props: Any, *, creating: bool) -> list[tuple[str, str]]:
-        """The service's rules against the live resource; `creating` when called by create() itself."""
+    def _verify(self, kms: Kms, props: Any) -> list[tuple[str, str]]:
+        """The service's rules against the live vault or key; a backup or restore in progress is not a problem."""
         raise NotImplementedError
 
-    def _take(self, kms: Kms, props: Any, location: Location) -> dict[str, Any]:
+    def _take(self, kms: Kms, props: Any, location: Location, token: str) -> dict[str, Any]:
+        """Wait until the vault or key is free, ask for the backup once, wait until it is proven written."""
         raise NotImplementedError
 
     def _subject(self, props: Any) -> str:
         raise NotImplementedError
+
+    def _request(self, props: Any) -> tuple[str, ...]:
+        """What the backup request carries besides its destination (a new request body needs a new token)."""
+        return (self._subject(props), props.trigger)
 
     # --- shared ----------------------------------------------------------------------------------
 
@@ -114,7 +121,7 @@ class _BackupProvider(DynamicProvider):
         uri = news.get(PAR_URI)
         if has_location == (uri is not None):
             return [("location", "give exactly one destination: location (bucket) or par_uri")]
-        if isinstance(uri, str) and uri != pulumi.runtime.rpc.UNKNOWN and not _PAR_SHAPE.match(uri):
+        if isinstance(uri, str) and not is_unknown(uri) and not _PAR_SHAPE.match(uri):
             return [
                 (
                     PAR_URI,
@@ -128,7 +135,7 @@ class _BackupProvider(DynamicProvider):
         props: Any = self.props.model_validate(self.model_inputs(news))
         try:
             kms = Kms(props.connection.connection(), Deadline(_CHECK_SECONDS))
-            return self._verify(kms, props, creating=False)
+            return self._verify(kms, props)
         except CloudError as exc:
             return [(self._subject_field(), f"cannot be checked before the backup: {exc}")]
 
@@ -136,51 +143,59 @@ class _BackupProvider(DynamicProvider):
         return f"{self.target}_id"
 
     def changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
-        # The state keeps only a digest of a PAR URL: compare digests.
-        before = {k: v for k, v in olds.items() if k != PAR_DIGEST}
+        """Compare PAR URLs by digest: Diff's old outputs keep only the digest, Check's old inputs the URL itself."""
+        before = {k: v for k, v in olds.items() if k not in (PAR_DIGEST, PAR_URI)}
         after = {k: v for k, v in news.items() if k != PAR_URI}
         found = super().changed(before, after)
         new_uri = news.get(PAR_URI)
-        new_digest = par_digest(new_uri) if isinstance(new_uri, str) else None
-        if new_uri == pulumi.runtime.rpc.UNKNOWN or new_digest != olds.get(PAR_DIGEST):
+        if is_unknown(new_uri) or _digest_of(news) != _digest_of(olds):
             found.add(PAR_URI)
         return found
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Verify the service's rules, ask for the backup once (idempotent token), and wait until it is done."""
+        """Verify the service's rules, ask for the backup once, and wait until it is proven written.
+
+        Every failure is reported as a CloudError naming the vault or key, with any PAR URL scrubbed from it.
+        """
         model: Any = self.props.model_validate(self.model_inputs(props))
         uri = props.get(PAR_URI)
+        # One token per create: the SDK call's retries reuse it (a lost answer never takes a second backup); a
+        # later create (a new `up` after the object was removed) is a new request, which OCI must not replay.
+        token = retry_token(self.target, *self._request(model), _where(model, uri), uuid.uuid4().hex)
         try:
             kms = Kms(model.connection.connection(), self.deadline(props, "create"), progress)
-            problems = self._verify(kms, model, creating=True)
+            problems = self._verify(kms, model)
             if problems:
                 raise CloudError("; ".join(f"{field}: {why}" for field, why in problems))
             location: Location = ParLocation(uri) if uri else BucketLocation(**model.location.model_dump())
-            outs = self._take(kms, model, location)
+            outs = self._take(kms, model, location, token)
         except CloudError as exc:
             raise type(exc)(scrub(str(exc), [uri])) from None
-        return CreateResult(f"{self.target}backup.{self._token(model, uri)[:40]}", self._outputs(props, outs))
+        except Exception as exc:  # noqa: BLE001 - whatever the SDK raises, the PAR URL must not reach the log
+            msg = f"{self.target} backup of {self._subject(model)}: {type(exc).__name__}: {scrub(str(exc), [uri])}"
+            raise CloudError(msg) from None
+        name = retry_token(self.target, *self._request(model), _where(model, uri))
+        return CreateResult(f"{self.target}backup.{name[:40]}", self._outputs(props, outs))
 
-    def _token(self, model: Any, uri: str | None) -> str:
-        where = (
-            f"{model.location.namespace}/{model.location.bucket}/{model.location.object_name}"
-            if model.location is not None
-            else par_digest(uri or "")
-        )
-        return retry_token(self.target, self._subject(model), model.trigger, where)
+    def _evidence(self, kms: Kms, location: Location) -> BackupEvidence:
+        """How this backup will be proven written; reads the object's version before the request."""
+        if isinstance(location, BucketLocation):
+            evidence = BackupEvidence(location, readable=True)
+        else:
+            parsed = _par_object(location.uri)
+            evidence = BackupEvidence(BucketLocation(**parsed) if parsed else None, readable=False)
+        if evidence.location is not None:
+            evidence.before = kms.object_version(evidence.location)
+        return evidence
 
     def _outputs(self, props: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
         outs = state_inputs(props, without=[PAR_URI])
         uri = props.get(PAR_URI)
         if isinstance(uri, str):
             outs[PAR_DIGEST] = par_digest(uri)
-            found = _PAR_SHAPE.match(uri)
+            found = _par_object(uri)
             if found is not None:  # where the PAR writes is not secret; its token is
-                outs["par_object"] = {
-                    "namespace": found["ns"],
-                    "bucket": found["bucket"],
-                    "object_name": found["object"],
-                }
+                outs["par_object"] = found
         outs.update(extra)
         return outs
 
@@ -205,8 +220,29 @@ class _BackupProvider(DynamicProvider):
         progress(f"{self.target} backup {_id}: the backup object is kept in Object Storage")
 
 
+def _par_object(uri: str) -> dict[str, str] | None:
+    found = _PAR_SHAPE.match(uri)
+    if found is None:
+        return None
+    return {"namespace": found["ns"], "bucket": found["bucket"], "object_name": found["object"]}
+
+
+def _digest_of(props: Mapping[str, Any]) -> str | None:
+    """The PAR digest of old outputs (kept as such) or of inputs (computed from the URL); None without a PAR."""
+    if props.get(PAR_DIGEST) is not None:
+        return str(props[PAR_DIGEST])
+    uri = props.get(PAR_URI)
+    return par_digest(uri) if isinstance(uri, str) else None
+
+
+def _where(model: Any, uri: str | None) -> str:
+    if model.location is not None:
+        return f"{model.location.namespace}/{model.location.bucket}/{model.location.object_name}"
+    return par_digest(uri or "")
+
+
 class OciVaultBackupProvider(_BackupProvider):
-    """Provider of OciVaultBackup: POST /vaults/{id}/actions/backup, then wait for ACTIVE."""
+    """Provider of OciVaultBackup: POST /vaults/{id}/actions/backup, then wait until the backup is written."""
 
     props: ClassVar[type[BaseModel]] = VaultBackupProps
     immutable: ClassVar[frozenset[str]] = _BackupProvider.immutable | {"include_keys"}
@@ -215,15 +251,23 @@ class OciVaultBackupProvider(_BackupProvider):
     def _subject(self, props: Any) -> str:
         return str(props.vault_id)
 
-    def _verify(self, kms: Kms, props: Any, *, creating: bool) -> list[tuple[str, str]]:
-        vault = kms.get_vault(props.vault_id)
-        return vault_rules(vault.vault_type, vault.lifecycle_state, props.vault_id)
+    def _request(self, props: Any) -> tuple[str, ...]:
+        return (*super()._request(props), f"include_keys={bool(props.include_keys)}")
 
-    def _take(self, kms: Kms, props: Any, location: Location) -> dict[str, Any]:
-        token = self._token(props, location.uri if isinstance(location, ParLocation) else None)
+    def _verify(self, kms: Kms, props: Any) -> list[tuple[str, str]]:
+        vault = kms.get_vault(props.vault_id)
+        return vault_rules(vault.vault_type, _settled(vault.lifecycle_state, "ACTIVE"), props.vault_id)
+
+    def _take(self, kms: Kms, props: Any, location: Location, token: str) -> dict[str, Any]:
+        if kms.get_vault(props.vault_id).lifecycle_state in BUSY_STATES:
+            progress(f"vault {props.vault_id}: another backup or restore is running; waiting for it to finish")
+            kms.wait_vault_idle(props.vault_id)
+        evidence = self._evidence(kms, location)
         progress(f"backing up vault {props.vault_id} to {location.describe()}")
-        kms.backup_vault(props.vault_id, location, include_keys=props.include_keys, retry_token=token)
-        vault = kms.wait_vault_backed_up(props.vault_id)
+        answer = kms.backup_vault(props.vault_id, location, include_keys=props.include_keys, retry_token=token)
+        evidence.seen_busy = answer.lifecycle_state in BUSY_STATES
+        kms.wait_written(f"backup of vault {props.vault_id}", lambda: kms.get_vault(props.vault_id), evidence)
+        vault = kms.get_vault(props.vault_id)
         return {"vault_name": vault.display_name, "time_backed_up": _now()}
 
 
@@ -237,46 +281,43 @@ class OciKeyBackupProvider(_BackupProvider):
     def _subject(self, props: Any) -> str:
         return str(props.key_id)
 
-    def _verify(self, kms: Kms, props: Any, *, creating: bool) -> list[tuple[str, str]]:
+    def _verify(self, kms: Kms, props: Any) -> list[tuple[str, str]]:
         vault = kms.get_vault(props.vault_id)
-        # A vault being backed up (typically by the VaultBackup this key backup is chained after) holds its
-        # keys busy too, and they may stay busy a moment after it: create waits for them instead of failing.
-        vault_busy = vault.lifecycle_state in BUSY_STATES
-        problems = vault_rules(vault.vault_type, "ACTIVE" if vault_busy else vault.lifecycle_state, props.vault_id)
+        problems = vault_rules(vault.vault_type, _settled(vault.lifecycle_state, "ACTIVE"), props.vault_id)
         if problems:
             return problems
         key = kms.get_key(vault.management_endpoint, props.key_id)
-        rules = key_rules(key.protection_mode, key.lifecycle_state, key.vault_id, props.key_id, props.vault_id)
-        waits = key.lifecycle_state in BUSY_STATES and (vault_busy or creating)
-        return [] if waits and all("in progress" in why for _, why in rules) else rules
+        state = _settled(key.lifecycle_state, "ENABLED")
+        return key_rules(key.protection_mode, state, key.vault_id, props.key_id, props.vault_id)
 
-    def _take(self, kms: Kms, props: Any, location: Location) -> dict[str, Any]:
+    def _take(self, kms: Kms, props: Any, location: Location, token: str) -> dict[str, Any]:
         vault = kms.get_vault(props.vault_id)
         if vault.lifecycle_state in BUSY_STATES:
-            progress(f"key {props.key_id}: waiting for the backup of vault {props.vault_id} to finish first")
-            vault = kms.wait_vault_backed_up(props.vault_id)
-        if kms.get_key(vault.management_endpoint, props.key_id).lifecycle_state in BUSY_STATES:
-            kms.wait_key_backed_up(vault.management_endpoint, props.key_id)  # released by that vault backup
-        token = self._token(props, location.uri if isinstance(location, ParLocation) else None)
+            progress(f"key {props.key_id}: waiting for the backup or restore of vault {props.vault_id} to finish")
+            vault = kms.wait_vault_idle(props.vault_id)
+        endpoint = vault.management_endpoint
+        if kms.get_key(endpoint, props.key_id).lifecycle_state in BUSY_STATES:
+            progress(f"key {props.key_id}: another backup or restore holds it; waiting for it to finish")
+            kms.wait_key_idle(endpoint, props.key_id)
+        evidence = self._evidence(kms, location)
         progress(f"backing up key {props.key_id} to {location.describe()}")
-        kms.backup_key(vault.management_endpoint, props.key_id, location, retry_token=token)
-        key = kms.wait_key_backed_up(vault.management_endpoint, props.key_id)
+        answer = kms.backup_key(endpoint, props.key_id, location, retry_token=token)
+        evidence.seen_busy = answer.lifecycle_state in BUSY_STATES
+        kms.wait_written(f"backup of key {props.key_id}", lambda: kms.get_key(endpoint, props.key_id), evidence)
+        key = kms.get_key(endpoint, props.key_id)
         return {"key_name": key.display_name, "time_backed_up": _now()}
 
 
+def _settled(state: str, idle: str) -> str:
+    """A vault or key busy with another backup or restore is judged as it will be when that ends: create waits."""
+    return idle if state in BUSY_STATES else state
+
+
 def vault_rules(vault_type: str, state: str, vault_id: str) -> list[tuple[str, str]]:
-    """The service's rules for backing up a vault, as (input, reason)."""
+    """The service's rules for backing up a vault, as (input, reason); a busy vault is waited for, not judged."""
     if vault_type != "VIRTUAL_PRIVATE":
         kind = vault_type.lower().replace("_", " ") or "unknown"
         return [("vault_id", f"vault {vault_id} is a {kind} vault; only virtual private vaults can be backed up")]
-    if state in BUSY_STATES:
-        return [
-            (
-                "vault_id",
-                f"vault {vault_id} is {state}: a backup or restore is in progress and OCI runs one at a time; "
-                "run again when it is ACTIVE",
-            )
-        ]
     if state not in VAULT_BACKUP_STATES:
         return [("vault_id", f"vault {vault_id} is {state}; only ACTIVE vaults can be backed up")]
     return []
@@ -289,14 +330,6 @@ def key_rules(protection: str, state: str, key_vault: str, key_id: str, vault_id
     if protection != "HSM":
         mode = protection.lower() or "unknown"
         return [("key_id", f"key {key_id} is {mode}-protected; only HSM-protected keys can be backed up")]
-    if state in BUSY_STATES:
-        return [
-            (
-                "key_id",
-                f"key {key_id} is {state}: a backup or restore is in progress and OCI runs one at a time; "
-                "run again when it is ENABLED or DISABLED",
-            )
-        ]
     if state not in KEY_BACKUP_STATES:
         return [("key_id", f"key {key_id} is {state}; only ENABLED or DISABLED keys can be backed up")]
     return []

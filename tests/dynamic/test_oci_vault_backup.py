@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.output import Unknown
 
 from components.clouds.calls import CloudError, DeadlineError
 from components.dynamic.oci_vault_backup import (
@@ -65,11 +66,95 @@ def test_under_faults_a_backup_completes_with_exactly_one_backup_action(stub: Km
     assert len({r.retry_token for r in vault_posts}) == 1  # ... with the same token, so no second backup
 
 
-def test_a_second_create_of_the_same_backup_does_not_take_another(stub: KmsStub) -> None:
+def test_a_create_after_the_object_is_gone_takes_a_new_backup_not_a_replay(stub: KmsStub) -> None:
+    # Refresh found the object gone; the next `up` creates the backup again. OCI replays a request whose
+    # retry token it has seen (no new backup), so a new create must be a new request.
     first = OciVaultBackupProvider().create(vault_props(stub))
+    stub.objects.clear()
     second = OciVaultBackupProvider().create(vault_props(stub))
-    assert len(stub.actions) == 1
-    assert first.id == second.id
+    assert [a.object for a in stub.actions] == [("acme", "vault-backups", "nightly/t1/vault")] * 2
+    assert len({a.retry_token for a in stub.actions}) == 2
+    assert ("acme", "vault-backups", "nightly/t1/vault") in stub.objects
+    assert first.id == second.id  # the same backup (subject, trigger, object), taken again
+
+
+def test_a_changed_include_keys_is_a_new_request_with_its_own_token(stub: KmsStub) -> None:
+    OciVaultBackupProvider().create(vault_props(stub))
+    OciVaultBackupProvider().create(vault_props(stub, include_keys=False))
+    assert [a.include_keys for a in stub.actions] == [True, False]
+    assert len({a.retry_token for a in stub.actions}) == 2
+
+
+def test_completion_is_judged_by_the_object_not_by_a_state_still_active(stub: KmsStub) -> None:
+    # OCI answers the request with the vault still ACTIVE; the backup shows only a few reads later.
+    stub.start_lag = 3
+    OciVaultBackupProvider().create(vault_props(stub))
+    assert ("acme", "vault-backups", "nightly/t1/vault") in stub.objects
+    [post] = [r.at for r in stub.backup_posts()]
+    heads = [r for r in stub.requests if r.method == "HEAD" and r.at > post]
+    assert heads[-1].status == 200  # the wait ended on the object being written
+
+
+def test_a_backup_that_never_starts_fails_at_its_deadline_naming_the_vault(stub: KmsStub) -> None:
+    stub.start_lag = 10_000  # accepted, never begun
+    with pytest.raises(DeadlineError) as failure:
+        OciVaultBackupProvider().create(vault_props(stub, timeouts={"create": 3}))
+    assert VAULT in str(failure.value)
+    assert "not written yet" in str(failure.value)
+
+
+def test_sustained_throttling_is_retried_to_the_deadline_not_cut_by_a_circuit_breaker(stub: KmsStub) -> None:
+    stub.faults.throttle_next = 25  # more than the SDK's circuit breaker tolerates (10 failures)
+    OciVaultBackupProvider().create(vault_props(stub))
+    assert [a.resource_id for a in stub.actions] == [VAULT]
+    assert sum(1 for r in stub.requests if r.status == 429) == 25
+
+
+def test_sustained_throttling_past_the_deadline_names_the_vault_and_never_the_par(stub: KmsStub) -> None:
+    stub.faults.throttle_next = 10_000
+    with pytest.raises(DeadlineError) as failure:
+        OciVaultBackupProvider().create(
+            vault_props(stub, location=None, par_uri=PAR, timeouts={"create": 3, "update": 3, "delete": 3})
+        )
+    assert VAULT in str(failure.value)
+    assert "429" in str(failure.value)
+    assert "Sup3rS3cretT0ken" not in str(failure.value)
+
+
+def test_a_stalled_request_ends_at_the_operations_deadline(stub: KmsStub) -> None:
+    stub.stall(requests=1_000, seconds=30)
+    started = time.monotonic()
+    with pytest.raises(CloudError) as failure:
+        OciVaultBackupProvider().create(vault_props(stub, timeouts={"create": 2, "update": 2, "delete": 2}))
+    assert time.monotonic() - started < 10  # not the SDK's 60 s read timeout
+    assert VAULT in str(failure.value)
+
+
+def test_a_wrong_key_passphrase_is_a_clear_error_naming_the_profile(
+    stub: KmsStub, oci_config: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = tmp_path / "encrypted.pem"
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.BestAvailableEncryption(b"right-passphrase"),
+        )
+    )
+    config = oci_config.read_text().replace("key_file=", "pass_phrase=wrong-passphrase\nkey_file=")
+    config = "\n".join(f"key_file={pem}" if line.startswith("key_file=") else line for line in config.splitlines())
+    oci_config.write_text(config)
+    [(field, reason)] = _failures(OciVaultBackupProvider(), vault_props(stub))
+    assert field == "vault_id"
+    assert "profile DEFAULT" in reason
+    assert "pass_phrase" in reason
+    assert "wrong-passphrase" not in reason
+    with pytest.raises(CloudError, match="pass_phrase"):
+        OciVaultBackupProvider().create(vault_props(stub))
 
 
 def test_a_new_trigger_takes_a_new_backup(stub: KmsStub) -> None:
@@ -157,21 +242,29 @@ def test_a_disabled_key_can_be_backed_up(stub: KmsStub) -> None:
     assert stub.keys[KEY]["lifecycleState"] == "ENABLED"  # the stub settles keys as ENABLED
 
 
-@pytest.mark.parametrize("state", ["BACKUP_IN_PROGRESS", "RESTORING"])
-def test_one_backup_or_restore_at_a_time_per_vault(stub: KmsStub, state: str) -> None:
-    stub.vaults[VAULT]["lifecycleState"] = state
-    [(field, reason)] = _failures(OciVaultBackupProvider(), vault_props(stub))
-    assert field == "vault_id"
-    assert "in progress and OCI runs one at a time" in reason
-    assert stub.backup_posts() == []
+def test_a_vault_busy_with_another_backup_is_waited_for_not_refused(stub: KmsStub) -> None:
+    # OCI runs one backup or restore of a vault at a time: a busy vault is not a mistake in the inputs.
+    stub.start_backup(VAULT, polls=3)
+    assert _failures(OciVaultBackupProvider(), vault_props(stub)) == []
+    OciVaultBackupProvider().create(vault_props(stub))
+    [post] = stub.backup_posts()
+    assert post.status == 200  # sent once the other backup ended, so not refused with a conflict
+    busy_reads = [r for r in stub.requests if r.method == "GET" and r.at < post.at]
+    assert len(busy_reads) >= 3
+
+
+def test_a_key_busy_with_another_backup_is_waited_for_not_refused(stub: KmsStub) -> None:
+    stub.start_backup(KEY, polls=3)
+    assert _failures(OciKeyBackupProvider(), key_props(stub)) == []
+    OciKeyBackupProvider().create(key_props(stub))
+    assert [r.status for r in stub.backup_posts()] == [200]
 
 
 @pytest.mark.parametrize("state", ["BACKUP_IN_PROGRESS", "RESTORING"])
-def test_one_backup_or_restore_at_a_time_per_key(stub: KmsStub, state: str) -> None:
-    stub.keys[KEY]["lifecycleState"] = state
-    [(field, reason)] = _failures(OciKeyBackupProvider(), key_props(stub))
-    assert field == "key_id"
-    assert "in progress and OCI runs one at a time" in reason
+def test_a_vault_that_stays_busy_fails_the_create_at_its_deadline(stub: KmsStub, state: str) -> None:
+    stub.vaults[VAULT]["lifecycleState"] = state  # set by hand: never settles
+    with pytest.raises(DeadlineError, match=VAULT):
+        OciVaultBackupProvider().create(vault_props(stub, timeouts={"create": 2}))
     assert stub.backup_posts() == []
 
 
@@ -224,10 +317,18 @@ def test_a_malformed_par_uri_is_refused_without_quoting_it(stub: KmsStub) -> Non
 
 
 def test_preview_with_unknown_inputs_is_not_judged(stub: KmsStub) -> None:
-    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-    props = vault_props(stub, location=None, par_uri=unknown)
+    props = vault_props(stub, location=None, par_uri=Unknown())
     result = OciVaultBackupProvider().check({"vault_id": VAULT}, props)
     assert result.failures == []
+
+
+def test_check_of_an_unchanged_par_backup_with_the_old_inputs_makes_no_call(stub: KmsStub) -> None:
+    # The engine gives Check the old *inputs* (the PAR URL itself), Diff the old *outputs* (its digest).
+    old_inputs = vault_props(stub, location=None, par_uri=PAR)
+    stub.vaults[VAULT]["lifecycleState"] = "BACKUP_IN_PROGRESS"  # busy with something else: must not matter
+    before = len(stub.requests)
+    assert OciVaultBackupProvider().check(old_inputs, dict(old_inputs)).failures == []
+    assert len(stub.requests) == before
 
 
 # --- PAR destination ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -21,15 +22,33 @@ class Reply:
     drop: bool = False
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return  # a client that gave up on a stalled answer closes its socket: nothing to report
+
+
 class LoopbackJsonServer:
-    """A threaded HTTP server on 127.0.0.1; subclasses answer requests in `handle`."""
+    """A threaded HTTP server on 127.0.0.1; subclasses answer requests in `handle`.
+
+    `stall(n, seconds)`: the next n requests are answered only after `seconds` (a stalled connection).
+    """
 
     base_path = ""
     """What `url` ends with (e.g. /v1)."""
 
     def __init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+        self._stalls = 0
+        self._stall_seconds = 0.0
+        self._stall_lock = threading.Lock()
+
+    def stall(self, requests: int, seconds: float) -> None:
+        """Hold the answer of the next `requests` requests for `seconds`."""
+        with self._stall_lock:
+            self._stalls, self._stall_seconds = requests, seconds
 
     @property
     def url(self) -> str:
@@ -78,6 +97,11 @@ class LoopbackJsonServer:
     def _serve(self, req: BaseHTTPRequestHandler, method: str) -> None:
         length = int(req.headers.get("content-length") or 0)
         body = req.rfile.read(length) if length else b""
+        with self._stall_lock:
+            pause = self._stall_seconds if self._stalls > 0 else 0.0
+            self._stalls = max(0, self._stalls - 1)
+        if pause:
+            time.sleep(pause)
         parts = urlsplit(req.path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         reply = self.handle(req, method, parts.path, query, body)

@@ -3,14 +3,18 @@
 Serves, on one loopback port, the vault endpoint (GET /20180608/vaults/{id}, POST .../actions/backup), the
 management endpoint of every vault (GET /20180608/keys/{id}, POST .../actions/backup) and the Object Storage
 HEAD of backup objects. Requests must carry a valid OCI request signature (RSA-SHA256 over the signed headers).
-Fault injection: a share of requests failing with 429 + Retry-After or 503, a response dropped after the
-server acted, and vaults or keys that never leave BACKUP_IN_PROGRESS.
+As eventual as the service: a backup request is answered with the vault or key as it was (ACTIVE), the backup
+shows as BACKUP_IN_PROGRESS only after `start_lag` reads, and the object is written when the backup ends (its
+ETag changes with every write). Fault injection: a share of requests failing with 429 + Retry-After or 503 (or
+every request, for a while), a response dropped after the server acted, vaults or keys that never leave
+BACKUP_IN_PROGRESS, and stalled requests.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
+import itertools
 import json
 import re
 import threading
@@ -51,6 +55,8 @@ class Faults:
 
     fail_every: int = 0
     """Every n-th request (1-based count % n == 0) fails: alternately 429 with Retry-After and 503. 0 = never."""
+    throttle_next: int = 0
+    """The next n requests all fail with 429 (sustained throttling)."""
     retry_after: str = "0"
     """Retry-After value sent with 429."""
     drop_backup_responses: int = 0
@@ -73,19 +79,26 @@ class Seen:
 class KmsStub(LoopbackJsonServer):
     """The stub server; `url` is both the KMS vault endpoint and every vault's management endpoint."""
 
-    def __init__(self, public_key: RSAPublicKey, key_id: str, busy_polls: int = 1) -> None:
+    def __init__(self, public_key: RSAPublicKey, key_id: str, busy_polls: int = 1, start_lag: int = 1) -> None:
         super().__init__()
         self.public_key = public_key
         self.key_id = key_id
         self.busy_polls = busy_polls
+        self.start_lag = start_lag
         self.vaults: dict[str, dict[str, Any]] = {}
         self.keys: dict[str, dict[str, Any]] = {}
-        self.objects: set[tuple[str, str, str]] = set()
+        self.objects: dict[tuple[str, str, str], str] = {}
+        """Object -> ETag."""
         self.actions: list[Action] = []
         self.requests: list[Seen] = []
         self.faults = Faults()
         self._tokens: dict[str, dict[str, Any]] = {}
         self._busy: dict[str, int] = {}
+        self._pending: dict[str, tuple[int, tuple[str, str, str]]] = {}
+        """Backups accepted but not started yet: reads left before BACKUP_IN_PROGRESS, and their object."""
+        self._writing: dict[str, tuple[str, str, str]] = {}
+        """Backups in progress: the object each writes when it ends."""
+        self._etags = itertools.count(1)
         self._lock = threading.Lock()
 
     # --- fixtures --------------------------------------------------------------------------------
@@ -148,6 +161,9 @@ class KmsStub(LoopbackJsonServer):
                 {},
                 False,
             )
+        if self.faults.throttle_next > 0:
+            self.faults.throttle_next -= 1
+            return 429, _error("TooManyRequests", "Too many requests for the tenant."), {"retry-after": "0"}, False
         if self.faults.fail_every and count % self.faults.fail_every == 0:
             if (count // self.faults.fail_every) % 2:
                 return (
@@ -162,8 +178,8 @@ class KmsStub(LoopbackJsonServer):
         if (m := _KEY.match(path)) is not None:
             return self._key(method, unquote(m["id"]), bool(m["action"]), body, token)
         if method == "HEAD" and (m := _OBJECT.match(path)) is not None:
-            found = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"])) in self.objects
-            return (200 if found else 404), None, {}, False
+            etag = self.objects.get((unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"])))
+            return (200, None, {"etag": etag}, False) if etag else (404, None, {}, False)
         return 404, _error("NotFound", f"No route for {method} {path}"), {}, False
 
     def _vault(
@@ -221,10 +237,11 @@ class KmsStub(LoopbackJsonServer):
         self.actions.append(
             Action(kind, resource["id"], location.get("destination", ""), obj, doc.get("isIncludeKeys"), token)
         )
-        self.objects.add(obj)
-        resource["lifecycleState"] = "BACKUP_IN_PROGRESS"
-        self._busy[resource["id"]] = self.busy_polls
-        answer = dict(resource)
+        answer = dict(resource)  # as it is now: the backup has not started yet
+        if self.start_lag > 0:
+            self._pending[resource["id"]] = (self.start_lag, obj)
+        else:
+            self._begin(resource, obj)
         if token is not None:
             self._tokens[token] = answer
         drop = self.faults.drop_backup_responses > 0
@@ -232,8 +249,21 @@ class KmsStub(LoopbackJsonServer):
             self.faults.drop_backup_responses -= 1
         return 200, answer, {}, drop
 
+    def _begin(self, resource: dict[str, Any], obj: tuple[str, str, str]) -> None:
+        resource["lifecycleState"] = "BACKUP_IN_PROGRESS"
+        self._busy[resource["id"]] = self.busy_polls
+        self._writing[resource["id"]] = obj
+
     def _progress(self, resource: dict[str, Any]) -> None:
         rid = resource["id"]
+        if rid in self._pending:
+            lag, obj = self._pending[rid]
+            if lag > 1:
+                self._pending[rid] = (lag - 1, obj)
+            else:
+                del self._pending[rid]
+                self._begin(resource, obj)
+            return
         if rid not in self._busy or rid in self.faults.stall:
             return  # not a backup this stub started (a state set by a test stays as it is)
         left = self._busy.get(rid, 0)
@@ -241,6 +271,9 @@ class KmsStub(LoopbackJsonServer):
             self._busy[rid] = left - 1
             return
         del self._busy[rid]
+        written = self._writing.pop(rid, None)
+        if written is not None:
+            self.objects[written] = f'"etag-{next(self._etags)}"'
         resource["lifecycleState"] = "ACTIVE" if "vaultType" in resource else "ENABLED"
 
     def _signed(self, req: BaseHTTPRequestHandler, method: str) -> bool:
