@@ -172,13 +172,20 @@ def _vault_backup_args(section: OciSection, index: int, spec: VaultBackupSpec) -
 
 
 def secret_config(key: str, field: str) -> pulumi.Output[str]:
-    """A secret stack config value (`key` or `namespace:key`); a missing one stops the program with a clear line."""
+    """A secret stack config value (`key` or `namespace:key`), which must be stored encrypted (`secure:`).
+
+    A missing key, or a value written in plain text in the stack file, stops the program with one clear line.
+    """
     namespace, _, name = key.rpartition(":")
+    full_key = f"{namespace or PROJECT}:{name}"
     value = pulumi.Config(namespace or PROJECT).get_secret(name)
     if value is None:
+        msg = f"{field}: the stack config has no key {full_key} (set it with `pulumi config set --secret {key} <url>`)"
+        raise pulumi.RunError(msg)
+    if not pulumi.runtime.is_config_secret(full_key):
         msg = (
-            f"{field}: the stack config has no key {namespace or PROJECT}:{name} "
-            f"(set it with `pulumi config set --secret {key} <url>`)"
+            f"{field}: the stack config key {full_key} holds its value in plain text in the stack file; a PAR URL "
+            f"grants access to the bucket: store it encrypted with `pulumi config set --secret {key} <url>`"
         )
         raise pulumi.RunError(msg)
     return value

@@ -8,13 +8,14 @@ from typing import Any, ClassVar
 import pulumi
 from deepdiff import DeepDiff
 from pulumi.dynamic import CheckFailure, CheckResult, DiffResult, ResourceProvider
+from pulumi.output import Unknown
 from pydantic import BaseModel, Field, ValidationError
 
 from components.clouds.calls import Deadline
 from components.config import problems_from_validation
 
 UNKNOWN = pulumi.runtime.rpc.UNKNOWN
-"""What a not-yet-known input looks like to a provider during preview."""
+"""How a not-yet-known value travels on the wire (the provider server turns it into `pulumi.output.Unknown`)."""
 
 MODULE = "backup-topology"
 """Dynamic resource classes declare `module=MODULE`: their type is `pulumi-python:dynamic/backup-topology:<Name>`."""
@@ -43,20 +44,26 @@ class DynamicProvider(ResourceProvider):
     """Inputs holding secrets; checked by `check_secrets`, compared by diff, never printed."""
     immutable: ClassVar[frozenset[str]] = frozenset()
     """Inputs whose change replaces the resource; every other change is an in-place update."""
+    renamed_by_trigger: ClassVar[bool] = False
+    """The cloud name ends in the trigger: a state written before `trigger` was an input replaces on a new name."""
 
     # --- check -----------------------------------------------------------------------------------
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Validate the inputs with the model; each problem becomes a CheckFailure naming the input."""
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Validate the inputs with the model; each problem becomes a CheckFailure naming the input.
+
+        `olds` are the inputs of the last `up` (the engine passes old *inputs* to Check, old *outputs* to Diff).
+        What the cloud would refuse is looked up only when the inputs lead to a create and are all known.
+        """
         failures = [CheckFailure(p, r) for p, r in self.validation_problems(news)]
         failures += [CheckFailure(p, r) for p, r in self.check_secrets(news)]
-        if not failures and self.will_create(_olds, news) and not _is_unknown(self.model_inputs(news)):
+        if not failures and self.will_create(olds, news) and not is_unknown(self.model_inputs(news)):
             failures += [CheckFailure(p, r) for p, r in self.check_before_create(news)]
         return CheckResult(news, failures)
 
     def validation_problems(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         """(input, reason) for every model rule the inputs break; unknown (preview) inputs are not judged."""
-        unknown = {k for k, v in news.items() if _is_unknown(v)}
+        unknown = {k for k, v in news.items() if is_unknown(v)}
         try:
             self.props.model_validate(self.model_inputs(news, drop=unknown))
         except ValidationError as exc:
@@ -72,10 +79,10 @@ class DynamicProvider(ResourceProvider):
         return []
 
     def will_create(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
-        """Whether these inputs lead to a create: no old state, or an immutable input changed."""
+        """Whether these inputs lead to a create: no old state, or an input changed that replaces."""
         if not olds:
             return True
-        return bool(self.changed(olds, news) & self.immutable)
+        return bool(self.replaces(olds, self.changed(olds, news)))
 
     def check_before_create(self, _news: Mapping[str, Any]) -> list[tuple[str, str]]:
         """(input, reason) for what the cloud would refuse, found by reading it before anything is changed."""
@@ -88,22 +95,39 @@ class DynamicProvider(ResourceProvider):
         return frozenset(self.props.model_fields) | self.secret_inputs
 
     def changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
-        """Inputs whose value differs between the old state and the new inputs (unknown counts as changed)."""
+        """Inputs whose value differs between the old state and the new inputs (unknown counts as changed).
+
+        Numbers compare by value: the engine carries every number as a float.
+        """
         names = self.input_names()
         before = {k: v for k, v in olds.items() if k in names}
         after = {k: v for k, v in news.items() if k in names}
-        changed = {k for k, v in after.items() if _is_unknown(v)}
-        diff = DeepDiff(before, after, ignore_order=False)
+        changed = {k for k, v in after.items() if is_unknown(v)}
+        if self.renamed_by_trigger and "trigger" not in olds:
+            after.pop("trigger", None)  # a state from before `trigger` was an input: the name carries it
+        diff = DeepDiff(
+            {k: v for k, v in before.items() if k not in changed},
+            {k: v for k, v in after.items() if k not in changed},
+            ignore_order=False,
+            ignore_numeric_type_changes=True,
+        )
         changed.update(str(k) for k in diff.affected_root_keys)
         return changed
 
+    def replaces(self, olds: Mapping[str, Any], changed: set[str]) -> set[str]:
+        """The changed inputs that the cloud cannot apply in place."""
+        found = changed & self.immutable
+        if self.renamed_by_trigger and "trigger" not in olds and "name" in changed:
+            found.add("name")  # the old state has no trigger: a new name is a new trigger, hence a new resource
+        return found
+
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Explicit diff: replaces only for immutable inputs; no change, no update."""
+        """Explicit diff: replaces only for inputs the cloud cannot change in place; no change, no update."""
         changed = self.changed(olds, news)
-        replaces = sorted(changed & self.immutable)
+        replaces = self.replaces(olds, changed)
         return DiffResult(
             changes=bool(changed),
-            replaces=replaces,
+            replaces=sorted(replaces),
             stables=sorted(self.immutable - changed),
             delete_before_replace=False,
         )
@@ -143,11 +167,12 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-def _is_unknown(value: Any) -> bool:
-    if value == UNKNOWN:
+def is_unknown(value: Any) -> bool:
+    """Whether a value is, or holds, a value not known yet (a preview of inputs that come from other resources)."""
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == UNKNOWN):
         return True
     if isinstance(value, Mapping):
-        return any(_is_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_is_unknown(v) for v in value)
+        return any(is_unknown(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(is_unknown(v) for v in value)
     return False

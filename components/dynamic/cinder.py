@@ -34,6 +34,7 @@ class SnapshotProps(_Props):
     """Inputs of CinderSnapshot."""
 
     name: str = Field(min_length=1, max_length=255)
+    trigger: str | None = Field(None, min_length=1, description="A new trigger takes a new snapshot.")
     volume_id: str = Field(min_length=1)
     description: str | None = Field(None, max_length=255)
     force: bool = False
@@ -46,6 +47,7 @@ class BackupProps(_Props):
     """Inputs of CinderBackup."""
 
     name: str = Field(min_length=1, max_length=255)
+    trigger: str | None = Field(None, min_length=1, description="A new trigger takes a new backup.")
     volume_id: str = Field(min_length=1)
     snapshot_id: str = Field(min_length=1)
     description: str | None = Field(None, max_length=255)
@@ -61,21 +63,61 @@ def _storage(model: Any, deadline: Deadline) -> BlockStorage:
     return BlockStorage(model.connection.connection(), deadline, progress)
 
 
+def _owner(model: Any) -> str:
+    """The marker value of this resource's snapshot or backup: its name as the program gives it."""
+    return str(model.name)
+
+
 def _user_metadata(item: Mapping[str, Any]) -> dict[str, str]:
     return {k: v for k, v in (item.get("metadata") or {}).items() if k != MARKER}
 
 
+def _description(given: str | None, found: Mapping[str, Any]) -> str | None:
+    """The cloud's description, as the input would say it (no description given and none in the cloud agree)."""
+    cloud = found.get("description") or None
+    return given if cloud == (given or None) else cloud
+
+
+def _cloud_inputs(props: Mapping[str, Any], found: Mapping[str, Any], model: Any) -> dict[str, Any]:
+    """The inputs as the cloud has them now, for refresh: a drift shows, and the next `up` repairs it."""
+    return {
+        **state_inputs(props),
+        "name": found.get("name") or model.name,
+        "volume_id": found.get("volume_id") or model.volume_id,
+        "description": _description(model.description, found),
+        "metadata": _user_metadata(found),
+    }
+
+
 class CinderSnapshotProvider(DynamicProvider):
-    """A volume snapshot; adoptable by name and marker metadata; description and metadata change in place."""
+    """A volume snapshot; adoptable by name and marker metadata; name, description and metadata change in place."""
 
     props: ClassVar[type[BaseModel]] = SnapshotProps
-    immutable: ClassVar[frozenset[str]] = frozenset({"name", "volume_id", "connection"})
+    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "volume_id", "connection"})
+    renamed_by_trigger: ClassVar[bool] = True
+
+    def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The volume exists, and an attached volume is snapshotted only with `force`."""
+        model: Any = SnapshotProps.model_validate(self.model_inputs(news))
+        try:
+            volume = _storage(model, Deadline(_READ_SECONDS)).get_volume(model.volume_id)
+        except CloudError as exc:
+            return [("volume_id", f"cannot be checked before the snapshot: {exc}")]
+        if volume.get("status") == "in-use" and not model.force:
+            return [
+                (
+                    "volume_id",
+                    f"volume {model.volume_id} is in-use (attached); Cinder snapshots an attached volume only "
+                    "with force (snapshot.force: true)",
+                )
+            ]
+        return []
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Adopt this resource's snapshot if an earlier attempt made it; else create it; wait until available."""
         model: Any = SnapshotProps.model_validate(self.model_inputs(props))
         storage = _storage(model, self.deadline(props, "create"))
-        owner = model.name
+        owner = _owner(model)
         found = storage.find_snapshot(model.name, model.volume_id, owner)
         if found is None:
             found = storage.create_snapshot(
@@ -100,19 +142,20 @@ class CinderSnapshotProvider(DynamicProvider):
         return CreateResult(str(ready["id"]), {**state_inputs(props), **_snapshot_outputs(ready)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Name, description and metadata are set to the inputs' values."""
         model: Any = SnapshotProps.model_validate(self.model_inputs(news))
         storage = _storage(model, self.deadline(news, "update"))
-        storage.update_snapshot(id_, model.description, dict(model.metadata), model.name)
+        storage.update_snapshot(id_, model.name, model.description, dict(model.metadata), _owner(model))
         return UpdateResult({**state_inputs(news), **_snapshot_outputs(storage.get_snapshot(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Refresh: the snapshot as Cinder has it; an empty id when it is gone."""
+        """Refresh: the snapshot as Cinder has it (name, description, metadata); an empty id when it is gone."""
         model: Any = SnapshotProps.model_validate(self.model_inputs(props))
         try:
             found = _storage(model, Deadline(_READ_SECONDS)).get_snapshot(id_)
         except NotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**state_inputs(props), **_snapshot_outputs(found), "metadata": _user_metadata(found)})
+        return ReadResult(id_, {**_cloud_inputs(props, found, model), **_snapshot_outputs(found)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         model: Any = SnapshotProps.model_validate(self.model_inputs(props))
@@ -143,14 +186,15 @@ class CinderBackupProvider(DynamicProvider):
 
     props: ClassVar[type[BaseModel]] = BackupProps
     immutable: ClassVar[frozenset[str]] = frozenset(
-        {"name", "volume_id", "snapshot_id", "container", "incremental", "connection"}
+        {"trigger", "volume_id", "snapshot_id", "container", "incremental", "connection"}
     )
+    renamed_by_trigger: ClassVar[bool] = True
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Adopt or create the backup, wait until available; on `error`, delete it and report Cinder's fail_reason."""
         model: Any = BackupProps.model_validate(self.model_inputs(props))
         storage = _storage(model, self.deadline(props, "create"))
-        owner = model.name
+        owner = _owner(model)
         found = storage.find_backup(model.name, model.volume_id, owner)
         if found is None:
             incremental = model.incremental
@@ -182,19 +226,27 @@ class CinderBackupProvider(DynamicProvider):
         return CreateResult(backup_id, {**state_inputs(props), **_backup_outputs(ready)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Name, description and metadata are set to the inputs' values."""
         model: Any = BackupProps.model_validate(self.model_inputs(news))
         storage = _storage(model, self.deadline(news, "update"))
-        storage.update_backup(id_, model.description, dict(model.metadata), model.name)
+        storage.update_backup(id_, model.name, model.description, dict(model.metadata), _owner(model))
         return UpdateResult({**state_inputs(news), **_backup_outputs(storage.get_backup(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Refresh: the backup as Cinder has it; an empty id when it was deleted out of band."""
+        """Refresh: the backup as Cinder has it; an empty id when it was deleted out of band.
+
+        A container left to Cinder's default stays unset: only a container the inputs name can drift.
+        """
         model: Any = BackupProps.model_validate(self.model_inputs(props))
         try:
             found = _storage(model, Deadline(_READ_SECONDS)).get_backup(id_)
         except NotFoundError:
             return ReadResult("", {})
-        return ReadResult(id_, {**state_inputs(props), **_backup_outputs(found), "metadata": _user_metadata(found)})
+        cloud = _cloud_inputs(props, found, model)
+        cloud["snapshot_id"] = found.get("snapshot_id") or model.snapshot_id
+        if model.container is not None:
+            cloud["container"] = found.get("container")
+        return ReadResult(id_, {**cloud, **_backup_outputs(found)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete the backup, unless incremental backups depend on it: then it is kept, and that is said."""
@@ -211,12 +263,13 @@ class CinderBackupProvider(DynamicProvider):
 
 
 def _backup_outputs(found: Mapping[str, Any]) -> dict[str, Any]:
+    """What the state keeps of a backup; the container Cinder chose is `backup_container`, never the input."""
     return {
         "backup_id": found.get("id"),
         "status": found.get("status"),
         "size_gb": found.get("size"),
         "is_incremental": found.get("is_incremental"),
-        "container": found.get("container"),
+        "backup_container": found.get("container"),
     }
 
 
@@ -239,7 +292,8 @@ class CinderBackup(pulumi.dynamic.Resource, module=MODULE, name="CinderBackup"):
     status: pulumi.Output[str]
     size_gb: pulumi.Output[int]
     is_incremental: pulumi.Output[bool]
+    backup_container: pulumi.Output[str]
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        outputs = dict.fromkeys(("backup_id", "status", "size_gb", "is_incremental", "container"))
+        outputs = dict.fromkeys(("backup_id", "status", "size_gb", "is_incremental", "backup_container"))
         super().__init__(CinderBackupProvider(), name, {**outputs, **props}, opts)

@@ -54,6 +54,7 @@ class SnapshotBackup(pulumi.ComponentResource):
             f"{resource_name}-snapshot",
             {
                 "name": model.resource_name,
+                "trigger": model.trigger,
                 "volume_id": model.volume_id,
                 "description": model.snapshot.description,
                 "force": model.snapshot.force,
@@ -67,6 +68,7 @@ class SnapshotBackup(pulumi.ComponentResource):
             f"{resource_name}-backup",
             {
                 "name": model.resource_name,
+                "trigger": model.trigger,
                 "volume_id": model.volume_id,
                 "snapshot_id": snapshot.snapshot_id,
                 "description": model.backup.description,
