@@ -142,7 +142,7 @@ def _filter_values(filters: Any, name: str) -> set[str] | None:
     return None
 
 
-class _RecordingMonitor(MockMonitor):
+class RecordingMonitor(MockMonitor):
     """The mock monitor, also noting each registration's parent so the resource tree can be rebuilt."""
 
     def __init__(self, mocks: Mocks, simulation: Simulation) -> None:
@@ -151,7 +151,7 @@ class _RecordingMonitor(MockMonitor):
         self._lock = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
-        response = super().RegisterResource(request)
+        response = self.register(request)
         if request.type == "pulumi:pulumi:Stack":
             self._simulation.stack_urn = response.urn
             return response
@@ -170,6 +170,10 @@ class _RecordingMonitor(MockMonitor):
         with self._lock:
             self._simulation.resources.append(record)
         return response
+
+    def register(self, request: Any) -> Any:
+        """Answer one registration (the mocks'); a monitor that stands in for more of the engine overrides it."""
+        return super().RegisterResource(request)
 
 
 def _mark_secret(state: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
@@ -191,16 +195,21 @@ def simulate(
     project: str = "backup-topology",
     stack: str = "dev",
     mocks: Mocks | None = None,
+    preview: bool = False,
+    monitor: Callable[[Mocks, Simulation], RecordingMonitor] | None = None,
 ) -> Simulation:
     """Run `program` under the mock runtime with `config` as the stack config; return what it registered.
 
-    Exceptions raised by the program (for example `pulumi.RunError` for an invalid topology) propagate.
+    `preview` runs it as `pulumi preview` does (outputs not known yet are unknown); `monitor` makes the monitor
+    that answers registrations (default: the mocks). Exceptions raised by the program (for example
+    `pulumi.RunError` for an invalid topology) propagate.
     """
     simulation = Simulation()
     set_all_config(config_strings(config or {}), list(secret_keys))
     set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack for every run
-    monitor = _RecordingMonitor(mocks or TopologyMocks(), simulation)
-    set_mocks(monitor.mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    make = monitor or RecordingMonitor
+    recorder = make(mocks or TopologyMocks(), simulation)
+    set_mocks(recorder.mocks, project=project, stack=stack, preview=preview, monitor=recorder)
     SETTINGS.rpc_manager.clear()
     SETTINGS.outputs.clear()
 

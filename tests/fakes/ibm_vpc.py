@@ -57,9 +57,14 @@ class Seen:
 class VpcCloud:
     """The state of every region, shared by the per-region stubs."""
 
-    def __init__(self, token: str, ready_after: int = 1) -> None:
+    def __init__(self, token: str, ready_after: int = 1, ready_after_seconds: float = 0.0) -> None:
         self.token = token
         self.ready_after = ready_after
+        """Reads of a snapshot before it is `stable` (and its clones available)."""
+        self.ready_after_seconds = ready_after_seconds
+        """Seconds a snapshot takes before it can be `stable`, however often it is read."""
+        self.max_pending = 0
+        """The most snapshots seen `pending` at once (creates under way together)."""
         self.snapshots: dict[str, dict[str, Any]] = {}
         self.groups: dict[str, dict[str, Any]] = {}
         self.volumes: dict[str, dict[str, Any]] = {}
@@ -237,9 +242,12 @@ class VpcStub(LoopbackJsonServer):
             "resource_type": "snapshot",
             "_region": self.region,
             "_etag": f'W/"{next(self.cloud._etags)}"',
+            "_created": time.monotonic(),
         }
         self.cloud.snapshots[snapshot_id] = snapshot
         self.cloud._reads[snapshot_id] = 0
+        pending = sum(1 for s in self.cloud.snapshots.values() if s["lifecycle_state"] == "pending")
+        self.cloud.max_pending = max(self.cloud.max_pending, pending)
         return snapshot
 
     def _drop(self) -> bool:
@@ -309,7 +317,8 @@ class VpcStub(LoopbackJsonServer):
             return
         reads = cloud._reads.get(snapshot["id"], 0) + 1
         cloud._reads[snapshot["id"]] = reads
-        if reads > cloud.ready_after:
+        old_enough = time.monotonic() - snapshot["_created"] >= cloud.ready_after_seconds
+        if reads > cloud.ready_after and old_enough:
             snapshot["lifecycle_state"] = "stable"
             for clone in snapshot["clones"]:
                 clone["available"] = True

@@ -18,6 +18,8 @@ from typing import Any
 import openstack
 import pytest
 
+from tests.engine.conftest import _quiet_failed_outputs, engine  # noqa: F401 - the engine fixtures, here too
+
 HERE = Path(__file__).resolve().parent / "cinder"
 LAB = Path(os.environ.get("LAB", "/tmp/backup-topology-cinder"))
 

@@ -135,6 +135,20 @@ def test_given_par_without_its_config_key_stops_with_the_field_named() -> None:
     assert "Traceback" not in message
 
 
+def test_a_par_written_in_plain_text_in_the_stack_file_is_refused_without_quoting_it() -> None:
+    spec = backup(keys=[], destination={"par_uri": {"uri_config_key": "hrParUri"}})
+    with pytest.raises(pulumi.RunError) as failure:
+        simulate(
+            lambda: __import__("runpy").run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+            config={CONFIG_KEY: topology(spec), "backup-topology:hrParUri": PAR},  # not a `secure:` value
+        )
+    message = str(failure.value)
+    assert "oci.vault_backups[0].destination.par_uri.uri_config_key" in message
+    assert "plain text" in message
+    assert "pulumi config set --secret hrParUri" in message
+    assert "Sup3rS3cretT0ken" not in message
+
+
 def test_the_serialized_providers_hold_no_secret_or_credential() -> None:
     seen: list[str] = []
 

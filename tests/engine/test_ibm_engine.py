@@ -1,0 +1,250 @@
+"""IBM snapshots, groups and copies through the provider plugin, driven as by the engine, on the VPC fake."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from components.cross_region_copy import CrossRegionCopy
+from components.ibm.snapshots import IbmPlacement, SnapshotConsistencyGroup, SnapshotWithClones
+from tests.conftest import VOLUME, VOLUME2
+from tests.engine.harness import CheckFailedError, Engine, ProviderError
+from tests.fakes.ibm_vpc import VpcCloud, VpcStub
+
+Stubs = dict[str, VpcStub]
+
+
+def placement(stubs: Stubs, region: str = "us-south") -> IbmPlacement:
+    return IbmPlacement(region=region, endpoint=stubs[region].url)
+
+
+def snapshot_spec(**changes: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": "orders-db",
+        "volume_id": VOLUME,
+        "clone_zones": ["us-south-2", "us-south-3"],
+        "user_tags": ["env:test", "app:orders"],
+        "trigger": "t1",
+        "timeouts": {"create": "60s"},
+    }
+    spec.update(changes)
+    return spec
+
+
+def snapshot_program(stubs: Stubs, **changes: Any) -> Callable[[], object]:
+    return lambda: SnapshotWithClones("orders-db", snapshot_spec(**changes), placement(stubs))
+
+
+def mutations(state: VpcCloud, since: int = 0) -> list[str]:
+    return [f"{r.method} {r.path}" for r in state.requests[since:] if r.method in {"POST", "PUT", "PATCH", "DELETE"}]
+
+
+def only_snapshot(state: VpcCloud) -> dict[str, Any]:
+    [snapshot] = state.in_region("us-south")
+    return snapshot
+
+
+# --- a snapshot with clones, through a whole life ---------------------------------------------------------
+
+
+def test_preview_then_up_then_an_unchanged_up_that_calls_nothing(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    stack = engine()
+    preview = stack.preview(snapshot_program(stubs))
+    assert preview.of("orders-db-snapshot") == ["create"]
+    assert mutations(state) == []  # a preview changes nothing (it may read what it checks)
+    up = stack.up(snapshot_program(stubs))
+    assert up.of("orders-db-snapshot") == ["create"]
+    assert mutations(state) == ["POST /v1/snapshots"]
+    assert up.exports == {}
+    before = len(state.requests)
+    again = stack.up(snapshot_program(stubs))
+    assert again.changes() == []
+    assert len(state.requests) == before  # an unchanged up sends nothing at all to the cloud
+    assert stack.refresh().changes() == []
+
+
+def test_refresh_sees_clones_tags_and_name_changed_out_of_band_and_up_puts_them_back(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(snapshot_program(stubs))
+    snapshot = only_snapshot(state)
+    snapshot["clones"] = [c for c in snapshot["clones"] if c["zone"]["name"] != "us-south-3"]  # removed in the console
+    snapshot["user_tags"] = ["env:test"]
+    snapshot["name"] = "renamed-by-hand"
+    refresh = stack.refresh()
+    assert refresh.of("orders-db-snapshot") == ["changed"]
+    since = len(state.requests)
+    repair = stack.up(snapshot_program(stubs))
+    assert repair.of("orders-db-snapshot") == ["update"]  # in place: the snapshot (the restore point) stays
+    assert sorted(mutations(state, since)) == [
+        f"PATCH /v1/snapshots/{snapshot['id']}",
+        f"PUT /v1/snapshots/{snapshot['id']}/clones/us-south-3",
+    ]
+    assert only_snapshot(state)["id"] == snapshot["id"]
+    assert {c["zone"]["name"] for c in snapshot["clones"]} == {"us-south-2", "us-south-3"}
+    assert sorted(snapshot["user_tags"]) == ["app:orders", "env:test"]
+    assert snapshot["name"] == "orders-db-t1"
+    assert stack.up(snapshot_program(stubs)).changes() == []
+    assert stack.refresh().changes() == []
+
+
+def test_a_snapshot_deleted_out_of_band_is_gone_on_refresh_and_made_again_by_up(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(snapshot_program(stubs))
+    state.snapshots.clear()
+    assert stack.refresh().of("orders-db-snapshot") == ["gone"]
+    assert stack.up(snapshot_program(stubs)).of("orders-db-snapshot") == ["create"]
+    assert only_snapshot(state)["name"] == "orders-db-t1"
+
+
+def test_a_zone_added_in_the_program_is_one_put_and_a_new_trigger_a_new_snapshot(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(snapshot_program(stubs))
+    first = only_snapshot(state)["id"]
+    since = len(state.requests)
+    zones = ["us-south-1", "us-south-2", "us-south-3"]
+    assert stack.up(snapshot_program(stubs, clone_zones=zones)).of("orders-db-snapshot") == ["update"]
+    assert mutations(state, since) == [f"PUT /v1/snapshots/{first}/clones/us-south-1"]
+    replaced = stack.up(snapshot_program(stubs, clone_zones=zones, trigger="t2"))
+    assert replaced.of("orders-db-snapshot") == ["replace", "delete-replaced"]
+    [second] = state.in_region("us-south")
+    assert second["name"] == "orders-db-t2"
+    assert second["id"] != first
+
+
+def test_destroy_leaves_nothing(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(snapshot_program(stubs))
+    stack.destroy()
+    assert state.snapshots == {}
+    assert stack.state == {}
+
+
+# --- consistency groups -------------------------------------------------------------------------------
+
+
+def group_program(stubs: Stubs, **changes: Any) -> Callable[[], object]:
+    spec: dict[str, Any] = {"name": "orders-app", "volume_ids": [VOLUME, VOLUME2], "trigger": "t1"}
+    spec.update(changes)
+    return lambda: SnapshotConsistencyGroup("orders-app", spec, placement(stubs))
+
+
+def test_a_group_through_a_whole_life(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    stack = engine()
+    assert stack.preview(group_program(stubs)).of("orders-app-group") == ["create"]
+    assert mutations(state) == []
+    stack.up(group_program(stubs))
+    assert mutations(state) == ["POST /v1/snapshot_consistency_groups"]
+    before = len(state.requests)
+    assert stack.up(group_program(stubs)).changes() == []
+    assert len(state.requests) == before
+    assert stack.refresh().changes() == []
+    stack.destroy()
+    assert state.groups == {}
+    assert state.snapshots == {}  # delete_snapshots_on_delete (the default): the group's snapshots go with it
+
+
+def test_keeping_a_groups_snapshots_is_sent_to_ibm_and_destroy_then_keeps_them(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(group_program(stubs))
+    [group] = state.groups.values()
+    assert group["delete_snapshots_on_delete"] is True
+    change = stack.up(group_program(stubs, delete_snapshots_on_delete=False))
+    assert change.of("orders-app-group") == ["update"]
+    assert group["delete_snapshots_on_delete"] is False  # the cloud says keep, as the state does
+    members = {s["id"] for s in group["snapshots"]}
+    stack.destroy()
+    assert state.groups == {}
+    assert members <= set(state.snapshots)  # the snapshots outlive their group
+
+
+def test_refresh_sees_a_groups_deletion_rule_changed_out_of_band(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(group_program(stubs, delete_snapshots_on_delete=False))
+    [group] = state.groups.values()
+    group["delete_snapshots_on_delete"] = True  # someone changed it: deleting the group would now delete the data
+    assert stack.refresh().of("orders-app-group") == ["changed"]
+    assert stack.up(group_program(stubs, delete_snapshots_on_delete=False)).of("orders-app-group") == ["update"]
+    assert group["delete_snapshots_on_delete"] is False
+
+
+def test_a_group_of_that_name_over_other_volumes_is_not_adopted(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    other = engine()
+    other.up(group_program(stubs))  # a group named orders-app-t1 over VOLUME and VOLUME2
+    state.add_volume("r006-0009-other", "us-south")
+    state.add_volume("r006-0010-other", "us-south")
+    stack = engine()
+    with pytest.raises(ProviderError, match=r"orders-app-t1 is taken .* by group .* of volumes"):
+        stack.up(group_program(stubs, volume_ids=["r006-0009-other", "r006-0010-other"]))
+    assert len(state.groups) == 1
+
+
+# --- cross-region copies ------------------------------------------------------------------------------
+
+
+def copy_program(stubs: Stubs, copy: dict[str, Any] | None = None, **source: Any) -> Callable[[], None]:
+    def program() -> None:
+        where = placement(stubs)
+        snapshot = SnapshotWithClones("orders-db", snapshot_spec(**source), where)
+        CrossRegionCopy(
+            "orders-db-dr",
+            {"name": "orders-db-dr", "ibm": {"snapshot": "orders-db", "destination_region": "us-east", **(copy or {})}},
+            ibm_source=snapshot,
+            ibm_source_placement=where,
+            ibm_destination_endpoint=stubs["us-east"].url,
+        )
+
+    return program
+
+
+def test_a_copy_of_a_snapshot_made_in_the_same_run_previews_and_converges(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    preview = stack.preview(copy_program(stubs))  # the source snapshot's id is unknown here
+    assert preview.of("orders-db-dr-copy") == ["create"]
+    stack.up(copy_program(stubs))
+    [copy] = state.in_region("us-east")
+    assert copy["source_snapshot"]["id"] == only_snapshot(state)["id"]
+    before = len(state.requests)
+    assert stack.up(copy_program(stubs)).changes() == []
+    assert len(state.requests) == before
+    assert stack.refresh().changes() == []
+    stack.destroy()
+    assert state.snapshots == {}
+
+
+def test_the_10_tb_limit_is_on_the_source_volume_and_can_be_waived(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    state.volumes[VOLUME]["capacity"] = 12_000  # a 12 TB volume with little data written: the snapshot is small
+    stack = engine()
+    with pytest.raises(CheckFailedError) as refused:
+        stack.up(copy_program(stubs))
+    [(field, reason)] = refused.value.failures
+    assert field == "source_snapshot_id"
+    assert "12000 GB volume" in reason
+    assert "allow_source_over_10tb" in reason
+    assert state.in_region("us-east") == []
+    stack.up(copy_program(stubs, copy={"allow_source_over_10tb": True}))
+    [copy] = state.in_region("us-east")
+    assert copy["minimum_capacity"] == 12_000
+    assert copy["size"] < 1_000
