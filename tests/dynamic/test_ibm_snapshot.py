@@ -320,3 +320,12 @@ def test_a_copy_under_faults_is_adopted_not_duplicated(cloud: Any) -> None:
     IbmSnapshotCopyProvider().create(copy_props(stubs, source_id))
     IbmSnapshotCopyProvider().create(copy_props(stubs, source_id))  # a re-run
     assert len(state.in_region("us-east")) == 1
+
+
+def test_a_stalled_request_ends_at_the_operations_deadline(cloud: Any) -> None:
+    _, stubs = cloud
+    stubs["us-south"].stall(requests=1_000, seconds=30)
+    started = time.monotonic()
+    with pytest.raises(CloudError, match=r"db-snap-t1: gave up at the deadline"):
+        IbmSnapshotProvider().create(snapshot_props(stubs, timeouts={"create": 2, "update": 2, "delete": 2}))
+    assert time.monotonic() - started < 10  # not the SDK's 60 s read timeout
