@@ -53,7 +53,7 @@ def build(topology: Topology) -> dict[str, Any]:
     exports: dict[str, Any] = {}
     providers = _OciProviders(topology.oci)
     if topology.oci is not None:
-        exports.update(_oci(topology.oci, providers.get(topology.oci.region)))
+        exports.update(_oci(topology.oci, providers))
     snapshots: dict[str, SnapshotWithClones] = {}
     if topology.ibm is not None:
         snapshots, ibm_exports = _ibm(topology.ibm)
@@ -82,15 +82,23 @@ class _OciProviders:
         return self._made[region]
 
 
-def _oci(section: OciSection, provider: pulumi_oci.Provider) -> dict[str, Any]:
+def _oci(section: OciSection, providers: _OciProviders) -> dict[str, Any]:
+    """The OCI section's components; the OCI provider (and so its plugin) only where a native resource needs it."""
     exports: dict[str, Any] = {}
-    on_provider = pulumi.ResourceOptions(providers=[provider])
+
+    def on_provider() -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(providers=[providers.get(section.region)])
+
     exports["oci_boot_volume_plans"] = {
-        plan.name: BootVolumeBackupPlan(plan.name, plan, on_provider).outputs() for plan in section.boot_volume_plans
+        plan.name: BootVolumeBackupPlan(plan.name, plan, on_provider()).outputs() for plan in section.boot_volume_plans
     }
     if section.vault_backups:
         backups = {
-            spec.name: VaultBackup(spec.name, _vault_backup_args(section, n, spec), on_provider)
+            spec.name: VaultBackup(
+                spec.name,
+                _vault_backup_args(section, n, spec),
+                on_provider() if spec.destination.par is not None else None,  # a PAR is a native resource
+            )
             for n, spec in enumerate(section.vault_backups)
         }
         # PAR URLs are secrets: exported on their own, so the rest of each backup's outputs stays readable.
@@ -102,7 +110,7 @@ def _oci(section: OciSection, provider: pulumi_oci.Provider) -> dict[str, Any]:
             exports["oci_vault_backup_par_uris"] = pulumi.Output.secret(par_uris)
     if section.vault_restores:
         exports["oci_vault_restores"] = {
-            spec.name: VaultRestore(spec.name, spec, on_provider).outputs() for spec in section.vault_restores
+            spec.name: VaultRestore(spec.name, spec, on_provider()).outputs() for spec in section.vault_restores
         }
     return exports
 

@@ -60,3 +60,13 @@ def test_empty_topology_declares_nothing() -> None:
     sim = run_program({})
     assert sim.resources == []
     assert sim.exports == {}
+
+
+def test_no_oci_provider_without_a_native_oci_resource() -> None:
+    # Vault backups to a bucket are dynamic resources: a stack of only those needs no OCI provider plugin.
+    topology = stack_topology("prod")
+    topology["oci"]["boot_volume_plans"] = []
+    topology["copies"] = [c for c in topology["copies"] if "oci" not in c]
+    sim = run_program(topology, stack="prod")
+    assert sim.of_type("pulumi:providers:oci") == []
+    assert len(sim.of_type("pulumi-python:dynamic/backup-topology:OciVaultBackup")) == 1
