@@ -2,7 +2,7 @@
 
 import pulumi
 
-from components.program import build, load_stack_topology
+from components.tooling.program import build, load_stack_topology
 
 for key, value in build(load_stack_topology()).items():
     pulumi.export(key, value)

@@ -26,8 +26,8 @@ import pulumi
 import pulumi_oci as oci
 
 from components.config import Topology, load_topology
-from components.mock_runtime import Simulation, simulate
-from components.program import build
+from components.tooling.mock_runtime import Simulation, simulate
+from components.tooling.program import build
 
 REGION = "us-ashburn-1"
 DESTINATION = "us-phoenix-1"

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components.config import CONFIG_KEY, load_topology
 from components.errors import TopologyError
-from components.mock_runtime import Simulation, simulate
+from components.tooling.mock_runtime import Simulation, simulate
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
 from tests.fakes.oci_kms import KmsStub
 

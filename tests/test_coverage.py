@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from components.config import Schedule, load_topology
-from components.coverage import coverage, effective_rpo_hours, longest_retention_days
+from components.tooling.coverage import coverage, effective_rpo_hours, longest_retention_days
 from tests.conftest import COMPARTMENT, VOL_A, VOL_B, VOL_C
 
 

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from components.config import CONFIG_KEY
-from components.plan import main, read_stack_config
+from components.tooling.plan import main, read_stack_config
 from tests.conftest import COMPARTMENT, ROOT, VOL_A, VOL_B
 
 

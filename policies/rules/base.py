@@ -1,7 +1,7 @@
 """What every rule works on: resources as plain data, findings, and the rule's own description and defaults.
 
 The rules here know nothing of the Pulumi engine: the CrossGuard pack (policies/pack.py) and the offline plan
-(components/plan.py) both turn their resources into `Res` and call the same functions.
+(components/tooling/plan.py) both turn their resources into `Res` and call the same functions.
 """
 
 from __future__ import annotations

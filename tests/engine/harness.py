@@ -34,7 +34,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, resource_pb2
 
-from components.mock_runtime import RecordingMonitor, Simulation, TopologyMocks, simulate
+from components.tooling.mock_runtime import RecordingMonitor, Simulation, TopologyMocks, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 DYNAMIC = "pulumi-python:dynamic/"

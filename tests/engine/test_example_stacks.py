@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from components.config import CONFIG_KEY
-from components.plan import read_stack_config, stack_file
+from components.tooling.plan import read_stack_config, stack_file
 from tests.conftest import ROOT
 from tests.engine.harness import DYNAMIC, Engine
 from tests.fakes.ibm_vpc import VpcCloud

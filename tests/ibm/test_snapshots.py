@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 from components.ibm.snapshots import IbmPlacement, SnapshotWithClones
-from components.mock_runtime import simulate
+from components.tooling.mock_runtime import simulate
 from tests.conftest import run_program
 
 SNAPSHOT = "pulumi-python:dynamic/backup-topology:IbmSnapshot"

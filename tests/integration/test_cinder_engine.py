@@ -11,7 +11,7 @@ import pytest
 
 from components.config import CONFIG_KEY
 from components.openstack.snapshot_backup import SnapshotBackup
-from components.plan import read_stack_config, stack_file
+from components.tooling.plan import read_stack_config, stack_file
 from tests.conftest import ROOT
 from tests.engine.harness import CheckFailedError, Engine
 from tests.fakes.oci_kms import KmsStub

@@ -8,8 +8,8 @@ import pulumi
 import pytest
 
 from components.base import ArgsError
-from components.mock_runtime import Simulation, simulate
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan, BootVolumeBackupPlanArgs
+from components.tooling.mock_runtime import Simulation, simulate
 from tests.conftest import COMPARTMENT, PHX_KEY, VOL_A, VOL_B, VOL_C, daily
 
 POLICY = "oci:Core/volumeBackupPolicy:VolumeBackupPolicy"

@@ -12,8 +12,8 @@ import pytest
 from pulumi.runtime import MockResourceArgs
 
 from components.config import CONFIG_KEY
-from components.mock_runtime import SECRET, TopologyMocks, simulate
 from components.oci.vault_backup import VaultBackup, VaultBackupArgs
+from components.tooling.mock_runtime import SECRET, TopologyMocks, simulate
 from tests.conftest import COMPARTMENT, ROOT, run_program
 
 VAULT = "ocid1.vault.oc1.iad.bbpaymentsexample.abuwcljspaymentsvaultexample"

@@ -1,0 +1,252 @@
+"""The whole topology (stack config `backup-topology:topology`), its loader, and the rules across sections."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from components.clouds.oci_regions import is_known_region
+from components.config.base import Model, problems_from_validation
+from components.config.copies import CopySpec
+from components.config.ibm import IbmSection
+from components.config.oci import OciSection
+from components.config.openstack import OpenStackSection
+from components.errors import Problem, TopologyError
+from components.oci.ocid import parse_ocid
+
+CONFIG_KEY = "backup-topology:topology"
+
+
+class Topology(Model):
+    """The whole stack's backup topology, one section per cloud."""
+
+    oci: OciSection | None = None
+    ibm: IbmSection | None = None
+    openstack: OpenStackSection | None = None
+    copies: list[CopySpec] = Field(default_factory=list, description="Cross-region copies (IBM and OCI).")
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def load_topology(raw: Any) -> Topology:
+    """Validate raw stack config into a Topology, or raise TopologyError with one Problem per mistake."""
+    if raw is None:
+        raise TopologyError([Problem(CONFIG_KEY, "required: the stack config declares no topology")])
+    if not isinstance(raw, Mapping):
+        raise TopologyError([Problem(CONFIG_KEY, "must be a mapping of sections (oci, ibm, openstack, copies)")])
+    problems: list[Problem] = []
+    topology: Topology | None = None
+    try:
+        topology = Topology.model_validate(raw)
+    except ValidationError as exc:
+        problems += problems_from_validation(exc, Topology)
+    problems += stack_problems(raw)
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        count = f"{len(unique)} problem{'s' if len(unique) != 1 else ''}"
+        raise TopologyError(unique, heading=f"invalid topology ({count}):")
+    assert topology is not None
+    return topology
+
+
+# --- stack-wide rules --------------------------------------------------------------------------
+# These span several models, so they read the raw input: they still report when other fields
+# are wrong, and the user sees every mistake in one run instead of one layer at a time.
+
+
+def _items(obj: Any, key: str) -> list[tuple[int, Any]]:
+    value = obj.get(key) if isinstance(obj, Mapping) else None
+    return list(enumerate(value)) if isinstance(value, list) else []
+
+
+def _text(obj: Any, key: str) -> str | None:
+    value = obj.get(key) if isinstance(obj, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def _ocid_region(value: str | None) -> str | None:
+    parsed = parse_ocid(value) if value else None
+    return parsed.region if parsed else None
+
+
+def stack_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Rules across plans and sections: unique plan names, one policy per boot volume, region agreement."""
+    problems: list[Problem] = []
+    oci = raw.get("oci")
+    region = _text(oci, "region")
+    names: dict[str, str] = {}
+    assigned: dict[str, tuple[str, str]] = {}
+    for i, plan in _items(oci, "boot_volume_plans"):
+        at = f"oci.boot_volume_plans[{i}]"
+        problems += _unique_name(names, _text(plan, "name"), f"{at}.name")
+        policy = plan.get("policy") if isinstance(plan, Mapping) else None
+        destination = _text(policy, "destination_region")
+        if destination is not None and destination == region:
+            problems.append(
+                Problem(
+                    f"{at}.policy.destination_region",
+                    f"is oci.region itself; a cross-region copy needs another region than {region}",
+                )
+            )
+        key_region = _ocid_region(_text(plan, "xrc_kms_key_id"))
+        if key_region and destination and is_known_region(destination) and key_region != destination:
+            problems.append(
+                Problem(
+                    f"{at}.xrc_kms_key_id",
+                    f"vault key is in {key_region}; the key for cross-region copies must be in {destination}",
+                )
+            )
+        for k, volume in _items(plan, "boot_volumes"):
+            vid = volume if isinstance(volume, str) else _text(volume, "id")
+            path = f"{at}.boot_volumes[{k}]" + ("" if isinstance(volume, str) else ".id")
+            if vid is None:
+                continue
+            problems += _region_problem(path, "boot volume", vid, region)
+            if vid in assigned and assigned[vid][1] != at:
+                first_path, first_at = assigned[vid][0], assigned[vid][1]
+                problems.append(
+                    Problem(
+                        path,
+                        f"boot volume is already assigned a policy at {first_path}; OCI keeps one backup policy "
+                        f"per volume and would silently replace the one of {first_at}",
+                    )
+                )
+            else:
+                assigned.setdefault(vid, (path, at))
+        for k, backup in _items(plan, "manual_backups"):
+            problems += _region_problem(
+                f"{at}.manual_backups[{k}].boot_volume_id", "boot volume", _text(backup, "boot_volume_id"), region
+            )
+    problems += _vault_problems(oci, region)
+    problems += _ibm_problems(raw.get("ibm"))
+    openstack_names: dict[str, str] = {}
+    for i, spec in _items(raw.get("openstack"), "snapshot_backups"):
+        problems += _unique_name(openstack_names, _text(spec, "name"), f"openstack.snapshot_backups[{i}].name")
+    problems += _copy_problems(raw)
+    return problems
+
+
+def _ibm_problems(ibm: Any) -> list[Problem]:
+    """IBM snapshot and consistency group names are unique in the stack."""
+    problems: list[Problem] = []
+    names: dict[str, str] = {}
+    for i, snap in _items(ibm, "snapshots"):
+        problems += _unique_name(names, _text(snap, "name"), f"ibm.snapshots[{i}].name")
+    for i, group in _items(ibm, "consistency_groups"):
+        problems += _unique_name(names, _text(group, "name"), f"ibm.consistency_groups[{i}].name")
+    return problems
+
+
+def _copy_problems(raw: Mapping[str, Any]) -> list[Problem]:
+    """Copies name a source the stack has, go to another region, and are made once per source and region."""
+    problems: list[Problem] = []
+    ibm = raw.get("ibm")
+    ibm_region = _text(ibm, "region")
+    snapshots = {_text(s, "name") for _, s in _items(ibm, "snapshots")}
+    names: dict[str, str] = {}
+    made: dict[tuple[str, str], str] = {}
+    for i, copy in _items(raw, "copies"):
+        at = f"copies[{i}]"
+        problems += _unique_name(names, _text(copy, "name"), f"{at}.name")
+        if not isinstance(copy, Mapping):
+            continue
+        if isinstance(copy.get("ibm"), Mapping):
+            spec = copy["ibm"]
+            source, destination = _text(spec, "snapshot"), _text(spec, "destination_region")
+            if ibm is None:
+                problems.append(
+                    Problem(f"{at}.ibm", "needs the ibm section: the source snapshot is one of ibm.snapshots")
+                )
+            elif source is not None and source not in snapshots:
+                known = ", ".join(sorted(n for n in snapshots if n)) or "none"
+                problems.append(
+                    Problem(f"{at}.ibm.snapshot", f"no snapshot '{source}' in ibm.snapshots (known: {known})")
+                )
+            if destination is not None and destination == ibm_region:
+                problems.append(
+                    Problem(f"{at}.ibm.destination_region", "is ibm.region itself; a copy goes to another region")
+                )
+        elif isinstance(copy.get("oci"), Mapping):
+            spec = copy["oci"]
+            source, destination = _text(spec, "source_backup_id"), _text(spec, "destination_region")
+            source_region = _ocid_region(source)
+            if destination is not None and source_region == destination:
+                problems.append(
+                    Problem(
+                        f"{at}.oci.destination_region", f"the backup is already in {destination}; copy it elsewhere"
+                    )
+                )
+            key_region = _ocid_region(_text(spec, "kms_key_id"))
+            if key_region and destination and key_region != destination:
+                problems.append(
+                    Problem(f"{at}.oci.kms_key_id", f"vault key is in {key_region}; it must be in {destination}")
+                )
+        else:
+            continue
+        if source is not None and destination is not None:
+            if (source, destination) in made:
+                first = made[(source, destination)]
+                why = f"{first} already copies {source} to {destination}; one copy per source and region"
+                problems.append(Problem(at, why))
+            else:
+                made[(source, destination)] = at
+    return problems
+
+
+def _vault_problems(oci: Any, region: str | None) -> list[Problem]:
+    """Vault backups: unique names, one backup of a vault or key at a time, backups in the vault's region."""
+    problems: list[Problem] = []
+    names: dict[str, str] = {}
+    vaults: dict[str, str] = {}
+    keys: dict[str, str] = {}
+    for i, spec in _items(oci, "vault_backups"):
+        at = f"oci.vault_backups[{i}]"
+        problems += _unique_name(names, _text(spec, "name"), f"{at}.name")
+        vault = _text(spec, "vault_id")
+        if vault is not None:
+            problems += _region_problem(
+                f"{at}.vault_id", "vault", vault, region
+            )  # buckets must be in the vault's region, and the stack's Object Storage is in oci.region
+            if vault in vaults:
+                problems.append(
+                    Problem(
+                        f"{at}.vault_id",
+                        f"vault is already backed up by {vaults[vault]}; OCI runs one backup of a vault at a time",
+                    )
+                )
+            else:
+                vaults[vault] = at
+        for k, key in _items(spec, "keys"):
+            if not isinstance(key, str):
+                continue
+            if key in keys and keys[key] != at:
+                problems.append(
+                    Problem(
+                        f"{at}.keys[{k}]",
+                        f"key is already backed up by {keys[key]}; OCI runs one backup of a key at a time",
+                    )
+                )
+            keys.setdefault(key, at)
+    restore_names: dict[str, str] = {}
+    for i, spec in _items(oci, "vault_restores"):
+        problems += _unique_name(restore_names, _text(spec, "name"), f"oci.vault_restores[{i}].name")
+    return problems
+
+
+def _unique_name(seen: dict[str, str], name: str | None, path: str) -> list[Problem]:
+    if name is None:
+        return []
+    if name in seen:
+        return [Problem(path, f"'{name}' is already the name of {seen[name].rsplit('.', 1)[0]}")]
+    seen[name] = path
+    return []
+
+
+def _region_problem(path: str, what: str, ocid: str | None, region: str | None) -> list[Problem]:
+    found = _ocid_region(ocid)
+    if found and region and is_known_region(region) and found != region:
+        return [Problem(path, f"{what} is in {found}, but oci.region is {region}")]
+    return []

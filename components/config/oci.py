@@ -1,0 +1,467 @@
+"""Topology models of Oracle Cloud: boot volume plans and their schedules, vault backups and restores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
+
+from components.clouds.oci_regions import closest_region, is_known_region
+from components.config.base import (
+    ConfigKeyName,
+    DisplayName,
+    HttpsUrl,
+    Model,
+    Name,
+    OperationTimeouts,
+    Trigger,
+    duplicate_problems,
+    lowercase,
+)
+from components.errors import FieldProblemError
+from components.oci.ocid import check_ocid, parse_ocid
+
+
+def _region(value: str) -> str:
+    if not is_known_region(value):
+        near = closest_region(value)
+        hint = f" (did you mean '{near}'?)" if near else ""
+        msg = f"unknown OCI region '{value}'{hint}"
+        raise ValueError(msg)
+    return value
+
+
+def _defined_tag_key(value: str) -> str:
+    namespace, dot, key = value.partition(".")
+    if not dot or not namespace or not key:
+        msg = "defined tag keys take the form Namespace.Key"
+        raise ValueError(msg)
+    return value
+
+
+def _ocid(*kinds: str) -> AfterValidator:
+    return AfterValidator(lambda v: check_ocid(v, *kinds))
+
+
+OciRegion = Annotated[str, AfterValidator(_region)]
+CompartmentId = Annotated[str, _ocid("compartment", "tenancy")]
+BootVolumeId = Annotated[str, _ocid("bootvolume")]
+KeyId = Annotated[str, _ocid("key")]
+PolicyId = Annotated[str, _ocid("volumebackuppolicy")]
+FreeformTags = dict[str, str]
+DefinedTags = dict[Annotated[str, AfterValidator(_defined_tag_key)], str]
+
+BackupType = Annotated[Literal["full", "incremental"], BeforeValidator(lowercase)]
+Period = Annotated[Literal["hour", "day", "week", "month", "year"], BeforeValidator(lowercase)]
+Weekday = Annotated[
+    Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"], BeforeValidator(lowercase)
+]
+MonthName = Annotated[
+    Literal[
+        "january", "february", "march", "april", "may", "june",
+        "july", "august", "september", "october", "november", "december",
+    ],
+    BeforeValidator(lowercase),
+]  # fmt: skip
+TimeZone = Annotated[Literal["utc", "regional"], BeforeValidator(lowercase)]
+OraclePolicy = Annotated[Literal["gold", "silver", "bronze"], BeforeValidator(lowercase)]
+OciAuth = Annotated[
+    Literal["api_key", "instance_principal", "resource_principal", "security_token"], BeforeValidator(lowercase)
+]
+
+
+# --- schedules ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeriodSpec:
+    """What a schedule period means: OCI's name, its longest gap between backups, the fields it takes."""
+
+    oci: str
+    days: int
+    takes: tuple[str, ...]
+
+    @property
+    def hours(self) -> int:
+        """Longest time between two backups of this period (the period's RPO)."""
+        return 1 if self.oci == "ONE_HOUR" else self.days * 24
+
+
+# A month counts as its longest (31 days) and a year as 365 days: a retention shorter than that
+# leaves a stretch with no backup from the schedule, which is what the retention rule guards against.
+PERIODS: dict[str, PeriodSpec] = {
+    "hour": PeriodSpec("ONE_HOUR", 1, ()),
+    "day": PeriodSpec("ONE_DAY", 1, ("hour_of_day",)),
+    "week": PeriodSpec("ONE_WEEK", 7, ("hour_of_day", "day_of_week")),
+    "month": PeriodSpec("ONE_MONTH", 31, ("hour_of_day", "day_of_month")),
+    "year": PeriodSpec("ONE_YEAR", 365, ("hour_of_day", "day_of_month", "month")),
+}
+_TIMING_FIELDS = ("hour_of_day", "day_of_week", "day_of_month", "month")
+_TIMING_DEFAULTS: dict[str, Any] = {"hour_of_day": 0, "day_of_week": "monday", "day_of_month": 1, "month": "january"}
+
+
+class Schedule(Model):
+    """One backup schedule of a policy: what kind of backup, how often, when, and for how long it is kept."""
+
+    backup_type: BackupType = Field(description="`full` or `incremental`.")
+    period: Period = Field(description="`hour`, `day`, `week`, `month` or `year`.")
+    retention_days: int = Field(ge=1, description="Days each backup is kept; at least the period.")
+    hour_of_day: int | None = Field(None, ge=0, le=23, description="Hour the backup starts (day/week/month/year).")
+    day_of_week: Weekday | None = Field(None, description="Weekday of a weekly backup.")
+    day_of_month: int | None = Field(
+        None, ge=1, le=28, description="Day of a monthly/yearly backup (1-28, so it occurs in every month)."
+    )
+    month: MonthName | None = Field(None, description="Month of a yearly backup.")
+    time_zone: TimeZone = Field("utc", description="`utc` or `regional` (the region's data-center time).")
+
+    @model_validator(mode="after")
+    def _fits_period(self) -> Schedule:
+        spec = PERIODS[self.period]
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for field in _TIMING_FIELDS:
+            if getattr(self, field) is not None and field not in spec.takes:
+                takes = ", ".join(spec.takes) if spec.takes else "no timing fields"
+                problems.append(((field,), f"period '{self.period}' does not take {field} (it takes {takes})"))
+        if self.retention_days < spec.days:
+            unit = "day" if spec.days == 1 else "days"
+            problems.append((("retention_days",), f"must be at least the period ({spec.days} {unit})"))
+        if problems:
+            raise FieldProblemError(problems)
+        return self
+
+    @property
+    def rpo_hours(self) -> int:
+        """Longest time between two backups of this schedule."""
+        return PERIODS[self.period].hours
+
+    def timing(self) -> dict[str, Any]:
+        """The timing fields this period takes, with their defaults filled in."""
+        return {
+            f: (getattr(self, f) if getattr(self, f) is not None else _TIMING_DEFAULTS[f])
+            for f in PERIODS[self.period].takes
+        }
+
+    def to_oci(self) -> dict[str, Any]:
+        """Keyword arguments of `pulumi_oci.core.VolumeBackupPolicyScheduleArgs`."""
+        args: dict[str, Any] = {
+            "backup_type": self.backup_type.upper(),
+            "period": PERIODS[self.period].oci,
+            "retention_seconds": self.retention_days * 86400,
+            "offset_type": "STRUCTURED",
+            "time_zone": "UTC" if self.time_zone == "utc" else "REGIONAL_DATA_CENTER_TIME",
+        }
+        for field, value in self.timing().items():
+            args[field] = value.upper() if isinstance(value, str) else value
+        return args
+
+    def describe(self) -> str:
+        """A short human sentence, e.g. `incremental daily at 02:00 UTC, kept 7d`."""
+        t = self.timing()
+        at = ""
+        if "hour_of_day" in t:
+            at = f" at {t['hour_of_day']:02d}:00 {'UTC' if self.time_zone == 'utc' else 'regional time'}"
+        when = {
+            "hour": "hourly",
+            "day": "daily",
+            "week": f"weekly on {str(t.get('day_of_week', '')).capitalize()}",
+            "month": f"monthly on day {t.get('day_of_month')}",
+            "year": f"yearly on {str(t.get('month', '')).capitalize()} {t.get('day_of_month')}",
+        }[self.period]
+        return f"{self.backup_type} {when}{at}, kept {self.retention_days}d"
+
+
+# --- OCI boot volume plans ---------------------------------------------------------------------
+
+
+class CustomPolicy(Model):
+    """A user-defined volume backup policy created by the plan."""
+
+    display_name: DisplayName | None = Field(None, description="Policy name in OCI; defaults to the plan name.")
+    schedules: list[Schedule] = Field(min_length=1, description="One or more schedules.")
+    destination_region: OciRegion | None = Field(
+        None, description="Region each scheduled backup is copied to (cross-region copy)."
+    )
+    freeform_tags: FreeformTags = Field(default_factory=dict, description="Free-form tags.")
+    defined_tags: DefinedTags = Field(default_factory=dict, description="Defined tags, keys `Namespace.Key`.")
+
+
+def _volume_shorthand(value: Any) -> Any:
+    return {"id": value} if isinstance(value, str) else value
+
+
+class BootVolumeRef(Model):
+    """A boot volume the plan assigns its policy to; a bare OCID string is accepted as shorthand."""
+
+    id: BootVolumeId = Field(description="Boot volume OCID.")
+    name: str | None = Field(None, max_length=255, description="Label shown in the coverage report.")
+
+    @property
+    def key(self) -> str:
+        """Stable short key for resource names: the tail of the OCID's unique part."""
+        return resource_key(self.id)
+
+
+def resource_key(ocid: str) -> str:
+    """Stable short key of an OCID for resource and object names: the last 16 characters of its unique part."""
+    parsed = parse_ocid(ocid)
+    return (parsed.unique if parsed else ocid)[-16:]
+
+
+VolumeRef = Annotated[BootVolumeRef, BeforeValidator(_volume_shorthand)]
+
+
+class ManualBackup(Model):
+    """A one-off boot volume backup ("Create Manual Backup"), full or incremental."""
+
+    name: Name = Field(description="Key of the backup within the plan (resource name).")
+    boot_volume_id: BootVolumeId = Field(description="Boot volume OCID to back up.")
+    type: BackupType = Field("full", description="`full` (default) or `incremental`.")
+    display_name: DisplayName | None = Field(None, description="Backup name in OCI; defaults to `<plan>-<name>`.")
+    freeform_tags: FreeformTags = Field(default_factory=dict, description="Free-form tags.")
+    defined_tags: DefinedTags = Field(default_factory=dict, description="Defined tags, keys `Namespace.Key`.")
+
+
+class BootVolumePlan(Model):
+    """Scheduled and manual backups of OCI boot volumes: one policy, its assignments, optional manual backups."""
+
+    name: Name = Field(description="Plan name, unique in the stack; prefixes every resource name.")
+    compartment_id: CompartmentId = Field(description="Compartment (or tenancy) OCID for the policy and backups.")
+    policy: CustomPolicy | None = Field(None, description="A policy created by the plan.")
+    policy_id: PolicyId | None = Field(None, description="An existing policy, by OCID.")
+    oracle_policy: OraclePolicy | None = Field(None, description="An Oracle-defined policy: gold, silver or bronze.")
+    boot_volumes: list[VolumeRef] = Field(default_factory=list, description="Boot volumes the policy is assigned to.")
+    xrc_kms_key_id: KeyId | None = Field(
+        None, description="Vault key in the destination region that encrypts cross-region copies."
+    )
+    manual_backups: list[ManualBackup] = Field(default_factory=list, description="One-off backups.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> BootVolumePlan:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        sources = [f for f in ("policy", "policy_id", "oracle_policy") if getattr(self, f) is not None]
+        if len(sources) > 1:
+            problems.append(((sources[1],), f"give only one of policy, policy_id, oracle_policy (also {sources[0]})"))
+        if self.boot_volumes and not sources:
+            problems.append(
+                (("policy",), "boot_volumes need a backup policy: give one of policy, policy_id or oracle_policy")
+            )
+        if not sources and not self.manual_backups and not self.boot_volumes:
+            problems.append((("boot_volumes",), "the plan protects nothing: give boot_volumes or manual_backups"))
+        if self.xrc_kms_key_id is not None:
+            if self.oracle_policy is not None:
+                problems.append((("xrc_kms_key_id",), "Oracle-defined policies make no cross-region copies"))
+            elif self.policy is not None and self.policy.destination_region is None:
+                problems.append(
+                    (("xrc_kms_key_id",), "only used for cross-region copies: set policy.destination_region")
+                )
+        problems += duplicate_problems([v.id for v in self.boot_volumes], "boot_volumes", "id", "boot volume")
+        by_key: dict[str, str] = {}
+        for i, volume in enumerate(self.boot_volumes):
+            if by_key.setdefault(volume.key, volume.id) != volume.id:
+                problems.append(
+                    (("boot_volumes", i, "id"), f"ends like {by_key[volume.key]}; their resource names would clash")
+                )
+        problems += duplicate_problems([b.name for b in self.manual_backups], "manual_backups", "name", "name")
+        if problems:
+            raise FieldProblemError(dict.fromkeys(problems))  # same place and reason once
+        return self
+
+    @property
+    def display_name(self) -> str:
+        """Policy display name in OCI."""
+        return (self.policy.display_name if self.policy else None) or self.name
+
+
+# --- OCI vault backups and restores ------------------------------------------------------------
+
+
+def _no_secret(value: str) -> str:
+    parsed = parse_ocid(value)
+    if parsed is not None and parsed.kind == "vaultsecret":
+        msg = "secrets cannot be backed up (OCI Vault backs up only virtual private vaults and HSM-protected keys)"
+        raise ValueError(msg)
+    return value
+
+
+VaultId = Annotated[str, _ocid("vault")]
+BackupKeyId = Annotated[str, AfterValidator(_no_secret), _ocid("key")]
+ObjectPrefix = Annotated[str, Field(max_length=512, pattern=r"^[^\s]*$")]
+
+
+class BucketDestination(Model):
+    """Backups are written as objects of an existing bucket (the recommended destination)."""
+
+    namespace: str = Field(min_length=1, description="Object Storage namespace of the tenancy.")
+    bucket: str = Field(min_length=1, max_length=256, description="Existing bucket in the vault's region.")
+    object_prefix: ObjectPrefix | None = Field(
+        None, description="Prefix of the backup object names; default `<name>/`."
+    )
+
+
+class CreatedPar(Model):
+    """A write-only pre-authenticated request the stack creates per backup object."""
+
+    namespace: str = Field(min_length=1, description="Object Storage namespace of the tenancy.")
+    bucket: str = Field(min_length=1, max_length=256, description="Existing bucket the PARs write into.")
+    object_prefix: ObjectPrefix | None = Field(
+        None, description="Prefix of the backup object names; default `<name>/`."
+    )
+    expires_in_days: int = Field(1, ge=1, le=365, description="Days each PAR stays valid after it is created.")
+
+
+class GivenPar(Model):
+    """A pre-authenticated request URL for one object, kept as a secret in the stack config."""
+
+    uri_config_key: ConfigKeyName = Field(
+        description="Name of the secret stack config key holding the URL (`pulumi config set --secret <key> <url>`)."
+    )
+
+
+class VaultBackupDestination(Model):
+    """Where backups go: exactly one of bucket, par (created here) or par_uri (given)."""
+
+    bucket: BucketDestination | None = None
+    par: CreatedPar | None = None
+    par_uri: GivenPar | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> VaultBackupDestination:
+        given = [f for f in ("bucket", "par", "par_uri") if getattr(self, f) is not None]
+        if len(given) != 1:
+            also = f" (got {', '.join(given)})" if given else ""
+            raise FieldProblemError([((), f"give exactly one of bucket, par or par_uri{also}")])
+        return self
+
+
+class VaultBackupSpec(Model):
+    """A backup of an OCI virtual private vault and/or its HSM keys, taken when `trigger` changes."""
+
+    name: Name = Field(description="Name unique in the stack; prefixes resource and object names.")
+    vault_id: VaultId = Field(description="OCID of the virtual private vault.")
+    backup_vault: bool = Field(True, description="Back up the vault itself.")
+    include_keys: bool = Field(True, description="The vault backup includes its keys; false = vault metadata only.")
+    keys: list[BackupKeyId] = Field(default_factory=list, description="HSM keys of the vault backed up one by one.")
+    destination: VaultBackupDestination = Field(description="Bucket, created PAR or given PAR URL.")
+    trigger: Trigger = Field(description="Change it (e.g. to today's date) to take a new backup.")
+    timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> VaultBackupSpec:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if not self.backup_vault and not self.keys:
+            problems.append((("keys",), "nothing to back up: set backup_vault or list keys"))
+        if not self.backup_vault and not self.include_keys:
+            problems.append((("include_keys",), "only applies to a vault backup (backup_vault is false)"))
+        problems += duplicate_problems(list(self.keys), "keys", None, "key")
+        if self.destination.par_uri is not None and self.backup_vault + len(self.keys) > 1:
+            problems.append(
+                (
+                    ("destination", "par_uri"),
+                    "a PAR URL writes one object: back up either the vault or one key with it (or use bucket or par)",
+                )
+            )
+        vault = parse_ocid(self.vault_id)
+        for i, key in enumerate(self.keys):
+            parsed = parse_ocid(key)
+            if vault and parsed and parsed.region_segment != vault.region_segment:
+                problems.append((("keys", i), "key is in another region than the vault; keys live in their vault"))
+        if problems:
+            raise FieldProblemError(problems)
+        return self
+
+    @property
+    def object_prefix(self) -> str:
+        """Prefix of this backup's object names."""
+        where = self.destination.bucket or self.destination.par
+        prefix = where.object_prefix if where is not None else None
+        return prefix if prefix is not None else f"{self.name}/"
+
+    def vault_object(self) -> str:
+        """Object name of the vault backup for the current trigger."""
+        return f"{self.object_prefix}{self.trigger}/vault"
+
+    def key_object(self, key_id: str) -> str:
+        """Object name of one key's backup for the current trigger."""
+        return f"{self.object_prefix}{self.trigger}/key-{resource_key(key_id)}"
+
+
+class KeyShape(Model):
+    """The cryptographic shape of a key being restored (as it was created)."""
+
+    algorithm: Literal["AES", "RSA", "ECDSA"] = Field("AES", description="Key algorithm.")
+    length: int = Field(32, ge=16, le=512, description="Key length in bytes.")
+    curve_id: Literal["NIST_P256", "NIST_P384", "NIST_P521"] | None = Field(None, description="ECDSA curve.")
+
+
+class BackupObject(Model):
+    """A backup object in a bucket, to restore from."""
+
+    namespace: str = Field(min_length=1, description="Object Storage namespace.")
+    bucket: str = Field(min_length=1, max_length=256, description="Bucket holding the backup.")
+    object_name: str = Field(min_length=1, max_length=1024, description="Backup object name.")
+
+
+class VaultToRestore(Model):
+    """A vault restored from a backup object."""
+
+    display_name: DisplayName = Field(description="Display name of the restored vault.")
+    source: BackupObject = Field(description="The vault backup object.")
+
+
+class KeyToRestore(Model):
+    """A key restored from a backup object into the restored (or an existing) vault."""
+
+    name: Name = Field(description="Name unique in the restore (resource name).")
+    display_name: DisplayName = Field(description="Display name of the restored key.")
+    compartment_id: CompartmentId | None = Field(
+        None, description="The key's original compartment; default the restore's compartment."
+    )
+    key_shape: KeyShape = Field(default_factory=KeyShape, description="The key's shape.")
+    source: BackupObject = Field(description="The key backup object.")
+
+
+class VaultRestoreSpec(Model):
+    """A restore of a vault and/or keys from backup objects (same tenancy and compartment as backed up)."""
+
+    name: Name = Field(description="Name unique in the stack.")
+    compartment_id: CompartmentId = Field(description="The compartment the vault was backed up from.")
+    vault: VaultToRestore | None = Field(None, description="Restore the vault (before its keys).")
+    keys: list[KeyToRestore] = Field(default_factory=list, description="Keys to restore.")
+    management_endpoint: str | None = Field(
+        None, pattern=r"^https://", description="Management endpoint of an existing vault, when no vault is restored."
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> VaultRestoreSpec:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if self.vault is None and not self.keys:
+            problems.append((("vault",), "nothing to restore: give vault and/or keys"))
+        if self.keys and self.vault is None and self.management_endpoint is None:
+            problems.append(
+                (
+                    ("management_endpoint",),
+                    "keys are restored into a vault: restore the vault too, or give its endpoint",
+                )
+            )
+        if self.vault is not None and self.management_endpoint is not None:
+            problems.append((("management_endpoint",), "not used: keys go into the vault restored here"))
+        problems += duplicate_problems([k.name for k in self.keys], "keys", "name", "name")
+        if problems:
+            raise FieldProblemError(problems)
+        return self
+
+
+class OciSection(Model):
+    """Everything on Oracle Cloud, in one region."""
+
+    region: OciRegion = Field(description="Region of the protected resources, e.g. `us-ashburn-1`.")
+    auth: OciAuth | None = Field(None, description="Provider auth: api_key (default), instance_principal, ...")
+    config_file_profile: str | None = Field(None, description="Profile of ~/.oci/config to use.")
+    boot_volume_plans: list[BootVolumePlan] = Field(default_factory=list, description="Boot volume backup plans.")
+    vault_backups: list[VaultBackupSpec] = Field(default_factory=list, description="Vault and key backups.")
+    vault_restores: list[VaultRestoreSpec] = Field(default_factory=list, description="Vault and key restores.")
+    kms_endpoint: HttpsUrl | None = Field(None, description="KMS vault endpoint; default the region's public one.")
+    objectstorage_endpoint: HttpsUrl | None = Field(
+        None, description="Object Storage endpoint; default the region's public one."
+    )

@@ -1,0 +1,1 @@
+"""The tooling that drives the library: the stack program, the offline plan, coverage, the mock runtime."""
