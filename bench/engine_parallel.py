@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.ibm.snapshots import IbmPlacement, SnapshotWithClones
+from components.ibm.snapshots import SnapshotWithClones
 from tests.engine.harness import (
     Registration,
     plugin_command,
@@ -37,12 +37,12 @@ REGION = "us-south"
 
 
 def snapshots(url: str, count: int) -> list[Registration]:
-    where = IbmPlacement(region=REGION, endpoint=url)
+    where = {"region": REGION, "endpoint": url}
 
     def program() -> None:
         for i in range(count + 1):  # the last one is only checked, while the others are created
             spec = {"name": f"vol-{i}", "volume_id": f"r006-bench-{i}", "trigger": "b", "timeouts": {"create": "30m"}}
-            SnapshotWithClones(f"vol-{i}", spec, where)
+            SnapshotWithClones(f"vol-{i}", {**spec, **where})
 
     return registrations(program)
 

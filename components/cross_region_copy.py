@@ -1,92 +1,267 @@
-"""CrossRegionCopy: an IBM snapshot copied to another region, or an OCI boot volume backup copied to another region."""
+"""CrossRegionCopy: IBM snapshots copied to another region, or an OCI boot volume backup copied to another region."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Required, TypedDict
 
 import pulumi
 import pulumi_oci as oci
+from pydantic import ConfigDict, Field, InstanceOf, TypeAdapter, model_validator
 
 from components.base import args_problem, component_args
-from components.config import CopySpec
+from components.config.base import Deferred, DisplayName, HttpsUrl, Model, Name, OperationTimeouts, Ref
+from components.config.copies import BootVolumeBackupId
+from components.config.ibm import Crn, IbmId, IbmRegion, IbmTrigger
+from components.config.oci import KeyId, OciRegion
 from components.dynamic.ibm_snapshot import IbmSnapshotCopy
-from components.ibm.snapshots import IbmPlacement, SnapshotWithClones
+from components.errors import FieldProblemError
+from components.ibm.snapshots import IbmTimeoutsArgs, SnapshotConsistencyGroup, SnapshotWithClones
+from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
 from components.oci.ocid import parse_ocid
 
 TYPE = "backup-topology:index:CrossRegionCopy"
 
 
+class IbmCopyArgs(TypedDict, total=False):
+    """An IBM copy: of a snapshot or a consistency group of the same program, or of a snapshot made elsewhere."""
+
+    source: SnapshotWithClones | SnapshotConsistencyGroup
+    """The stack's own snapshot (one copy) or consistency group (a copy of each of its snapshots)."""
+    source_snapshot_id: pulumi.Input[str]
+    """Instead of `source`: the ID of a snapshot made elsewhere (with `source_region`)."""
+    source_region: str
+    """Region of `source_snapshot_id`."""
+    source_endpoint: str
+    """VPC API URL of the source region; default its public one."""
+    source_trigger: str
+    """With `source_snapshot_id`: a new value makes a new copy (default `copy`); a `source` brings its own."""
+    encryption_key_crn: pulumi.Input[str]
+    """Key encrypting the copy: required exactly when the source is encrypted with a customer-managed key."""
+    resource_group_id: pulumi.Input[str]
+    """Resource group of the copy; default the source's."""
+    destination_endpoint: str
+    """VPC API URL of the destination region; default its public one."""
+    allow_source_over_10tb: bool
+    """Copy a snapshot of a volume over 10 TB (IBM Cloud allows it to accounts with special access)."""
+
+
+class OciCopyArgs(TypedDict, total=False):
+    """An OCI copy: of a manual backup of a plan of the same program, or of a boot volume backup by OCID."""
+
+    source: BootVolumeBackupPlan
+    """The plan whose manual backup (`manual_backup`) is copied, in the same `up` that makes it."""
+    manual_backup: str
+    """The `name` of that manual backup."""
+    source_backup_id: pulumi.Input[str]
+    """Instead of `source`: the boot volume backup OCID."""
+    source_region: str
+    """Region of the source backup, when its OCID does not say (default: from the OCID)."""
+    kms_key_id: pulumi.Input[str]
+    """Vault key in the destination region that encrypts the copy."""
+    display_name: str
+    """Name of the copy in OCI; default the copy's name."""
+    destination_provider: pulumi.ProviderResource
+    """An OCI provider for the destination region (default: the component's, from its options)."""
+
+
+class CrossRegionCopyArgs(TypedDict, total=False):
+    """Args of CrossRegionCopy: exactly one of `ibm` and `oci`."""
+
+    destination_region: Required[str]
+    """Region of the copy."""
+    name: str
+    """Name of the copy (IBM copies are named `<name>-<source trigger>`); default the resource name."""
+    ibm: IbmCopyArgs
+    """An IBM Cloud VPC snapshot copy."""
+    oci: OciCopyArgs
+    """An OCI boot volume backup copy."""
+    timeouts: IbmTimeoutsArgs
+    """Deadlines of IBM copies."""
+
+
+class _IbmCopy(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    source: InstanceOf[SnapshotWithClones] | InstanceOf[SnapshotConsistencyGroup] | None = None
+    source_snapshot_id: Ref[IbmId] | None = None
+    source_region: IbmRegion | None = None
+    source_endpoint: HttpsUrl | None = None
+    source_trigger: IbmTrigger = "copy"
+    encryption_key_crn: Ref[Crn] | None = None
+    resource_group_id: Ref[IbmId] | None = None
+    destination_endpoint: HttpsUrl | None = None
+    allow_source_over_10tb: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _IbmCopy:
+        if (self.source is None) == (self.source_snapshot_id is None):
+            raise FieldProblemError([(("source",), "give exactly one of source or source_snapshot_id")])
+        if self.source_snapshot_id is not None and self.source_region is None:
+            raise FieldProblemError([(("source_region",), "required with source_snapshot_id")])
+        return self
+
+
+class _OciCopy(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    source: InstanceOf[BootVolumeBackupPlan] | None = None
+    manual_backup: Name | None = None
+    source_backup_id: Ref[BootVolumeBackupId] | None = None
+    source_region: OciRegion | None = None
+    kms_key_id: Ref[KeyId] | None = None
+    display_name: DisplayName | None = None
+    destination_provider: InstanceOf[pulumi.ProviderResource] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _OciCopy:
+        if (self.source is None) == (self.source_backup_id is None):
+            raise FieldProblemError([(("source",), "give exactly one of source or source_backup_id")])
+        if self.source is not None and self.manual_backup is None:
+            raise FieldProblemError([(("manual_backup",), "required with source: the name of its manual backup")])
+        return self
+
+
+class CrossRegionCopyInputs(Model):
+    """A copy as the component takes it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    name: Name
+    destination_region: str = Field(min_length=1)
+    ibm: _IbmCopy | None = None
+    oci: _OciCopy | None = None
+    timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts)
+
+    @model_validator(mode="after")
+    def _one(self) -> CrossRegionCopyInputs:
+        if (self.ibm is None) == (self.oci is None):
+            raise FieldProblemError([(("ibm",), "give exactly one of ibm or oci")])
+        reason = _REGIONS["ibm" if self.ibm is not None else "oci"].reason(self.destination_region)
+        if reason is not None:
+            raise FieldProblemError([(("destination_region",), reason)])
+        source = self.ibm.source.region if self.ibm is not None and self.ibm.source is not None else None
+        if self.ibm is not None and self.destination_region in (source, self.ibm.source_region):
+            why = "is the source's region; a copy goes to another region"
+            raise FieldProblemError([(("destination_region",), why)])
+        return self
+
+
+_REGIONS = {"ibm": Deferred(TypeAdapter(IbmRegion)), "oci": Deferred(TypeAdapter(OciRegion))}
+
+
 class CrossRegionCopy(pulumi.ComponentResource):
-    """A copy of a backup in another region, through a client or provider of the destination region."""
+    """A copy of backups in another region, through a client or provider of the destination region."""
 
     destination_region: str
+    """Region of the copy."""
     copy_id: pulumi.Output[str]
-    """ID (IBM) or OCID (OCI) of the copy."""
+    """ID (IBM) or OCID (OCI) of the copy (of the first one, for a consistency group's snapshots)."""
+    copy_ids: list[pulumi.Output[str]]
+    """IDs of every copy made (one per snapshot of a consistency group)."""
     crn: pulumi.Output[str] | None
     """CRN of an IBM copy."""
 
     def __init__(
         self,
         resource_name: str,
-        spec: CopySpec | Mapping[str, Any],
-        *,
-        ibm_source: SnapshotWithClones | None = None,
-        ibm_source_placement: IbmPlacement | None = None,
-        ibm_destination_endpoint: str | None = None,
-        oci_destination_provider: pulumi.ProviderResource | None = None,
-        oci_source_region: str | None = None,
+        args: CrossRegionCopyArgs | CrossRegionCopyInputs | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         owner = f"CrossRegionCopy '{resource_name}'"
-        model = component_args(CopySpec, spec, owner)
+        model = component_args(CrossRegionCopyInputs, args, owner, name=resource_name)
         super().__init__(TYPE, resource_name, None, opts)
+        self.destination_region = model.destination_region
         self.crn = None
         if model.ibm is not None:
-            if ibm_source is None or ibm_source_placement is None:
-                raise args_problem(owner, "ibm.snapshot", "the source SnapshotWithClones and its placement are needed")
-            self.destination_region = model.ibm.destination_region
-            copy = IbmSnapshotCopy(
-                f"{resource_name}-copy",
-                {
-                    # A new source snapshot (new trigger) gets a new copy, with a name of its own.
-                    "name": f"{model.name}-{ibm_source.trigger}",
-                    "trigger": ibm_source.trigger,
-                    "source_snapshot_id": ibm_source.snapshot_id,
-                    "source": ibm_source_placement.connection(),
-                    "destination": {"region": model.ibm.destination_region, "endpoint": ibm_destination_endpoint},
-                    "encryption_key_crn": model.ibm.encryption_key_crn,
-                    "resource_group_id": model.ibm.resource_group_id or ibm_source_placement.resource_group_id,
-                    "allow_source_over_10tb": model.ibm.allow_source_over_10tb,
-                    "timeouts": {"create": model.timeouts.create, "update": 300, "delete": model.timeouts.create},
-                },
-                pulumi.ResourceOptions(parent=self, depends_on=[ibm_source]),
-            )
-            self.copy_id = copy.snapshot_id
-            self.crn = copy.crn
+            self.copy_ids, self.crn = self._ibm(resource_name, model, model.ibm)
         else:
             assert model.oci is not None
-            spec_oci = model.oci
-            parsed = parse_ocid(spec_oci.source_backup_id)
-            source_region = (parsed.region if parsed else None) or oci_source_region
-            if source_region is None:
-                raise args_problem(
-                    owner, "oci.source_backup_id", "the source region is unknown: give oci_source_region"
-                )
-            self.destination_region = spec_oci.destination_region
-            backup = oci.core.BootVolumeBackup(
-                f"{resource_name}-copy",
-                display_name=spec_oci.display_name or model.name,
-                source_details=oci.core.BootVolumeBackupSourceDetailsArgs(
-                    region=source_region,
-                    boot_volume_backup_id=spec_oci.source_backup_id,
-                    kms_key_id=spec_oci.kms_key_id,
-                ),
-                opts=pulumi.ResourceOptions(parent=self, provider=oci_destination_provider),
-            )
-            self.copy_id = backup.id
+            self.copy_ids = [self._oci(resource_name, owner, model, model.oci)]
+        self.copy_id = self.copy_ids[0]
         self.register_outputs(self.outputs())
+
+    def _ibm(
+        self, name: str, model: CrossRegionCopyInputs, ibm: _IbmCopy
+    ) -> tuple[list[pulumi.Output[str]], pulumi.Output[str]]:
+        source = ibm.source
+        sources: list[tuple[pulumi.Input[str], str]]  # (source snapshot ID, suffix of the copy's names)
+        if isinstance(source, SnapshotWithClones):
+            sources = [(source.snapshot_id, "")]
+        elif isinstance(source, SnapshotConsistencyGroup):
+            sources = [(_member(source.snapshot_ids, i), f"-{i}") for i in range(source.member_count)]
+        else:
+            assert ibm.source_snapshot_id is not None  # checked by the model
+            sources = [(ibm.source_snapshot_id, "")]
+        region = source.region if source is not None else ibm.source_region
+        endpoint = source.endpoint if source is not None else ibm.source_endpoint
+        trigger = source.trigger if source is not None else ibm.source_trigger
+        group = ibm.resource_group_id or (source.resource_group_id if source is not None else None)
+        copies = []
+        for source_id, suffix in sources:
+            copies.append(
+                IbmSnapshotCopy(
+                    f"{name}-copy{suffix}",
+                    {
+                        # A new source snapshot (new trigger) gets a new copy, with a name of its own.
+                        "name": f"{model.name}{suffix}-{trigger}",
+                        "trigger": trigger,
+                        "source_snapshot_id": source_id,
+                        "source": {"region": region, "endpoint": endpoint},
+                        "destination": {"region": model.destination_region, "endpoint": ibm.destination_endpoint},
+                        "encryption_key_crn": ibm.encryption_key_crn,
+                        "resource_group_id": group,
+                        "allow_source_over_10tb": ibm.allow_source_over_10tb,
+                        "timeouts": {"create": model.timeouts.create, "update": 300, "delete": model.timeouts.create},
+                    },
+                    pulumi.ResourceOptions(parent=self, depends_on=[source] if source is not None else None),
+                )
+            )
+        return [c.snapshot_id for c in copies], copies[0].crn
+
+    def _oci(self, name: str, owner: str, model: CrossRegionCopyInputs, spec: _OciCopy) -> pulumi.Output[str]:
+        source_id: pulumi.Input[str]
+        if spec.source is not None:
+            found = spec.source.manual_backup_ids.get(str(spec.manual_backup))
+            if found is None:
+                known = ", ".join(sorted(spec.source.manual_backup_ids)) or "none"
+                why = f"the plan has no manual backup '{spec.manual_backup}' (known: {known})"
+                raise args_problem(owner, "oci.manual_backup", why)
+            source_id = found
+        else:
+            assert spec.source_backup_id is not None
+            source_id = spec.source_backup_id
+        region = spec.source_region or _region_of(owner, source_id)
+        backup = oci.core.BootVolumeBackup(
+            f"{name}-copy",
+            display_name=spec.display_name or model.name,
+            source_details=oci.core.BootVolumeBackupSourceDetailsArgs(
+                region=region, boot_volume_backup_id=source_id, kms_key_id=spec.kms_key_id
+            ),
+            opts=pulumi.ResourceOptions(parent=self, provider=spec.destination_provider),
+        )
+        return backup.id
 
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {"destination_region": self.destination_region, "copy_id": self.copy_id, "crn": self.crn}
+
+
+def _member(ids: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
+    """The ID of a consistency group's snapshot number `index`."""
+    return ids.apply(lambda got: got[index])
+
+
+def _region_of(owner: str, source_id: pulumi.Input[str]) -> pulumi.Input[str]:
+    """The region of a backup OCID: now for a literal, when known for an Output."""
+    if isinstance(source_id, pulumi.Output):
+        return source_id.apply(functools.partial(_ocid_region, owner))
+    return _ocid_region(owner, str(source_id))
+
+
+def _ocid_region(owner: str, ocid: str) -> str:
+    parsed = parse_ocid(ocid)
+    if parsed is None or parsed.region is None:
+        raise args_problem(owner, "oci.source_region", "required: the source backup's OCID does not say its region")
+    return parsed.region

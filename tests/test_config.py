@@ -149,7 +149,7 @@ def test_not_an_ocid(topology: dict[str, Any]) -> None:
 
 def test_tenancy_is_a_valid_compartment(plan: dict[str, Any]) -> None:
     plan["compartment_id"] = "ocid1.tenancy.oc1..aaaaaaaaroot"
-    assert BootVolumePlan.model_validate(plan).compartment_id.startswith("ocid1.tenancy")
+    assert BootVolumePlan.model_validate(plan).compartment_id == "ocid1.tenancy.oc1..aaaaaaaaroot"
 
 
 def test_unknown_region_suggests_a_known_one(topology: dict[str, Any]) -> None:

@@ -3,12 +3,26 @@
 from __future__ import annotations
 
 import difflib
+import inspect
 import re
 import types
 import typing
-from typing import Annotated, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pulumi import Output
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 
 from components.confidential import check_not_confidential
 from components.errors import FieldProblemError, Problem, dotted
@@ -16,10 +30,145 @@ from components.errors import FieldProblemError, Problem, dotted
 _NAME = re.compile(r"[a-z][a-z0-9-]{0,47}")
 
 
+# --- values that may come from other resources -----------------------------------------------------------
+
+_V = TypeVar("_V")
+
+
+def is_deferred(value: Any) -> bool:
+    """Whether a value is a Pulumi Output (or another awaitable): it is known only later, or never in a preview."""
+    return isinstance(value, Output) or inspect.isawaitable(value)
+
+
+def known(*values: Any) -> bool:
+    """Whether every value is known now (no Output among them): a rule across fields can be judged now."""
+    return not any(is_deferred(v) for v in values)
+
+
+def given(value: _V | Output[_V]) -> _V:
+    """A value of a topology loaded from a stack file: always a literal there (an Output would be a program's)."""
+    if is_deferred(value):
+        msg = "a topology from a stack file holds literals only; this value is another resource's output"
+        raise TypeError(msg)
+    return value  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Marks a field that takes another resource's output: how to validate its value once it is known."""
+
+    adapter: TypeAdapter[Any]
+
+    def reason(self, value: Any) -> str | None:
+        """Why `value` is not valid for the field (the message a literal would get), or None when it is."""
+        try:
+            self.adapter.validate_python(value)
+        except ValidationError as exc:
+            return "; ".join(str(p.reason) for p in problems_from_validation(exc, BaseModel))
+        return None
+
+
+def _ref(inner: Any) -> Any:
+    def literal_or_output(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if isinstance(value, Output):
+            return value
+        if inspect.isawaitable(value):
+            return Output.from_input(value)
+        return handler(value)
+
+    return Annotated[inner, WrapValidator(literal_or_output), Deferred(TypeAdapter(inner))]
+
+
+if TYPE_CHECKING:
+    _T = TypeVar("_T")
+    Ref: TypeAlias = _T | Output[_T]
+else:
+
+    class Ref:
+        """A field that takes a literal of the given type, validated now, or a Pulumi Output, validated when known.
+
+        `compartment_id: Ref[CompartmentId]`. In a stack file every value is a literal; a program using the
+        components may pass another resource's output.
+        """
+
+        def __class_getitem__(cls, inner: Any) -> Any:
+            return _ref(inner)
+
+
+def deferred_of(annotation: Any) -> Deferred | None:
+    """The Deferred marker in a field's annotation (directly, or inside an Optional), if it takes outputs."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        for meta in typing.get_args(annotation)[1:]:
+            if isinstance(meta, Deferred):
+                return meta
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = deferred_of(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def element_annotation(annotation: Any) -> Any:
+    """The element type of a `list[...]` annotation (through Optional and Annotated), else None."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return element_annotation(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            found = element_annotation(arg)
+            if found is not None:
+                return found
+        return None
+    if typing.get_origin(annotation) is list:
+        return typing.get_args(annotation)[0]
+    return None
+
+
+def field_annotation(model: type[BaseModel], name: str) -> Any:
+    """A field's annotation with its metadata (pydantic keeps the metadata apart from the annotation)."""
+    info = model.model_fields[name]
+    if info.metadata:
+        return Annotated[(info.annotation, *info.metadata)]
+    return info.annotation
+
+
+SettleValue = Callable[[str, Deferred, Output[Any]], Output[Any]]
+
+
+def settle_model(model: BaseModel, settle: SettleValue, path: str = "") -> BaseModel:
+    """The model with every Output in it replaced by `settle(path, marker, output)` (e.g. validated when known)."""
+    updates: dict[str, Any] = {}
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        where = f"{path}.{name}" if path else name
+        annotation = field_annotation(type(model), name)
+        settled = _settle_value(value, annotation, settle, where)
+        if settled is not value:
+            updates[name] = settled
+    return model.model_copy(update=updates) if updates else model
+
+
+def _settle_value(value: Any, annotation: Any, settle: SettleValue, path: str) -> Any:
+    if isinstance(value, Output):
+        marker = deferred_of(annotation)
+        return settle(path, marker, value) if marker is not None else value
+    if isinstance(value, BaseModel):
+        return settle_model(value, settle, path)
+    if isinstance(value, list):
+        element = element_annotation(annotation)
+        items = [_settle_value(v, element, settle, f"{path}[{i}]") for i, v in enumerate(value)]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    return value
+
+
 class Model(BaseModel):
     """Base of every topology model: immutable, and unknown fields are mistakes."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def fields(self) -> dict[str, Any]:
+        """The model's field values by name, nested models as they are (to build a component's args from it)."""
+        return {name: getattr(self, name) for name in type(self).model_fields}
 
 
 # --- scalar types ------------------------------------------------------------------------------
@@ -84,11 +233,16 @@ FieldProblems = list[tuple[tuple[str | int, ...], str]]
 """(location relative to a model, reason): what FieldProblemError carries."""
 
 
-def duplicate_problems(values: list[str], field: str, sub: str | None, what: str) -> FieldProblems:
-    """A problem for each value listed again in `field`, at `field[i].sub` (or `field[i]` when sub is None)."""
+def duplicate_problems(values: list[Any], field: str, sub: str | None, what: str) -> FieldProblems:
+    """A problem for each value listed again in `field`, at `field[i].sub` (or `field[i]` when sub is None).
+
+    Values not known yet (Outputs) are not compared.
+    """
     first: dict[str, int] = {}
     out: FieldProblems = []
     for i, value in enumerate(values):
+        if is_deferred(value):
+            continue
         if value in first:
             loc: tuple[str | int, ...] = (field, i, sub) if sub is not None else (field, i)
             out.append((loc, f"{what} already listed at {field}[{first[value]}]"))

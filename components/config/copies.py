@@ -6,22 +6,25 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from components.config.base import DisplayName, Model, Name, OperationTimeouts
+from components.config.base import DisplayName, Model, Name, OperationTimeouts, Ref
 from components.config.ibm import Crn, IbmName, IbmRegion
 from components.config.oci import KeyId, OciRegion, _ocid
 from components.errors import FieldProblemError
 
 
 class IbmCopySpec(Model):
-    """A copy of one of `ibm.snapshots` in another region."""
+    """A copy in another region of one of `ibm.snapshots`, or of every snapshot of one of `ibm.consistency_groups`."""
 
-    snapshot: IbmName = Field(description="`name` of the snapshot in ibm.snapshots to copy.")
+    snapshot: IbmName | None = Field(None, description="`name` of the snapshot in ibm.snapshots to copy.")
+    consistency_group: IbmName | None = Field(
+        None, description="`name` of a group in ibm.consistency_groups: each of its snapshots is copied."
+    )
     destination_region: IbmRegion = Field(description="Region of the copy.")
-    encryption_key_crn: Crn | None = Field(
+    encryption_key_crn: Ref[Crn] | None = Field(
         None,
         description="Key (CRN) encrypting the copy: required exactly when the source is customer-managed encrypted.",
     )
-    resource_group_id: str | None = Field(
+    resource_group_id: Ref[str] | None = Field(
         None, description="Resource group of the copy; default ibm.resource_group_id."
     )
     allow_source_over_10tb: bool = Field(
@@ -29,14 +32,42 @@ class IbmCopySpec(Model):
         description="Copy a snapshot of a volume over 10 TB (IBM Cloud allows it to accounts with special access).",
     )
 
+    @model_validator(mode="after")
+    def _one_source(self) -> IbmCopySpec:
+        if (self.snapshot is None) == (self.consistency_group is None):
+            raise FieldProblemError([(("snapshot",), "give exactly one of snapshot or consistency_group")])
+        return self
+
+    @property
+    def source(self) -> str:
+        """The name of the source in the topology (a snapshot or a consistency group)."""
+        return str(self.snapshot or self.consistency_group)
+
+
+BootVolumeBackupId = Annotated[str, _ocid("bootvolumebackup")]
+
+
+class PlanBackupRef(Model):
+    """A manual backup of one of the stack's boot volume plans, copied in the same `up` that makes it."""
+
+    plan: Name = Field(description="`name` of the plan in oci.boot_volume_plans.")
+    manual_backup: Name = Field(description="`name` of one of that plan's manual_backups.")
+
 
 class OciCopySpec(Model):
     """A copy of an OCI boot volume backup in another region (native BootVolumeBackup with source_details)."""
 
-    source_backup_id: Annotated[str, _ocid("bootvolumebackup")] = Field(description="Boot volume backup OCID.")
+    source_backup_id: Ref[BootVolumeBackupId] | None = Field(None, description="Boot volume backup OCID.")
+    source: PlanBackupRef | None = Field(None, description="A manual backup of a plan of this stack.")
     destination_region: OciRegion = Field(description="Region of the copy.")
-    kms_key_id: KeyId | None = Field(None, description="Vault key in the destination region encrypting the copy.")
+    kms_key_id: Ref[KeyId] | None = Field(None, description="Vault key in the destination region encrypting the copy.")
     display_name: DisplayName | None = Field(None, description="Name of the copy; default the copy's name.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OciCopySpec:
+        if (self.source_backup_id is None) == (self.source is None):
+            raise FieldProblemError([(("source_backup_id",), "give exactly one of source_backup_id or source")])
+        return self
 
 
 class CopySpec(Model):

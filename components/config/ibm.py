@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from components.clouds.ibm_regions import IBM_REGIONS
-from components.config.base import HttpsUrl, Model, OperationTimeouts, duplicate_problems
+from components.config.base import FieldProblems, HttpsUrl, Model, OperationTimeouts, Ref, duplicate_problems
 from components.errors import FieldProblemError
 
 _IBM_NAME = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
@@ -45,16 +45,27 @@ IbmRegion = Annotated[str, AfterValidator(_ibm_region)]
 IbmName = Annotated[str, AfterValidator(_ibm_name)]
 IbmTrigger = Annotated[str, AfterValidator(_ibm_trigger)]
 Crn = Annotated[str, Field(pattern=r"^crn:v1:[^\s]+$", max_length=512)]
+IbmId = Annotated[str, Field(min_length=1)]
+UserTags = list[str]
+
+
+def zone_problems(region: str, zones: list[str], at: tuple[str | int, ...]) -> FieldProblems:
+    """A problem for each zone that is not a zone of `region` (zones are `<region>-<n>`)."""
+    return [
+        ((*at, k), f"'{zone}' is not a zone of {region} ({region}-1, ...)")
+        for k, zone in enumerate(zones)
+        if not re.fullmatch(rf"{re.escape(region)}-\d+", zone)
+    ]
 
 
 class IbmSnapshotSpec(Model):
     """A snapshot of one block volume, with fast-restore clones in zones of the region."""
 
     name: IbmName = Field(description="Base name; the snapshot is named `<name>-<trigger>` (unique per region).")
-    volume_id: str = Field(min_length=1, description="ID of the block volume.")
+    volume_id: Ref[IbmId] = Field(description="ID of the block volume.")
     clone_zones: list[str] = Field(default_factory=list, description="Zones with a fast-restore clone.")
-    user_tags: list[str] = Field(default_factory=list, description="User tags of the snapshot.")
-    resource_group_id: str | None = Field(None, description="Resource group; default ibm.resource_group_id.")
+    user_tags: Ref[UserTags] = Field(default_factory=list, description="User tags of the snapshot.")
+    resource_group_id: Ref[IbmId] | None = Field(None, description="Resource group; default ibm.resource_group_id.")
     trigger: IbmTrigger = Field(description="Change it to take a fresh snapshot (the previous one is replaced).")
     timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines.")
 
@@ -77,9 +88,9 @@ class IbmConsistencyGroupSpec(Model):
     """Snapshots of several first-generation volumes taken together."""
 
     name: IbmName = Field(description="Base name; the group is named `<name>-<trigger>`.")
-    volume_ids: list[str] = Field(min_length=2, description="IDs of the volumes (attached to one instance).")
+    volume_ids: list[Ref[IbmId]] = Field(min_length=2, description="IDs of the volumes (attached to one instance).")
     delete_snapshots_on_delete: bool = Field(True, description="Deleting the group deletes its snapshots.")
-    resource_group_id: str | None = Field(None, description="Resource group; default ibm.resource_group_id.")
+    resource_group_id: Ref[IbmId] | None = Field(None, description="Resource group; default ibm.resource_group_id.")
     trigger: IbmTrigger = Field(description="Change it to take a fresh set of snapshots.")
     timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines.")
 
@@ -115,16 +126,9 @@ class IbmSection(Model):
 
     @model_validator(mode="after")
     def _zones(self) -> IbmSection:
-        problems: list[tuple[tuple[str | int, ...], str]] = []
+        problems: FieldProblems = []
         for i, snap in enumerate(self.snapshots):
-            for k, zone in enumerate(snap.clone_zones):
-                if not re.fullmatch(rf"{re.escape(self.region)}-\d+", zone):
-                    problems.append(
-                        (
-                            ("snapshots", i, "clone_zones", k),
-                            f"'{zone}' is not a zone of {self.region} ({self.region}-1, ...)",
-                        )
-                    )
+            problems += zone_problems(self.region, list(snap.clone_zones), ("snapshots", i, "clone_zones"))
         unknown = sorted(set(self.endpoints) - IBM_REGIONS)
         problems += [(("endpoints", r), "unknown IBM Cloud VPC region") for r in unknown]
         if problems:

@@ -144,8 +144,19 @@ def _copy_problems(raw: Mapping[str, Any]) -> list[Problem]:
     """Copies name a source the stack has, go to another region, and are made once per source and region."""
     problems: list[Problem] = []
     ibm = raw.get("ibm")
+    oci = raw.get("oci")
     ibm_region = _text(ibm, "region")
-    snapshots = {_text(s, "name") for _, s in _items(ibm, "snapshots")}
+    sources = {
+        kind: (f"ibm.{section}", label, {_text(s, "name") for _, s in _items(ibm, section)})
+        for kind, section, label in (
+            ("snapshot", "snapshots", "snapshot"),
+            ("consistency_group", "consistency_groups", "consistency group"),
+        )
+    }
+    manual = {
+        _text(plan, "name"): {_text(b, "name") for _, b in _items(plan, "manual_backups")}
+        for _, plan in _items(oci, "boot_volume_plans")
+    }
     names: dict[str, str] = {}
     made: dict[tuple[str, str], str] = {}
     for i, copy in _items(raw, "copies"):
@@ -153,26 +164,44 @@ def _copy_problems(raw: Mapping[str, Any]) -> list[Problem]:
         problems += _unique_name(names, _text(copy, "name"), f"{at}.name")
         if not isinstance(copy, Mapping):
             continue
+        source: str | None
         if isinstance(copy.get("ibm"), Mapping):
             spec = copy["ibm"]
-            source, destination = _text(spec, "snapshot"), _text(spec, "destination_region")
+            destination = _text(spec, "destination_region")
+            kind = "consistency_group" if "consistency_group" in spec else "snapshot"
+            source = _text(spec, kind)
+            where, label, known_names = sources[kind]
             if ibm is None:
-                problems.append(
-                    Problem(f"{at}.ibm", "needs the ibm section: the source snapshot is one of ibm.snapshots")
-                )
-            elif source is not None and source not in snapshots:
-                known = ", ".join(sorted(n for n in snapshots if n)) or "none"
-                problems.append(
-                    Problem(f"{at}.ibm.snapshot", f"no snapshot '{source}' in ibm.snapshots (known: {known})")
-                )
+                problems.append(Problem(f"{at}.ibm", f"needs the ibm section: the source {label} is one of {where}"))
+            elif source is not None and source not in known_names:
+                known = ", ".join(sorted(n for n in known_names if n)) or "none"
+                problems.append(Problem(f"{at}.ibm.{kind}", f"no {label} '{source}' in {where} (known: {known})"))
             if destination is not None and destination == ibm_region:
                 problems.append(
                     Problem(f"{at}.ibm.destination_region", "is ibm.region itself; a copy goes to another region")
                 )
         elif isinstance(copy.get("oci"), Mapping):
             spec = copy["oci"]
-            source, destination = _text(spec, "source_backup_id"), _text(spec, "destination_region")
+            destination = _text(spec, "destination_region")
+            source = _text(spec, "source_backup_id")
             source_region = _ocid_region(source)
+            ref = spec.get("source")
+            if isinstance(ref, Mapping):
+                plan, backup = _text(ref, "plan"), _text(ref, "manual_backup")
+                source, source_region = f"{plan}/{backup}", _text(oci, "region")
+                if plan is not None and plan not in manual:
+                    known = ", ".join(sorted(n for n in manual if n)) or "none"
+                    problems.append(
+                        Problem(f"{at}.oci.source.plan", f"no plan '{plan}' in oci.boot_volume_plans (known: {known})")
+                    )
+                elif plan is not None and backup is not None and backup not in manual[plan]:
+                    known = ", ".join(sorted(n for n in manual[plan] if n)) or "none"
+                    problems.append(
+                        Problem(
+                            f"{at}.oci.source.manual_backup",
+                            f"plan '{plan}' has no manual backup '{backup}' (known: {known})",
+                        )
+                    )
             if destination is not None and source_region == destination:
                 problems.append(
                     Problem(
@@ -205,6 +234,15 @@ def _vault_problems(oci: Any, region: str | None) -> list[Problem]:
     for i, spec in _items(oci, "vault_backups"):
         at = f"oci.vault_backups[{i}]"
         problems += _unique_name(names, _text(spec, "name"), f"{at}.name")
+        given = (spec.get("destination") or {}).get("par_uri") if isinstance(spec, Mapping) else None
+        if isinstance(given, Mapping) and "uri" in given:
+            problems.append(
+                Problem(
+                    f"{at}.destination.par_uri.uri",
+                    "a PAR URL grants access to the bucket: keep it out of the stack file, in a secret config key "
+                    "(`pulumi config set --secret <key> <url>`), and name the key in uri_config_key",
+                )
+            )
         vault = _text(spec, "vault_id")
         if vault is not None:
             problems += _region_problem(

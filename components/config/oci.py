@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -15,8 +16,10 @@ from components.config.base import (
     Model,
     Name,
     OperationTimeouts,
+    Ref,
     Trigger,
     duplicate_problems,
+    is_deferred,
     lowercase,
 )
 from components.errors import FieldProblemError
@@ -182,24 +185,24 @@ class CustomPolicy(Model):
     destination_region: OciRegion | None = Field(
         None, description="Region each scheduled backup is copied to (cross-region copy)."
     )
-    freeform_tags: FreeformTags = Field(default_factory=dict, description="Free-form tags.")
-    defined_tags: DefinedTags = Field(default_factory=dict, description="Defined tags, keys `Namespace.Key`.")
+    freeform_tags: Ref[FreeformTags] = Field(default_factory=dict, description="Free-form tags.")
+    defined_tags: Ref[DefinedTags] = Field(default_factory=dict, description="Defined tags, keys `Namespace.Key`.")
 
 
 def _volume_shorthand(value: Any) -> Any:
-    return {"id": value} if isinstance(value, str) else value
+    return {"id": value} if isinstance(value, str) or is_deferred(value) else value
 
 
 class BootVolumeRef(Model):
     """A boot volume the plan assigns its policy to; a bare OCID string is accepted as shorthand."""
 
-    id: BootVolumeId = Field(description="Boot volume OCID.")
+    id: Ref[BootVolumeId] = Field(description="Boot volume OCID (or another resource's output).")
     name: str | None = Field(None, max_length=255, description="Label shown in the coverage report.")
 
     @property
-    def key(self) -> str:
-        """Stable short key for resource names: the tail of the OCID's unique part."""
-        return resource_key(self.id)
+    def key(self) -> str | None:
+        """Stable short key for resource names: the tail of the OCID's unique part (None until the OCID is known)."""
+        return resource_key(self.id) if isinstance(self.id, str) else None
 
 
 def resource_key(ocid: str) -> str:
@@ -215,23 +218,23 @@ class ManualBackup(Model):
     """A one-off boot volume backup ("Create Manual Backup"), full or incremental."""
 
     name: Name = Field(description="Key of the backup within the plan (resource name).")
-    boot_volume_id: BootVolumeId = Field(description="Boot volume OCID to back up.")
+    boot_volume_id: Ref[BootVolumeId] = Field(description="Boot volume OCID to back up.")
     type: BackupType = Field("full", description="`full` (default) or `incremental`.")
     display_name: DisplayName | None = Field(None, description="Backup name in OCI; defaults to `<plan>-<name>`.")
-    freeform_tags: FreeformTags = Field(default_factory=dict, description="Free-form tags.")
-    defined_tags: DefinedTags = Field(default_factory=dict, description="Defined tags, keys `Namespace.Key`.")
+    freeform_tags: Ref[FreeformTags] = Field(default_factory=dict, description="Free-form tags.")
+    defined_tags: Ref[DefinedTags] = Field(default_factory=dict, description="Defined tags, keys `Namespace.Key`.")
 
 
 class BootVolumePlan(Model):
     """Scheduled and manual backups of OCI boot volumes: one policy, its assignments, optional manual backups."""
 
     name: Name = Field(description="Plan name, unique in the stack; prefixes every resource name.")
-    compartment_id: CompartmentId = Field(description="Compartment (or tenancy) OCID for the policy and backups.")
+    compartment_id: Ref[CompartmentId] = Field(description="Compartment (or tenancy) OCID for the policy and backups.")
     policy: CustomPolicy | None = Field(None, description="A policy created by the plan.")
-    policy_id: PolicyId | None = Field(None, description="An existing policy, by OCID.")
+    policy_id: Ref[PolicyId] | None = Field(None, description="An existing policy, by OCID.")
     oracle_policy: OraclePolicy | None = Field(None, description="An Oracle-defined policy: gold, silver or bronze.")
     boot_volumes: list[VolumeRef] = Field(default_factory=list, description="Boot volumes the policy is assigned to.")
-    xrc_kms_key_id: KeyId | None = Field(
+    xrc_kms_key_id: Ref[KeyId] | None = Field(
         None, description="Vault key in the destination region that encrypts cross-region copies."
     )
     manual_backups: list[ManualBackup] = Field(default_factory=list, description="One-off backups.")
@@ -256,9 +259,9 @@ class BootVolumePlan(Model):
                     (("xrc_kms_key_id",), "only used for cross-region copies: set policy.destination_region")
                 )
         problems += duplicate_problems([v.id for v in self.boot_volumes], "boot_volumes", "id", "boot volume")
-        by_key: dict[str, str] = {}
+        by_key: dict[str, Any] = {}
         for i, volume in enumerate(self.boot_volumes):
-            if by_key.setdefault(volume.key, volume.id) != volume.id:
+            if volume.key is not None and by_key.setdefault(volume.key, volume.id) != volume.id:
                 problems.append(
                     (("boot_volumes", i, "id"), f"ends like {by_key[volume.key]}; their resource names would clash")
                 )
@@ -285,6 +288,10 @@ def _no_secret(value: str) -> str:
 
 
 VaultId = Annotated[str, _ocid("vault")]
+NonEmpty = Annotated[str, Field(min_length=1)]
+BucketName = Annotated[str, Field(min_length=1, max_length=256)]
+ObjectName = Annotated[str, Field(min_length=1, max_length=1024)]
+ManagementEndpoint = Annotated[str, Field(pattern=r"^https://")]
 BackupKeyId = Annotated[str, AfterValidator(_no_secret), _ocid("key")]
 ObjectPrefix = Annotated[str, Field(max_length=512, pattern=r"^[^\s]*$")]
 
@@ -292,8 +299,8 @@ ObjectPrefix = Annotated[str, Field(max_length=512, pattern=r"^[^\s]*$")]
 class BucketDestination(Model):
     """Backups are written as objects of an existing bucket (the recommended destination)."""
 
-    namespace: str = Field(min_length=1, description="Object Storage namespace of the tenancy.")
-    bucket: str = Field(min_length=1, max_length=256, description="Existing bucket in the vault's region.")
+    namespace: Ref[NonEmpty] = Field(description="Object Storage namespace of the tenancy.")
+    bucket: Ref[BucketName] = Field(description="Existing bucket in the vault's region.")
     object_prefix: ObjectPrefix | None = Field(
         None, description="Prefix of the backup object names; default `<name>/`."
     )
@@ -302,20 +309,45 @@ class BucketDestination(Model):
 class CreatedPar(Model):
     """A write-only pre-authenticated request the stack creates per backup object."""
 
-    namespace: str = Field(min_length=1, description="Object Storage namespace of the tenancy.")
-    bucket: str = Field(min_length=1, max_length=256, description="Existing bucket the PARs write into.")
+    namespace: Ref[NonEmpty] = Field(description="Object Storage namespace of the tenancy.")
+    bucket: Ref[BucketName] = Field(description="Existing bucket the PARs write into.")
     object_prefix: ObjectPrefix | None = Field(
         None, description="Prefix of the backup object names; default `<name>/`."
     )
     expires_in_days: int = Field(1, ge=1, le=365, description="Days each PAR stays valid after it is created.")
 
 
-class GivenPar(Model):
-    """A pre-authenticated request URL for one object, kept as a secret in the stack config."""
+PAR_URL = re.compile(r"^https://[^/\s]+/p/[^/\s]+/n/(?P<ns>[^/\s]+)/b/(?P<bucket>[^/\s]+)/o/(?P<object>[^\s]+)$")
+"""An Object Storage pre-authenticated request URL for one object."""
 
-    uri_config_key: ConfigKeyName = Field(
-        description="Name of the secret stack config key holding the URL (`pulumi config set --secret <key> <url>`)."
+
+def _par_url(value: str) -> str:
+    if not PAR_URL.match(value):  # the message never quotes the value: a PAR URL grants access
+        msg = (
+            "must be an Object Storage pre-authenticated request URL for one object "
+            "(https://…/p/<token>/n/<namespace>/b/<bucket>/o/<object>)"
+        )
+        raise ValueError(msg)
+    return value
+
+
+ParUrl = Annotated[str, AfterValidator(_par_url)]
+
+
+class GivenPar(Model):
+    """A pre-authenticated request URL for one object: in a stack, a secret config key; in a program, the URL."""
+
+    uri_config_key: ConfigKeyName | None = Field(
+        None,
+        description="Name of the secret stack config key holding the URL (`pulumi config set --secret <key> <url>`).",
     )
+    uri: Ref[ParUrl] | None = Field(None, description="The URL itself (a program's secret), not in a stack file.")
+
+    @model_validator(mode="after")
+    def _one(self) -> GivenPar:
+        if (self.uri_config_key is None) == (self.uri is None):
+            raise FieldProblemError([(("uri_config_key",), "give exactly one of uri_config_key or uri")])
+        return self
 
 
 class VaultBackupDestination(Model):
@@ -338,10 +370,12 @@ class VaultBackupSpec(Model):
     """A backup of an OCI virtual private vault and/or its HSM keys, taken when `trigger` changes."""
 
     name: Name = Field(description="Name unique in the stack; prefixes resource and object names.")
-    vault_id: VaultId = Field(description="OCID of the virtual private vault.")
+    vault_id: Ref[VaultId] = Field(description="OCID of the virtual private vault.")
     backup_vault: bool = Field(True, description="Back up the vault itself.")
     include_keys: bool = Field(True, description="The vault backup includes its keys; false = vault metadata only.")
-    keys: list[BackupKeyId] = Field(default_factory=list, description="HSM keys of the vault backed up one by one.")
+    keys: list[Ref[BackupKeyId]] = Field(
+        default_factory=list, description="HSM keys of the vault backed up one by one."
+    )
     destination: VaultBackupDestination = Field(description="Bucket, created PAR or given PAR URL.")
     trigger: Trigger = Field(description="Change it (e.g. to today's date) to take a new backup.")
     timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines.")
@@ -361,9 +395,9 @@ class VaultBackupSpec(Model):
                     "a PAR URL writes one object: back up either the vault or one key with it (or use bucket or par)",
                 )
             )
-        vault = parse_ocid(self.vault_id)
+        vault = parse_ocid(self.vault_id) if isinstance(self.vault_id, str) else None
         for i, key in enumerate(self.keys):
-            parsed = parse_ocid(key)
+            parsed = parse_ocid(key) if isinstance(key, str) else None
             if vault and parsed and parsed.region_segment != vault.region_segment:
                 problems.append((("keys", i), "key is in another region than the vault; keys live in their vault"))
         if problems:
@@ -397,9 +431,9 @@ class KeyShape(Model):
 class BackupObject(Model):
     """A backup object in a bucket, to restore from."""
 
-    namespace: str = Field(min_length=1, description="Object Storage namespace.")
-    bucket: str = Field(min_length=1, max_length=256, description="Bucket holding the backup.")
-    object_name: str = Field(min_length=1, max_length=1024, description="Backup object name.")
+    namespace: Ref[NonEmpty] = Field(description="Object Storage namespace.")
+    bucket: Ref[BucketName] = Field(description="Bucket holding the backup.")
+    object_name: Ref[ObjectName] = Field(description="Backup object name.")
 
 
 class VaultToRestore(Model):
@@ -414,7 +448,7 @@ class KeyToRestore(Model):
 
     name: Name = Field(description="Name unique in the restore (resource name).")
     display_name: DisplayName = Field(description="Display name of the restored key.")
-    compartment_id: CompartmentId | None = Field(
+    compartment_id: Ref[CompartmentId] | None = Field(
         None, description="The key's original compartment; default the restore's compartment."
     )
     key_shape: KeyShape = Field(default_factory=KeyShape, description="The key's shape.")
@@ -425,11 +459,11 @@ class VaultRestoreSpec(Model):
     """A restore of a vault and/or keys from backup objects (same tenancy and compartment as backed up)."""
 
     name: Name = Field(description="Name unique in the stack.")
-    compartment_id: CompartmentId = Field(description="The compartment the vault was backed up from.")
+    compartment_id: Ref[CompartmentId] = Field(description="The compartment the vault was backed up from.")
     vault: VaultToRestore | None = Field(None, description="Restore the vault (before its keys).")
     keys: list[KeyToRestore] = Field(default_factory=list, description="Keys to restore.")
-    management_endpoint: str | None = Field(
-        None, pattern=r"^https://", description="Management endpoint of an existing vault, when no vault is restored."
+    management_endpoint: Ref[ManagementEndpoint] | None = Field(
+        None, description="Management endpoint of an existing vault, when no vault is restored."
     )
 
     @model_validator(mode="after")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from components.config.base import Model, Name, OperationTimeouts, Trigger
+from components.config.base import Model, Name, OperationTimeouts, Ref, Trigger
 
 MetadataKey = Annotated[str, Field(min_length=1, max_length=255)]
 
@@ -19,6 +19,7 @@ def _no_marker(value: dict[str, str]) -> dict[str, str]:
 
 
 Metadata = Annotated[dict[MetadataKey, Annotated[str, Field(max_length=255)]], AfterValidator(_no_marker)]
+VolumeId = Annotated[str, Field(min_length=1)]
 
 
 class CinderSnapshotSpec(Model):
@@ -26,7 +27,7 @@ class CinderSnapshotSpec(Model):
 
     description: str | None = Field(None, max_length=255, description="Snapshot description.")
     force: bool = Field(False, description="Snapshot the volume even while it is attached (in-use).")
-    metadata: Metadata = Field(default_factory=dict, description="Snapshot metadata.")
+    metadata: Ref[Metadata] = Field(default_factory=dict, description="Snapshot metadata.")
 
 
 class CinderBackupSpec(Model):
@@ -38,14 +39,14 @@ class CinderBackupSpec(Model):
     )
     incremental: bool = Field(False, description="Incremental when the volume has an earlier backup; else full.")
     force: bool = Field(False, description="Back up even while the volume is attached (in-use).")
-    metadata: Metadata = Field(default_factory=dict, description="Backup metadata.")
+    metadata: Ref[Metadata] = Field(default_factory=dict, description="Backup metadata.")
 
 
 class SnapshotBackupSpec(Model):
     """A Cinder snapshot of a volume and a backup made from that snapshot."""
 
     name: Name = Field(description="Name unique in the stack; snapshot and backup are named `<name>-<trigger>`.")
-    volume_id: str = Field(min_length=1, description="ID of the Cinder volume.")
+    volume_id: Ref[VolumeId] = Field(description="ID of the Cinder volume.")
     snapshot: CinderSnapshotSpec = Field(default_factory=CinderSnapshotSpec, description="Snapshot settings.")
     backup: CinderBackupSpec = Field(default_factory=CinderBackupSpec, description="Backup settings.")
     trigger: Trigger = Field(description="Change it to take a fresh snapshot and backup.")

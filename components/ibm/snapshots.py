@@ -2,42 +2,84 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Required, TypedDict
 
 import pulumi
+from pydantic import Field, model_validator
 
 from components.base import component_args
 from components.config import HOURS_PER_MONTH, IbmConsistencyGroupSpec, IbmSnapshotSpec
+from components.config.base import HttpsUrl
+from components.config.ibm import IbmRegion, zone_problems
 from components.dynamic.ibm_snapshot import IbmSnapshot, IbmSnapshotConsistencyGroup
+from components.errors import FieldProblemError
 
 SNAPSHOT_TYPE = "backup-topology:index:SnapshotWithClones"
 GROUP_TYPE = "backup-topology:index:SnapshotConsistencyGroup"
 
 
-@dataclass
-class IbmPlacement:
-    """Where IBM resources are made: region, API endpoint, default resource group and clone pricing."""
+class IbmTimeoutsArgs(TypedDict, total=False):
+    """Deadlines, as durations (`90s`, `30m`, `2h`) or seconds."""
 
-    region: str
-    """VPC region of the volumes, e.g. `us-south`."""
-    endpoint: str | None = None
-    """VPC API URL; default the region's public one."""
-    resource_group_id: str | None = None
-    """Resource group used when a spec names none."""
-    clone_zone_hourly_rate: float | None = None
-    """Price of one fast-restore clone in one zone for one hour (for the cost estimate)."""
-    currency: str = "USD"
-    """Currency of the rate."""
+    create: str | int
+    """How long the snapshot (and its clones) may take to be ready; default 30m."""
 
-    def connection(self) -> dict[str, Any]:
-        """The `connection` input of IBM dynamic resources."""
-        return {"region": self.region, "endpoint": self.endpoint}
+
+class SnapshotWithClonesArgs(TypedDict, total=False):
+    """Args of SnapshotWithClones: an entry of the topology's `ibm.snapshots`, and where it is made."""
+
+    volume_id: Required[pulumi.Input[str]]
+    """ID of the block volume."""
+    region: Required[str]
+    """VPC region of the volume, e.g. `us-south`."""
+    trigger: Required[str]
+    """Change it (e.g. to today's date) to take a fresh snapshot, named `<name>-<trigger>`."""
+    name: str
+    """Base name of the snapshot; default the resource name."""
+    clone_zones: Sequence[str]
+    """Zones of the region with a fast-restore clone (billed per zone and hour)."""
+    user_tags: pulumi.Input[Sequence[str]]
+    """User tags of the snapshot."""
+    resource_group_id: pulumi.Input[str]
+    """Resource group; default the account's."""
+    timeouts: IbmTimeoutsArgs
+    """Deadlines."""
+    endpoint: str
+    """VPC API URL of the region; default its public one."""
+    clone_zone_hourly_rate: float
+    """Price of one clone in one zone for one hour, for the monthly cost estimate."""
+    currency: str
+    """Currency of the rate (default USD)."""
+
+
+class _Where(IbmSnapshotSpec):
+    """Placement shared by the IBM components' inputs."""
+
+    region: IbmRegion = Field(description="VPC region.")
+    endpoint: HttpsUrl | None = Field(None, description="VPC API URL of the region.")
+
+
+class SnapshotWithClonesInputs(_Where):
+    """A snapshot as the component takes it: the topology's entry, its region and the clone pricing."""
+
+    clone_zone_hourly_rate: float | None = Field(None, ge=0, description="Price of a clone-zone-hour.")
+    currency: str = Field("USD", min_length=3, max_length=3, description="Currency of the rate.")
+
+    @model_validator(mode="after")
+    def _zones_of_the_region(self) -> SnapshotWithClonesInputs:
+        problems = zone_problems(self.region, list(self.clone_zones), ("clone_zones",))
+        if problems:
+            raise FieldProblemError(problems)
+        return self
 
 
 def _timeouts(create: int) -> dict[str, int]:
     return {"create": create, "update": create, "delete": create}
+
+
+def _connection(region: str, endpoint: str | None) -> dict[str, Any]:
+    return {"region": region, "endpoint": endpoint}
 
 
 class SnapshotWithClones(pulumi.ComponentResource):
@@ -47,26 +89,42 @@ class SnapshotWithClones(pulumi.ComponentResource):
     """The snapshot's name in IBM Cloud (`<name>-<trigger>`)."""
     trigger: str
     """The trigger the snapshot was taken for."""
+    region: str
+    """Region of the snapshot."""
+    endpoint: str | None
+    """VPC API URL the snapshot was made through (None: the region's public one)."""
+    resource_group_id: pulumi.Input[str] | None
+    """Resource group of the snapshot (None: the account's default)."""
     snapshot_id: pulumi.Output[str]
+    """ID of the snapshot."""
     crn: pulumi.Output[str]
+    """CRN of the snapshot (a copy in another region is made from it)."""
     lifecycle_state: pulumi.Output[str]
+    """`stable` once made."""
     clones: pulumi.Output[dict[str, Any]]
     """Per zone: {available: bool}."""
     size_gb: pulumi.Output[int]
+    """Data the snapshot holds."""
+    minimum_capacity_gb: pulumi.Output[int]
+    """Capacity of the source volume (a volume restored from the snapshot is at least this large)."""
     encryption: pulumi.Output[str]
+    """`provider_managed` or `user_managed`."""
     clone_zone_hours_per_month: int
     """Fast-restore clones are billed per zone and hour, whatever the snapshot's size."""
     monthly_clone_cost: float | None
     """clone_zone_hours_per_month times the configured hourly rate; None without a rate."""
+    currency: str
+    """Currency of monthly_clone_cost."""
 
     def __init__(
         self,
         resource_name: str,
-        spec: IbmSnapshotSpec | Mapping[str, Any],
-        placement: IbmPlacement,
+        args: SnapshotWithClonesArgs | SnapshotWithClonesInputs | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        model = component_args(IbmSnapshotSpec, spec, f"SnapshotWithClones '{resource_name}'")
+        model = component_args(
+            SnapshotWithClonesInputs, args, f"SnapshotWithClones '{resource_name}'", name=resource_name
+        )
         super().__init__(SNAPSHOT_TYPE, resource_name, None, opts)
         snapshot = IbmSnapshot(
             f"{resource_name}-snapshot",
@@ -74,26 +132,30 @@ class SnapshotWithClones(pulumi.ComponentResource):
                 "name": model.snapshot_name,
                 "trigger": model.trigger,
                 "source_volume_id": model.volume_id,
-                "resource_group_id": model.resource_group_id or placement.resource_group_id,
-                "user_tags": list(model.user_tags),
+                "resource_group_id": model.resource_group_id,
+                "user_tags": model.user_tags,
                 "clone_zones": list(model.clone_zones),
-                "connection": placement.connection(),
+                "connection": _connection(model.region, model.endpoint),
                 "timeouts": _timeouts(model.timeouts.create),
             },
             pulumi.ResourceOptions(parent=self),
         )
         self.snapshot_name = model.snapshot_name
         self.trigger = model.trigger
+        self.region = model.region
+        self.endpoint = model.endpoint
+        self.resource_group_id = model.resource_group_id
         self.snapshot_id = snapshot.snapshot_id
         self.crn = snapshot.crn
         self.lifecycle_state = snapshot.lifecycle_state
         self.clones = snapshot.clones
         self.size_gb = snapshot.size_gb
+        self.minimum_capacity_gb = snapshot.minimum_capacity_gb
         self.encryption = snapshot.encryption
         self.clone_zone_hours_per_month = len(model.clone_zones) * HOURS_PER_MONTH
-        rate = placement.clone_zone_hourly_rate
+        rate = model.clone_zone_hourly_rate
         self.monthly_clone_cost = round(self.clone_zone_hours_per_month * rate, 2) if rate is not None else None
-        self.currency = placement.currency
+        self.currency = model.currency
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:
@@ -112,22 +174,64 @@ class SnapshotWithClones(pulumi.ComponentResource):
         }
 
 
+class SnapshotConsistencyGroupArgs(TypedDict, total=False):
+    """Args of SnapshotConsistencyGroup: an entry of the topology's `ibm.consistency_groups`, and its region."""
+
+    volume_ids: Required[Sequence[pulumi.Input[str]]]
+    """IDs of the volumes (at least two, first-generation, attached to one instance)."""
+    region: Required[str]
+    """VPC region of the volumes."""
+    trigger: Required[str]
+    """Change it to take a fresh set of snapshots (the group is named `<name>-<trigger>`)."""
+    name: str
+    """Base name of the group; default the resource name."""
+    delete_snapshots_on_delete: bool
+    """Deleting the group deletes its snapshots (default true); changed in place."""
+    resource_group_id: pulumi.Input[str]
+    """Resource group; default the account's."""
+    timeouts: IbmTimeoutsArgs
+    """Deadlines."""
+    endpoint: str
+    """VPC API URL of the region; default its public one."""
+
+
+class SnapshotConsistencyGroupInputs(IbmConsistencyGroupSpec):
+    """A consistency group as the component takes it: the topology's entry and its region."""
+
+    region: IbmRegion = Field(description="VPC region.")
+    endpoint: HttpsUrl | None = Field(None, description="VPC API URL of the region.")
+
+
 class SnapshotConsistencyGroup(pulumi.ComponentResource):
     """Snapshots of several first-generation volumes taken at the same time."""
 
+    trigger: str
+    """The trigger the group was taken for."""
+    region: str
+    """Region of the group."""
+    endpoint: str | None
+    """VPC API URL the group was made through (None: the region's public one)."""
+    resource_group_id: pulumi.Input[str] | None
+    """Resource group of the group (None: the account's default)."""
+    member_count: int
+    """How many snapshots the group holds (one per volume)."""
     group_id: pulumi.Output[str]
+    """ID of the group."""
     crn: pulumi.Output[str]
+    """CRN of the group."""
     lifecycle_state: pulumi.Output[str]
+    """`stable` once made."""
     snapshot_ids: pulumi.Output[list[str]]
+    """IDs of the group's snapshots, in the order of `volume_ids`."""
 
     def __init__(
         self,
         resource_name: str,
-        spec: IbmConsistencyGroupSpec | Mapping[str, Any],
-        placement: IbmPlacement,
+        args: SnapshotConsistencyGroupArgs | SnapshotConsistencyGroupInputs | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        model = component_args(IbmConsistencyGroupSpec, spec, f"SnapshotConsistencyGroup '{resource_name}'")
+        owner = f"SnapshotConsistencyGroup '{resource_name}'"
+        model = component_args(SnapshotConsistencyGroupInputs, args, owner, name=resource_name)
         super().__init__(GROUP_TYPE, resource_name, None, opts)
         group = IbmSnapshotConsistencyGroup(
             f"{resource_name}-group",
@@ -135,13 +239,18 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
                 "name": model.group_name,
                 "trigger": model.trigger,
                 "source_volume_ids": list(model.volume_ids),
-                "resource_group_id": model.resource_group_id or placement.resource_group_id,
+                "resource_group_id": model.resource_group_id,
                 "delete_snapshots_on_delete": model.delete_snapshots_on_delete,
-                "connection": placement.connection(),
+                "connection": _connection(model.region, model.endpoint),
                 "timeouts": _timeouts(model.timeouts.create),
             },
             pulumi.ResourceOptions(parent=self),
         )
+        self.trigger = model.trigger
+        self.region = model.region
+        self.endpoint = model.endpoint
+        self.resource_group_id = model.resource_group_id
+        self.member_count = len(model.volume_ids)
         self.group_id = group.group_id
         self.crn = group.crn
         self.lifecycle_state = group.lifecycle_state

@@ -2,24 +2,111 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, Required, TypedDict
 
 import pulumi
 import pulumi_oci as oci
 
-from components.base import args_problem, component_args
+from components.base import args_problem, component_args, literal, when_known
 from components.config import BootVolumePlan
-
-BootVolumeBackupPlanArgs = BootVolumePlan
-"""The component's args: the same validated model as a plan in the topology's `oci.boot_volume_plans`."""
 
 TYPE = "backup-topology:index:BootVolumeBackupPlan"
 
+
+class ScheduleArgs(TypedDict, total=False):
+    """One schedule of a custom policy (the fields of `policy.schedules[]` in the topology)."""
+
+    backup_type: Required[Literal["full", "incremental"]]
+    """Full or incremental backups."""
+    period: Required[Literal["hour", "day", "week", "month", "year"]]
+    """How often a backup is taken."""
+    retention_days: Required[int]
+    """Days each backup is kept; at least the period."""
+    hour_of_day: int
+    """Hour the backup starts (day, week, month, year); default 0."""
+    day_of_week: str
+    """Weekday of a weekly backup (`monday` ... `sunday`); default monday."""
+    day_of_month: int
+    """Day of a monthly or yearly backup, 1-28; default 1."""
+    month: str
+    """Month of a yearly backup (`january` ... `december`); default january."""
+    time_zone: Literal["utc", "regional"]
+    """`utc` (default) or `regional` (the region's data-center time)."""
+
+
+class CustomPolicyArgs(TypedDict, total=False):
+    """A volume backup policy the plan creates."""
+
+    schedules: Required[Sequence[ScheduleArgs]]
+    """One or more schedules."""
+    display_name: str
+    """Policy name in OCI; default the plan's name."""
+    destination_region: str
+    """Region every scheduled backup is also copied to."""
+    freeform_tags: pulumi.Input[Mapping[str, str]]
+    """Free-form tags of the policy."""
+    defined_tags: pulumi.Input[Mapping[str, str]]
+    """Defined tags of the policy, keys `Namespace.Key`."""
+
+
+class BootVolumeArgs(TypedDict, total=False):
+    """A boot volume the policy is assigned to."""
+
+    id: Required[pulumi.Input[str]]
+    """Boot volume OCID, e.g. an instance's `boot_volume_id`."""
+    name: str
+    """Label of the volume: its coverage row, and, when `id` comes from another resource, the name of its
+    assignment (`<plan>-<name>`; without one, `<plan>-boot-volume-<position>`)."""
+
+
+class ManualBackupArgs(TypedDict, total=False):
+    """A one-off backup of a boot volume."""
+
+    name: Required[str]
+    """Key of the backup in the plan (resource name `<plan>-<name>`)."""
+    boot_volume_id: Required[pulumi.Input[str]]
+    """Boot volume OCID to back up."""
+    type: Literal["full", "incremental"]
+    """`full` (default) or `incremental`."""
+    display_name: str
+    """Backup name in OCI; default `<plan>-<name>`."""
+    freeform_tags: pulumi.Input[Mapping[str, str]]
+    """Free-form tags of the backup."""
+    defined_tags: pulumi.Input[Mapping[str, str]]
+    """Defined tags of the backup, keys `Namespace.Key`."""
+
+
+class BootVolumeBackupPlanArgs(TypedDict, total=False):
+    """Args of BootVolumeBackupPlan: the fields of one `oci.boot_volume_plans[]` entry of the topology.
+
+    Give exactly one of `policy`, `policy_id` and `oracle_policy` when there are `boot_volumes`.
+    """
+
+    compartment_id: Required[pulumi.Input[str]]
+    """Compartment (or tenancy) OCID of the policy."""
+    name: str
+    """Name of the plan (prefix of its resources' names and of the policy's display name); default the resource name."""
+    policy: CustomPolicyArgs
+    """A policy the plan creates."""
+    policy_id: pulumi.Input[str]
+    """An existing volume backup policy, assigned as it is."""
+    oracle_policy: Literal["gold", "silver", "bronze"]
+    """An Oracle-defined policy, looked up by name in the provider's region."""
+    boot_volumes: Sequence[pulumi.Input[str] | BootVolumeArgs]
+    """Boot volumes the policy is assigned to: OCIDs (or outputs), or `{id, name}`. A volume may be in one plan only."""
+    xrc_kms_key_id: pulumi.Input[str]
+    """Vault key in `policy.destination_region` that encrypts the cross-region copies."""
+    manual_backups: Sequence[ManualBackupArgs]
+    """One-off backups."""
+
+
 # Boot volumes claimed by plans in the running program, per root stack: OCI keeps one policy per
 # volume and silently replaces an earlier assignment, so a second claim in one stack is an error.
-_CLAIMS: weakref.WeakKeyDictionary[pulumi.Resource, dict[str, str]] = weakref.WeakKeyDictionary()
+_CLAIMS: weakref.WeakKeyDictionary[pulumi.Resource, dict[str, tuple[str, str]]] = weakref.WeakKeyDictionary()
+_CLAIMS_LOCK = threading.Lock()
 
 
 class BootVolumeBackupPlan(pulumi.ComponentResource):
@@ -28,33 +115,37 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
     policy_id: pulumi.Output[str] | None
     """OCID of the policy the volumes are assigned to (created, existing, or Oracle-defined); None without one."""
     assignment_ids: dict[str, pulumi.Output[str]]
-    """Policy assignment OCID per boot volume OCID."""
+    """Policy assignment OCID per boot volume: keyed by the volume's OCID, or, for an OCID that comes from another
+    resource, by its `name` (or `boot_volumes[<position>]`)."""
     manual_backup_ids: dict[str, pulumi.Output[str]]
     """Boot volume backup OCID per manual backup name."""
 
     def __init__(
         self,
         resource_name: str,
-        args: BootVolumeBackupPlanArgs | Mapping[str, Any],
+        args: BootVolumeBackupPlanArgs | BootVolumePlan | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         owner = f"BootVolumeBackupPlan '{resource_name}'"
-        plan = component_args(BootVolumePlan, args, owner)
-        _claim(owner, plan)
+        plan = component_args(BootVolumePlan, args, owner, name=resource_name)
+        # Known volumes are claimed before anything is registered; a volume from another resource when it is known.
+        assets = [when_known(v.id, _claimer(owner, f"boot_volumes[{i}].id")) for i, v in enumerate(plan.boot_volumes)]
         super().__init__(TYPE, resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         self.policy_id = self._policy(resource_name, plan, child)
-        self.assignment_ids = {
-            volume.id: oci.core.VolumeBackupPolicyAssignment(
-                f"{resource_name}-{volume.key}",
-                asset_id=volume.id,
+        self.assignment_ids = {}
+        for i, volume in enumerate(plan.boot_volumes):
+            ocid = literal(volume.id)
+            suffix = volume.key if ocid is not None else (volume.name or f"boot-volume-{i}")
+            label = ocid or volume.name or f"boot_volumes[{i}]"
+            self.assignment_ids[label] = oci.core.VolumeBackupPolicyAssignment(
+                f"{resource_name}-{suffix}",
+                asset_id=assets[i],
                 policy_id=self.policy_id,
                 xrc_kms_key_id=plan.xrc_kms_key_id,
                 opts=child,
             ).id
-            for volume in plan.boot_volumes
-        }
         self.manual_backup_ids = {
             backup.name: oci.core.BootVolumeBackup(
                 f"{resource_name}-{backup.name}",
@@ -110,18 +201,20 @@ def _oracle_policy_id(name: str, which: str, policies: Sequence[Any]) -> str:
     raise pulumi.RunError(msg)
 
 
-def _claim(owner: str, plan: BootVolumePlan) -> None:
-    root = pulumi.runtime.get_root_resource()
-    if root is None:
-        return
-    claims = _CLAIMS.setdefault(root, {})
-    for i, volume in enumerate(plan.boot_volumes):
-        holder = claims.get(volume.id)
-        if holder is not None and holder != owner:
-            raise args_problem(
-                owner,
-                f"boot_volumes[{i}].id",
-                f"boot volume is already assigned a policy by {holder}; OCI keeps one backup policy per volume",
-            )
-    for volume in plan.boot_volumes:
-        claims[volume.id] = owner
+def _claimer(owner: str, path: str) -> Any:
+    """A check that claims a boot volume for `owner`: OCI keeps one policy per volume, so a second claim is refused."""
+
+    def claim(volume_id: str) -> None:
+        root = pulumi.runtime.get_root_resource()
+        if root is None:
+            return
+        with _CLAIMS_LOCK:
+            claims = _CLAIMS.setdefault(root, {})
+            holder, at = claims.setdefault(volume_id, (owner, path))
+        if holder != owner:
+            why = f"boot volume is already assigned a policy by {holder}; OCI keeps one backup policy per volume"
+            raise args_problem(owner, path, why)
+        if at != path:
+            raise args_problem(owner, path, f"boot volume already listed at {at}")
+
+    return claim

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, Required, TypedDict
 
 import pulumi
 import pulumi_oci as oci
+from pydantic import Field
 
-from components.base import args_problem, component_args
+from components.base import args_problem, component_args, literal
 from components.config import VaultBackupSpec, VaultRestoreSpec, resource_key
+from components.config.base import HttpsUrl
+from components.config.oci import OciAuth, OciRegion, parse_ocid
 from components.dynamic.expiry import ExpiryTime
 from components.dynamic.oci_vault_backup import OciKeyBackup, OciVaultBackup
 
@@ -18,70 +20,146 @@ VAULT_BACKUP_TYPE = "backup-topology:index:VaultBackup"
 VAULT_RESTORE_TYPE = "backup-topology:index:VaultRestore"
 
 
-@dataclass
-class VaultBackupArgs:
-    """Args of VaultBackup."""
+class BucketArgs(TypedDict, total=False):
+    """Backups written as objects of an existing bucket in the vault's region."""
 
-    spec: VaultBackupSpec | Mapping[str, Any]
-    """What to back up and where: the model of one entry of the topology's `oci.vault_backups`."""
-    region: str
+    namespace: Required[pulumi.Input[str]]
+    """Object Storage namespace of the tenancy."""
+    bucket: Required[pulumi.Input[str]]
+    """The bucket, e.g. a `Bucket` resource's `name`."""
+    object_prefix: str
+    """Prefix of the object names; default `<name>/`."""
+
+
+class CreatedParArgs(BucketArgs, total=False):
+    """A write-only PAR the component creates on exactly each backup object."""
+
+    expires_in_days: int
+    """Days each PAR stays valid after it is created (1-365, default 1)."""
+
+
+class GivenParArgs(TypedDict):
+    """A PAR URL for one object, made elsewhere."""
+
+    uri: pulumi.Input[str]
+    """The URL; the component keeps it a secret."""
+
+
+class VaultBackupDestinationArgs(TypedDict, total=False):
+    """Where the backups go: exactly one of the three."""
+
+    bucket: BucketArgs
+    par: CreatedParArgs
+    par_uri: GivenParArgs
+
+
+class TimeoutsArgs(TypedDict, total=False):
+    """Deadlines, as durations (`90s`, `30m`, `2h`) or seconds."""
+
+    create: str | int
+    """How long each backup (request and wait) may take; default 30m."""
+
+
+class VaultBackupArgs(TypedDict, total=False):
+    """Args of VaultBackup: an entry of the topology's `oci.vault_backups`, and how to reach OCI."""
+
+    vault_id: Required[pulumi.Input[str]]
+    """OCID of the virtual private vault, e.g. a `Vault` resource's `id`."""
+    region: Required[str]
     """Region of the vault (and of the bucket: OCI writes backups only to buckets of the vault's region)."""
-    auth: str | None = None
-    """OCI auth for the backup calls: api_key (default), instance_principal, resource_principal, security_token."""
-    profile: str | None = None
+    destination: Required[VaultBackupDestinationArgs]
+    """Bucket, created PAR, or given PAR URL."""
+    trigger: Required[str]
+    """A new backup is taken when it changes (e.g. today's date); an `up` with the same trigger takes none."""
+    name: str
+    """Prefix of the object names; default the resource name."""
+    backup_vault: bool
+    """Back up the vault itself (default true)."""
+    include_keys: bool
+    """The vault backup includes its keys (default true); false backs up the vault's metadata only."""
+    keys: Sequence[pulumi.Input[str]]
+    """HSM keys of the vault backed up one by one (each backup holds the key's enabled versions)."""
+    timeouts: TimeoutsArgs
+    """Deadlines."""
+    auth: Literal["api_key", "instance_principal", "resource_principal", "security_token"]
+    """How the backup calls authenticate (default api_key: ~/.oci/config or OCI_CONFIG_FILE)."""
+    profile: str
     """Profile of the OCI config file."""
-    kms_endpoint: str | None = None
+    kms_endpoint: str
     """KMS vault endpoint; default the region's public one."""
-    objectstorage_endpoint: str | None = None
+    objectstorage_endpoint: str
     """Object Storage endpoint (refresh checks that backup objects exist); default the region's."""
-    par_uri: pulumi.Input[str] | None = None
-    """The PAR URL when `spec.destination.par_uri` is used; pass it as a Pulumi secret."""
+
+
+class VaultBackupInputs(VaultBackupSpec):
+    """A vault backup as the component takes it: the topology's entry and how to reach OCI."""
+
+    region: OciRegion = Field(description="Region of the vault and the bucket.")
+    auth: OciAuth | None = Field(None, description="Auth of the backup calls.")
+    profile: str | None = Field(None, description="Profile of the OCI config file.")
+    kms_endpoint: HttpsUrl | None = Field(None, description="KMS vault endpoint.")
+    objectstorage_endpoint: HttpsUrl | None = Field(None, description="Object Storage endpoint.")
 
 
 class VaultBackup(pulumi.ComponentResource):
     """Backups of an OCI virtual private vault and of chosen HSM keys, taken again when `trigger` changes."""
 
-    vault_id: str
+    vault_id: pulumi.Input[str]
     """OCID of the backed-up vault."""
-    backed_up_key_ids: list[str]
+    backed_up_key_ids: list[pulumi.Input[str]]
     """OCIDs of the keys backed up one by one (a vault backup with include_keys covers the vault's keys too)."""
-    objects: dict[str, dict[str, str]]
-    """Backup object per subject (`vault` or a key OCID): namespace, bucket, object_name (bucket and created PAR)."""
+    objects: dict[str, dict[str, pulumi.Input[str]]]
+    """Backup object per subject (`vault`, a key OCID, or `keys[<position>]` for a key from another resource):
+    namespace, bucket, object_name (bucket and created PAR destinations)."""
     par_uris: dict[str, pulumi.Output[str]]
     """PAR URL per subject, as secrets (created or given PARs)."""
     time_backed_up: dict[str, pulumi.Output[str]]
     """Time each backup finished (RFC 3339), per subject."""
 
-    def __init__(self, resource_name: str, args: VaultBackupArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        resource_name: str,
+        args: VaultBackupArgs | VaultBackupInputs | Mapping[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
         owner = f"VaultBackup '{resource_name}'"
-        spec = component_args(VaultBackupSpec, args.spec, owner)
+        spec = component_args(VaultBackupInputs, args, owner, name=resource_name)
         given = spec.destination.par_uri
-        if given is not None and args.par_uri is None:
-            raise args_problem(owner, "par_uri", f"required: the PAR URL (secret config key {given.uri_config_key})")
+        if given is not None and given.uri is None:
+            raise args_problem(
+                owner, "destination.par_uri.uri", "required: the PAR URL itself (a secret); config keys are the stack's"
+            )
+        keys = [_in_vault(owner, i, spec.vault_id, key) for i, key in enumerate(spec.keys)]
         super().__init__(VAULT_BACKUP_TYPE, resource_name, None, opts)
 
-        connection = {
-            "region": args.region,
-            "auth": args.auth,
-            "profile": args.profile,
-            "kms_endpoint": args.kms_endpoint,
-            "objectstorage_endpoint": args.objectstorage_endpoint,
-        }
         common = {
             "trigger": spec.trigger,
-            "connection": connection,
+            "connection": {
+                "region": spec.region,
+                "auth": spec.auth,
+                "profile": spec.profile,
+                "kms_endpoint": spec.kms_endpoint,
+                "objectstorage_endpoint": spec.objectstorage_endpoint,
+            },
             "timeouts": {"create": spec.timeouts.create, "update": 300, "delete": 300},
         }
         self.vault_id = spec.vault_id
-        self.backed_up_key_ids = list(spec.keys)
+        self.backed_up_key_ids = keys
         self.objects = {}
         self.par_uris = {}
         self.time_backed_up = {}
 
-        subjects: list[tuple[str, str, str]] = []  # (subject, resource suffix, object name)
+        # (subject, resource suffix, object name, key or None for the vault itself)
+        subjects: list[tuple[str, str, pulumi.Input[str], pulumi.Input[str] | None]] = []
         if spec.backup_vault:
-            subjects.append(("vault", "vault", spec.vault_object()))
-        subjects += [(key, f"key-{resource_key(key)}", spec.key_object(key)) for key in spec.keys]
+            subjects.append(("vault", "vault", spec.vault_object(), None))
+        for i, key in enumerate(keys):
+            ocid = literal(key)
+            if ocid is not None:
+                subjects.append((ocid, f"key-{resource_key(ocid)}", spec.key_object(ocid), key))
+            else:  # a key from another resource: named by its position, its object by its OCID once known
+                named = pulumi.Output.from_input(key).apply(spec.key_object)
+                subjects.append((f"keys[{i}]", f"key-{i}", named, key))
 
         expiry = (
             ExpiryTime(
@@ -94,15 +172,15 @@ class VaultBackup(pulumi.ComponentResource):
             else None
         )
         previous: pulumi.Resource | None = None  # OCI runs one backup of a vault or key at a time: chain them
-        for subject, suffix, object_name in subjects:
-            destination = self._destination(resource_name, spec, args, suffix, subject, object_name, expiry)
+        for subject, suffix, object_name, key_id in subjects:
+            destination = self._destination(resource_name, spec, suffix, subject, object_name, expiry)
             after = pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous is not None else None)
             backup: OciVaultBackup | OciKeyBackup
-            if subject == "vault":
+            if key_id is None:
                 props = {"vault_id": spec.vault_id, "include_keys": spec.include_keys, **common, **destination}
                 backup = OciVaultBackup(f"{resource_name}-{suffix}", props, after)
             else:
-                props = {"key_id": subject, "vault_id": spec.vault_id, **common, **destination}
+                props = {"key_id": key_id, "vault_id": spec.vault_id, **common, **destination}
                 backup = OciKeyBackup(f"{resource_name}-{suffix}", props, after)
             self.time_backed_up[subject] = backup.time_backed_up
             previous = backup
@@ -111,11 +189,10 @@ class VaultBackup(pulumi.ComponentResource):
     def _destination(
         self,
         name: str,
-        spec: VaultBackupSpec,
-        args: VaultBackupArgs,
+        spec: VaultBackupInputs,
         suffix: str,
         subject: str,
-        object_name: str,
+        object_name: pulumi.Input[str],
         expiry: ExpiryTime | None,
     ) -> dict[str, Any]:
         where = spec.destination
@@ -141,8 +218,9 @@ class VaultBackup(pulumi.ComponentResource):
             }
             uri: pulumi.Output[str] = pulumi.Output.secret(par.full_path)
         else:
-            assert args.par_uri is not None  # checked in __init__
-            uri = pulumi.Output.secret(args.par_uri)
+            given = where.par_uri.uri if where.par_uri is not None else None
+            assert given is not None  # checked in __init__
+            uri = pulumi.Output.secret(given)
         self.par_uris[subject] = uri
         return {"par_uri": uri}
 
@@ -155,6 +233,70 @@ class VaultBackup(pulumi.ComponentResource):
             "par_uris": self.par_uris,
             "time_backed_up": self.time_backed_up,
         }
+
+
+def _in_vault(owner: str, index: int, vault_id: pulumi.Input[str], key: pulumi.Input[str]) -> pulumi.Input[str]:
+    """The key, checked (when both are known) to be in its vault's region: keys live in their vault."""
+    if isinstance(vault_id, str) and isinstance(key, str):
+        return key  # both literal: the model checked it
+    return pulumi.Output.all(vault_id, key).apply(lambda pair: _same_region(owner, index, pair[0], pair[1]))
+
+
+def _same_region(owner: str, index: int, vault_id: str, key: str) -> str:
+    vault, parsed = parse_ocid(vault_id), parse_ocid(key)
+    if vault and parsed and parsed.region_segment != vault.region_segment:
+        raise args_problem(owner, f"keys[{index}]", "key is in another region than the vault; keys live in their vault")
+    return key
+
+
+class BackupObjectArgs(TypedDict):
+    """A backup object in a bucket."""
+
+    namespace: pulumi.Input[str]
+    """Object Storage namespace."""
+    bucket: pulumi.Input[str]
+    """Bucket holding the backup."""
+    object_name: pulumi.Input[str]
+    """Backup object name (as VaultBackup wrote it: `<prefix><trigger>/vault` or `/key-<end of key OCID>`)."""
+
+
+class VaultToRestoreArgs(TypedDict):
+    """The vault to restore."""
+
+    display_name: str
+    """Display name of the restored vault."""
+    source: BackupObjectArgs
+    """Its backup object."""
+
+
+class KeyToRestoreArgs(TypedDict, total=False):
+    """A key to restore into the restored (or an existing) vault."""
+
+    name: Required[str]
+    """Name unique in the restore (resource name `<restore>-<name>`)."""
+    display_name: Required[str]
+    """Display name of the restored key."""
+    source: Required[BackupObjectArgs]
+    """Its backup object."""
+    compartment_id: pulumi.Input[str]
+    """The key's original compartment; default the restore's."""
+    key_shape: Mapping[str, Any]
+    """`{algorithm, length, curve_id}` as the key was created; default AES, 32 bytes."""
+
+
+class VaultRestoreArgs(TypedDict, total=False):
+    """Args of VaultRestore: an entry of the topology's `oci.vault_restores`."""
+
+    compartment_id: Required[pulumi.Input[str]]
+    """The compartment the vault was backed up from (OCI restores only there)."""
+    name: str
+    """Name of the restore; default the resource name."""
+    vault: VaultToRestoreArgs
+    """Restore the vault (before its keys)."""
+    keys: Sequence[KeyToRestoreArgs]
+    """Keys to restore."""
+    management_endpoint: pulumi.Input[str]
+    """Management endpoint of an existing vault to restore keys into, when no vault is restored here."""
 
 
 class VaultRestore(pulumi.ComponentResource):
@@ -173,11 +315,11 @@ class VaultRestore(pulumi.ComponentResource):
     def __init__(
         self,
         resource_name: str,
-        args: VaultRestoreSpec | Mapping[str, Any],
+        args: VaultRestoreArgs | VaultRestoreSpec | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         owner = f"VaultRestore '{resource_name}'"
-        spec = component_args(VaultRestoreSpec, args, owner)
+        spec = component_args(VaultRestoreSpec, args, owner, name=resource_name)
         super().__init__(VAULT_RESTORE_TYPE, resource_name, None, opts)
         keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
 

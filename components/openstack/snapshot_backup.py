@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Required, TypedDict
 
 import pulumi
+from pydantic import Field
 
 from components.base import component_args
 from components.config import SnapshotBackupSpec
@@ -15,39 +15,83 @@ from components.dynamic.cinder import CinderBackup, CinderSnapshot
 TYPE = "backup-topology:index:SnapshotBackup"
 
 
-@dataclass
-class OpenStackPlacement:
-    """Which OpenStack cloud and region; credentials stay in clouds.yaml or the OS_* variables."""
+class CinderSnapshotArgs(TypedDict, total=False):
+    """The snapshot part."""
 
-    cloud: str | None = None
+    description: str
+    """Snapshot description (changed in place)."""
+    force: bool
+    """Snapshot the volume while it is attached (`in-use`); Cinder refuses otherwise."""
+    metadata: pulumi.Input[Mapping[str, str]]
+    """Snapshot metadata (changed in place); the key `backup-topology` is reserved."""
+
+
+class CinderBackupArgs(CinderSnapshotArgs, total=False):
+    """The backup part."""
+
+    container: str
+    """Backup container; default the service's."""
+    incremental: bool
+    """Incremental when the volume already has an available backup (the first backup is always full)."""
+
+
+class TimeoutsArgs(TypedDict, total=False):
+    """Deadlines, as durations (`90s`, `30m`, `2h`) or seconds."""
+
+    create: str | int
+    """Deadline of each wait (snapshot, backup, deletion); default 30m."""
+
+
+class SnapshotBackupArgs(TypedDict, total=False):
+    """Args of SnapshotBackup: an entry of the topology's `openstack.snapshot_backups`, and which cloud."""
+
+    volume_id: Required[pulumi.Input[str]]
+    """ID of the Cinder volume, e.g. a `blockstorage.Volume` resource's `id`."""
+    trigger: Required[str]
+    """Change it to take a fresh snapshot and backup (both named `<name>-<trigger>`)."""
+    name: str
+    """Base name of the snapshot and backup; default the resource name."""
+    snapshot: CinderSnapshotArgs
+    """Snapshot settings."""
+    backup: CinderBackupArgs
+    """Backup settings."""
+    timeouts: TimeoutsArgs
+    """Deadlines."""
+    cloud: str
     """Entry of clouds.yaml; default OS_CLOUD or the OS_* variables."""
-    region_name: str | None = None
+    region_name: str
     """Region of the cloud."""
 
-    def connection(self) -> dict[str, Any]:
-        """The `connection` input of the Cinder dynamic resources."""
-        return {"cloud": self.cloud, "region_name": self.region_name}
+
+class SnapshotBackupInputs(SnapshotBackupSpec):
+    """A snapshot and backup as the component takes them: the topology's entry and which cloud."""
+
+    cloud: str | None = Field(None, min_length=1, description="Entry of clouds.yaml.")
+    region_name: str | None = Field(None, min_length=1, description="Region of the cloud.")
 
 
 class SnapshotBackup(pulumi.ComponentResource):
     """A snapshot of a Cinder volume and a backup made from it; deleted backup first, then snapshot."""
 
     snapshot_id: pulumi.Output[str]
+    """ID of the snapshot."""
     backup_id: pulumi.Output[str]
+    """ID of the backup."""
     backup_status: pulumi.Output[str]
+    """`available` once made."""
     is_incremental: pulumi.Output[bool]
     """Whether Cinder made the backup incremental (the first backup of a volume is always full)."""
     size_gb: pulumi.Output[int]
+    """Size of the backup."""
 
     def __init__(
         self,
         resource_name: str,
-        spec: SnapshotBackupSpec | Mapping[str, Any],
-        placement: OpenStackPlacement | None = None,
+        args: SnapshotBackupArgs | SnapshotBackupInputs | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        model = component_args(SnapshotBackupSpec, spec, f"SnapshotBackup '{resource_name}'")
-        where = placement or OpenStackPlacement()
+        model = component_args(SnapshotBackupInputs, args, f"SnapshotBackup '{resource_name}'", name=resource_name)
+        connection = {"cloud": model.cloud, "region_name": model.region_name}
         super().__init__(TYPE, resource_name, None, opts)
         timeouts = {"create": model.timeouts.create, "update": model.timeouts.create, "delete": model.timeouts.create}
         snapshot = CinderSnapshot(
@@ -58,8 +102,8 @@ class SnapshotBackup(pulumi.ComponentResource):
                 "volume_id": model.volume_id,
                 "description": model.snapshot.description,
                 "force": model.snapshot.force,
-                "metadata": dict(model.snapshot.metadata),
-                "connection": where.connection(),
+                "metadata": model.snapshot.metadata,
+                "connection": connection,
                 "timeouts": timeouts,
             },
             pulumi.ResourceOptions(parent=self),
@@ -75,8 +119,8 @@ class SnapshotBackup(pulumi.ComponentResource):
                 "container": model.backup.container,
                 "incremental": model.backup.incremental,
                 "force": model.backup.force,
-                "metadata": dict(model.backup.metadata),
-                "connection": where.connection(),
+                "metadata": model.backup.metadata,
+                "connection": connection,
                 "timeouts": timeouts,
             },
             # the backup depends on its snapshot, so Pulumi deletes the backup before the snapshot

@@ -15,6 +15,7 @@ from components.config import (
     VaultBackupSpec,
     resource_key,
 )
+from components.config.base import given
 from components.oci.oracle_policies import ORACLE_POLICIES
 
 
@@ -88,10 +89,11 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
     rate = ibm.clone_zone_hourly_rate
     for spec in ibm.snapshots:
         hours = len(spec.clone_zones) * HOURS_PER_MONTH
+        volume = given(spec.volume_id)
         rows.setdefault(
-            spec.volume_id,
+            volume,
             CoverageRow(
-                asset_id=spec.volume_id,
+                asset_id=volume,
                 asset_name=spec.name,
                 asset_kind="block volume",
                 cloud="ibm",
@@ -106,7 +108,7 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
             ),
         )
     for group in ibm.consistency_groups:
-        for volume in group.volume_ids:
+        for volume in map(given, group.volume_ids):
             rows.setdefault(
                 volume,
                 CoverageRow(
@@ -125,10 +127,11 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
 def _openstack_rows(section: OpenStackSection, rows: dict[str, CoverageRow]) -> None:
     for spec in section.snapshot_backups:
         kind = "an incremental" if spec.backup.incremental else "a full"
+        volume = given(spec.volume_id)
         rows.setdefault(
-            spec.volume_id,
+            volume,
             CoverageRow(
-                asset_id=spec.volume_id,
+                asset_id=volume,
                 asset_name=spec.name,
                 asset_kind="volume",
                 cloud="openstack",
@@ -142,15 +145,27 @@ def _openstack_rows(section: OpenStackSection, rows: dict[str, CoverageRow]) -> 
 
 
 def _copy_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
-    volumes = {s.name: s.volume_id for s in topology.ibm.snapshots} if topology.ibm is not None else {}
+    ibm, oci = topology.ibm, topology.oci
+    volumes: dict[str, list[str]] = {}
+    if ibm is not None:
+        volumes.update({s.name: [given(s.volume_id)] for s in ibm.snapshots})
+        volumes.update({g.name: [given(v) for v in g.volume_ids] for g in ibm.consistency_groups})
+    manual = {
+        (plan.name, b.name): given(b.boot_volume_id)
+        for plan in (oci.boot_volume_plans if oci is not None else [])
+        for b in plan.manual_backups
+    }
     for copy in topology.copies:
-        if copy.ibm is not None and copy.ibm.snapshot in volumes:
-            row = rows.get(volumes[copy.ibm.snapshot])
-            if row is not None:
-                row.copies.append(copy.ibm.destination_region)
-                row.cross_region = ", ".join(row.copies)
+        if copy.ibm is not None:
+            for volume in volumes.get(copy.ibm.source, []):
+                _add_copy(rows.get(volume), copy.ibm.destination_region)
+        elif copy.oci is not None and copy.oci.source is not None:
+            _add_copy(
+                rows.get(manual.get((copy.oci.source.plan, copy.oci.source.manual_backup), "")),
+                copy.oci.destination_region,
+            )
         elif copy.oci is not None:
-            source = copy.oci.source_backup_id
+            source = given(copy.oci.source_backup_id) or ""
             row = rows.setdefault(
                 source,
                 CoverageRow(
@@ -158,13 +173,18 @@ def _copy_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
                     asset_name=copy.name,
                     asset_kind="boot volume backup",
                     cloud="oci",
-                    region=topology.oci.region if topology.oci is not None else "-",
+                    region=oci.region if oci is not None else "-",
                     protected_by=f"CrossRegionCopy {copy.name}",
                     policy="copy",
                 ),
             )
-            row.copies.append(copy.oci.destination_region)
-            row.cross_region = ", ".join(row.copies)
+            _add_copy(row, copy.oci.destination_region)
+
+
+def _add_copy(row: CoverageRow | None, region: str) -> None:
+    if row is not None:
+        row.copies.append(region)
+        row.cross_region = ", ".join(row.copies)
 
 
 def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
@@ -174,8 +194,8 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
         label, schedules, destination = _plan_policy(plan)
         owner = f"BootVolumeBackupPlan {plan.name}"
         for volume in plan.boot_volumes:
-            rows[volume.id] = CoverageRow(
-                asset_id=volume.id,
+            rows[given(volume.id)] = CoverageRow(
+                asset_id=given(volume.id),
                 asset_name=volume.name,
                 asset_kind="boot volume",
                 cloud="oci",
@@ -190,10 +210,11 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
             )
     for plan in topology.oci.boot_volume_plans:
         for backup in plan.manual_backups:
-            row = rows.get(backup.boot_volume_id)
+            backed_up = given(backup.boot_volume_id)
+            row = rows.get(backed_up)
             if row is None:
-                row = rows[backup.boot_volume_id] = CoverageRow(
-                    asset_id=backup.boot_volume_id,
+                row = rows[backed_up] = CoverageRow(
+                    asset_id=backed_up,
                     asset_name=None,
                     asset_kind="boot volume",
                     cloud="oci",
@@ -226,7 +247,7 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
         where = _destination(spec, spec.vault_object())
         rows.append(
             CoverageRow(
-                asset_id=spec.vault_id,
+                asset_id=given(spec.vault_id),
                 asset_name=spec.name,
                 asset_kind="vault",
                 cloud="oci",
@@ -237,7 +258,7 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
                 destination=where,
             )
         )
-    for key in spec.keys:
+    for key in map(given, spec.keys):
         where = _destination(spec, spec.key_object(key))
         rows.append(
             CoverageRow(

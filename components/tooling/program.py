@@ -8,12 +8,20 @@ import pulumi
 import pulumi_oci
 
 from components.config import IbmSection, OciSection, Topology, VaultBackupSpec, load_topology
+from components.config.base import given
+from components.config.oci import GivenPar
 from components.cross_region_copy import CrossRegionCopy
 from components.errors import TopologyError
-from components.ibm.snapshots import IbmPlacement, SnapshotConsistencyGroup, SnapshotWithClones
+from components.ibm.snapshots import (
+    SnapshotConsistencyGroup,
+    SnapshotConsistencyGroupInputs,
+    SnapshotWithClones,
+    SnapshotWithClonesInputs,
+)
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
-from components.oci.vault_backup import VaultBackup, VaultBackupArgs, VaultRestore
-from components.openstack.snapshot_backup import OpenStackPlacement, SnapshotBackup
+from components.oci.ocid import parse_ocid
+from components.oci.vault_backup import VaultBackup, VaultBackupInputs, VaultRestore
+from components.openstack.snapshot_backup import SnapshotBackup, SnapshotBackupInputs
 
 PROJECT = "backup-topology"
 
@@ -52,18 +60,26 @@ def build(topology: Topology) -> dict[str, Any]:
     """Declare every component of the topology; returns the stack outputs to export."""
     exports: dict[str, Any] = {}
     providers = _OciProviders(topology.oci)
+    plans: dict[str, BootVolumeBackupPlan] = {}
     if topology.oci is not None:
-        exports.update(_oci(topology.oci, providers))
-    snapshots: dict[str, SnapshotWithClones] = {}
+        plans, oci_exports = _oci(topology.oci, providers)
+        exports.update(oci_exports)
+    ibm_sources: dict[str, SnapshotWithClones | SnapshotConsistencyGroup] = {}
     if topology.ibm is not None:
-        snapshots, ibm_exports = _ibm(topology.ibm)
+        ibm_sources, ibm_exports = _ibm(topology.ibm)
         exports.update(ibm_exports)
     if topology.openstack is not None and topology.openstack.snapshot_backups:
-        where = OpenStackPlacement(cloud=topology.openstack.cloud, region_name=topology.openstack.region_name)
+        section = topology.openstack
         exports["openstack_snapshot_backups"] = {
-            spec.name: SnapshotBackup(spec.name, spec, where).outputs() for spec in topology.openstack.snapshot_backups
+            spec.name: SnapshotBackup(
+                spec.name,
+                SnapshotBackupInputs.model_validate(
+                    {**spec.fields(), "cloud": section.cloud, "region_name": section.region_name}
+                ),
+            ).outputs()
+            for spec in section.snapshot_backups
         }
-    copies = _copies(topology, snapshots, providers)
+    copies = _copies(topology, ibm_sources, plans, providers)
     if copies:
         exports["copies"] = copies
     return exports
@@ -82,16 +98,15 @@ class _OciProviders:
         return self._made[region]
 
 
-def _oci(section: OciSection, providers: _OciProviders) -> dict[str, Any]:
+def _oci(section: OciSection, providers: _OciProviders) -> tuple[dict[str, BootVolumeBackupPlan], dict[str, Any]]:
     """The OCI section's components; the OCI provider (and so its plugin) only where a native resource needs it."""
     exports: dict[str, Any] = {}
 
     def on_provider() -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(providers=[providers.get(section.region)])
 
-    exports["oci_boot_volume_plans"] = {
-        plan.name: BootVolumeBackupPlan(plan.name, plan, on_provider()).outputs() for plan in section.boot_volume_plans
-    }
+    plans = {plan.name: BootVolumeBackupPlan(plan.name, plan, on_provider()) for plan in section.boot_volume_plans}
+    exports["oci_boot_volume_plans"] = {name: plan.outputs() for name, plan in plans.items()}
     if section.vault_backups:
         backups = {
             spec.name: VaultBackup(
@@ -112,70 +127,91 @@ def _oci(section: OciSection, providers: _OciProviders) -> dict[str, Any]:
         exports["oci_vault_restores"] = {
             spec.name: VaultRestore(spec.name, spec, on_provider()).outputs() for spec in section.vault_restores
         }
-    return exports
+    return plans, exports
 
 
-def _ibm(section: IbmSection) -> tuple[dict[str, SnapshotWithClones], dict[str, Any]]:
+def _ibm(section: IbmSection) -> tuple[dict[str, SnapshotWithClones | SnapshotConsistencyGroup], dict[str, Any]]:
     exports: dict[str, Any] = {}
-    placement = ibm_placement(section, section.region)
-    snapshots = {spec.name: SnapshotWithClones(spec.name, spec, placement) for spec in section.snapshots}
-    if snapshots:
-        exports["ibm_snapshots"] = {name: s.outputs() for name, s in snapshots.items()}
-    if section.consistency_groups:
-        exports["ibm_consistency_groups"] = {
-            spec.name: SnapshotConsistencyGroup(spec.name, spec, placement).outputs()
-            for spec in section.consistency_groups
+    where = {"region": section.region, "endpoint": section.endpoint(section.region)}
+    sources: dict[str, SnapshotWithClones | SnapshotConsistencyGroup] = {}
+    for spec in section.snapshots:
+        args = {
+            **spec.fields(),
+            **where,
+            "resource_group_id": spec.resource_group_id or section.resource_group_id,
+            "clone_zone_hourly_rate": section.clone_zone_hourly_rate,
+            "currency": section.currency,
         }
-    return snapshots, exports
+        sources[spec.name] = SnapshotWithClones(spec.name, SnapshotWithClonesInputs.model_validate(args))
+    if section.snapshots:
+        exports["ibm_snapshots"] = {spec.name: sources[spec.name].outputs() for spec in section.snapshots}
+    for group in section.consistency_groups:
+        args = {**group.fields(), **where, "resource_group_id": group.resource_group_id or section.resource_group_id}
+        sources[group.name] = SnapshotConsistencyGroup(group.name, SnapshotConsistencyGroupInputs.model_validate(args))
+    if section.consistency_groups:
+        exports["ibm_consistency_groups"] = {g.name: sources[g.name].outputs() for g in section.consistency_groups}
+    return sources, exports
 
 
-def _copies(topology: Topology, snapshots: dict[str, SnapshotWithClones], providers: _OciProviders) -> dict[str, Any]:
+def _copies(
+    topology: Topology,
+    ibm_sources: dict[str, SnapshotWithClones | SnapshotConsistencyGroup],
+    plans: dict[str, BootVolumeBackupPlan],
+    providers: _OciProviders,
+) -> dict[str, Any]:
     copies: dict[str, Any] = {}
     for copy in topology.copies:
+        args: dict[str, Any] = {"name": copy.name, "timeouts": copy.timeouts}
         if copy.ibm is not None and topology.ibm is not None:
-            made = CrossRegionCopy(
-                copy.name,
-                copy,
-                ibm_source=snapshots[copy.ibm.snapshot],
-                ibm_source_placement=ibm_placement(topology.ibm, topology.ibm.region),
-                ibm_destination_endpoint=topology.ibm.endpoint(copy.ibm.destination_region),
-            )
+            spec = copy.ibm
+            args["destination_region"] = spec.destination_region
+            args["ibm"] = {
+                "source": ibm_sources[spec.source],
+                "encryption_key_crn": spec.encryption_key_crn,
+                "resource_group_id": spec.resource_group_id,
+                "destination_endpoint": topology.ibm.endpoint(spec.destination_region),
+                "allow_source_over_10tb": spec.allow_source_over_10tb,
+            }
         elif copy.oci is not None:
-            made = CrossRegionCopy(
-                copy.name,
-                copy,
-                oci_destination_provider=providers.get(copy.oci.destination_region),
-                oci_source_region=topology.oci.region if topology.oci is not None else None,
-            )
+            spec_oci = copy.oci
+            args["destination_region"] = spec_oci.destination_region
+            source: dict[str, Any]
+            if spec_oci.source is not None:
+                source = {"source": plans[spec_oci.source.plan], "manual_backup": spec_oci.source.manual_backup}
+            else:
+                parsed = parse_ocid(given(spec_oci.source_backup_id) or "")
+                region = parsed.region if parsed is not None else None
+                oci_region = topology.oci.region if topology.oci is not None else None
+                source = {"source_backup_id": spec_oci.source_backup_id, "source_region": region or oci_region}
+            args["oci"] = {
+                **source,
+                "kms_key_id": spec_oci.kms_key_id,
+                "display_name": spec_oci.display_name,
+                "destination_provider": providers.get(spec_oci.destination_region),
+            }
         else:
             continue
-        copies[copy.name] = made.outputs()
+        copies[copy.name] = CrossRegionCopy(copy.name, args).outputs()
     return copies
 
 
-def ibm_placement(section: IbmSection, region: str) -> IbmPlacement:
-    """Where IBM resources of `region` are made, with the section's endpoint, resource group and rate."""
-    return IbmPlacement(
-        region=region,
-        endpoint=section.endpoint(region),
-        resource_group_id=section.resource_group_id,
-        clone_zone_hourly_rate=section.clone_zone_hourly_rate,
-        currency=section.currency,
-    )
-
-
-def _vault_backup_args(section: OciSection, index: int, spec: VaultBackupSpec) -> VaultBackupArgs:
-    given = spec.destination.par_uri
-    return VaultBackupArgs(
-        spec=spec,
-        region=section.region,
-        auth=section.auth,
-        profile=section.config_file_profile,
-        kms_endpoint=section.kms_endpoint,
-        objectstorage_endpoint=section.objectstorage_endpoint,
-        par_uri=secret_config(given.uri_config_key, f"oci.vault_backups[{index}].destination.par_uri.uri_config_key")
-        if given is not None
-        else None,
+def _vault_backup_args(section: OciSection, index: int, spec: VaultBackupSpec) -> VaultBackupInputs:
+    destination = spec.destination
+    given = destination.par_uri
+    if given is not None and given.uri_config_key is not None:
+        key_path = f"oci.vault_backups[{index}].destination.par_uri.uri_config_key"
+        secret = secret_config(given.uri_config_key, key_path)
+        destination = destination.model_copy(update={"par_uri": GivenPar(uri=secret)})
+    return VaultBackupInputs.model_validate(
+        {
+            **spec.fields(),
+            "destination": destination,
+            "region": section.region,
+            "auth": section.auth,
+            "profile": section.config_file_profile,
+            "kms_endpoint": section.kms_endpoint,
+            "objectstorage_endpoint": section.objectstorage_endpoint,
+        }
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from google.protobuf import struct_pb2
 
 from components.dynamic.host import DEFAULT_WORKERS, WORKERS_ENV, preview_update, workers
-from components.ibm.snapshots import IbmPlacement, SnapshotWithClones
+from components.ibm.snapshots import SnapshotWithClones
 from tests.conftest import ROOT
 from tests.engine.harness import (
     Engine,
@@ -61,15 +61,15 @@ def test_a_previewed_update_keeps_the_old_outputs_under_the_new_inputs() -> None
 
 def test_previews_of_create_and_update_call_no_cloud(cloud: Any, engine: Callable[..., Engine]) -> None:
     state, stubs = cloud
-    where = IbmPlacement(region="us-south", endpoint=stubs["us-south"].url)
-    spec = {"name": "db", "volume_id": "r006-0001-volume", "clone_zones": ["us-south-2"], "trigger": "t1"}
+    where = {"region": "us-south", "endpoint": stubs["us-south"].url}
+    spec = {"name": "db", "volume_id": "r006-0001-volume", "clone_zones": ["us-south-2"], "trigger": "t1", **where}
     stack = engine()
-    stack.preview(lambda: SnapshotWithClones("db", spec, where))
+    stack.preview(lambda: SnapshotWithClones("db", spec))
     assert [r.method for r in state.requests if r.method != "GET"] == []
-    stack.up(lambda: SnapshotWithClones("db", spec, where))
+    stack.up(lambda: SnapshotWithClones("db", spec))
     before = len(state.requests)
     changed = {**spec, "clone_zones": ["us-south-2", "us-south-3"]}
-    preview = stack.preview(lambda: SnapshotWithClones("db", changed, where))
+    preview = stack.preview(lambda: SnapshotWithClones("db", changed))
     assert preview.of("db-snapshot") == ["update"]
     assert state.requests[before:] == []
 
@@ -78,12 +78,12 @@ def test_previews_of_create_and_update_call_no_cloud(cloud: Any, engine: Callabl
 
 
 def _slow_snapshots(stubs: dict[str, VpcStub]) -> list[Any]:
-    where = IbmPlacement(region="us-south", endpoint=stubs["us-south"].url)
+    where = {"region": "us-south", "endpoint": stubs["us-south"].url}
 
     def program() -> None:
         for i in range(K):
             spec = {"name": f"vol-{i}", "volume_id": f"r006-par-{i}", "trigger": "t1", "timeouts": {"create": "120s"}}
-            SnapshotWithClones(f"vol-{i}", spec, where)
+            SnapshotWithClones(f"vol-{i}", {**spec, **where})
 
     return registrations(program)
 

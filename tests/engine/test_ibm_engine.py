@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.cross_region_copy import CrossRegionCopy
-from components.ibm.snapshots import IbmPlacement, SnapshotConsistencyGroup, SnapshotWithClones
+from components.ibm.snapshots import SnapshotConsistencyGroup, SnapshotWithClones
 from tests.conftest import VOLUME, VOLUME2
 from tests.engine.harness import CheckFailedError, Engine, ProviderError
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
@@ -16,8 +16,8 @@ from tests.fakes.ibm_vpc import VpcCloud, VpcStub
 Stubs = dict[str, VpcStub]
 
 
-def placement(stubs: Stubs, region: str = "us-south") -> IbmPlacement:
-    return IbmPlacement(region=region, endpoint=stubs[region].url)
+def placement(stubs: Stubs, region: str = "us-south") -> dict[str, str]:
+    return {"region": region, "endpoint": stubs[region].url}
 
 
 def snapshot_spec(**changes: Any) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def snapshot_spec(**changes: Any) -> dict[str, Any]:
 
 
 def snapshot_program(stubs: Stubs, **changes: Any) -> Callable[[], object]:
-    return lambda: SnapshotWithClones("orders-db", snapshot_spec(**changes), placement(stubs))
+    return lambda: SnapshotWithClones("orders-db", {**snapshot_spec(**changes), **placement(stubs)})
 
 
 def mutations(state: VpcCloud, since: int = 0) -> list[str]:
@@ -138,7 +138,7 @@ def test_destroy_leaves_nothing(cloud: Any, engine: Callable[..., Engine]) -> No
 def group_program(stubs: Stubs, **changes: Any) -> Callable[[], object]:
     spec: dict[str, Any] = {"name": "orders-app", "volume_ids": [VOLUME, VOLUME2], "trigger": "t1"}
     spec.update(changes)
-    return lambda: SnapshotConsistencyGroup("orders-app", spec, placement(stubs))
+    return lambda: SnapshotConsistencyGroup("orders-app", {**spec, **placement(stubs)})
 
 
 def test_a_group_through_a_whole_life(cloud: Any, engine: Callable[..., Engine]) -> None:
@@ -202,14 +202,13 @@ def test_a_group_of_that_name_over_other_volumes_is_not_adopted(cloud: Any, engi
 
 def copy_program(stubs: Stubs, copy: dict[str, Any] | None = None, **source: Any) -> Callable[[], None]:
     def program() -> None:
-        where = placement(stubs)
-        snapshot = SnapshotWithClones("orders-db", snapshot_spec(**source), where)
+        snapshot = SnapshotWithClones("orders-db", {**snapshot_spec(**source), **placement(stubs)})
         CrossRegionCopy(
             "orders-db-dr",
-            {"name": "orders-db-dr", "ibm": {"snapshot": "orders-db", "destination_region": "us-east", **(copy or {})}},
-            ibm_source=snapshot,
-            ibm_source_placement=where,
-            ibm_destination_endpoint=stubs["us-east"].url,
+            {
+                "destination_region": "us-east",
+                "ibm": {"source": snapshot, "destination_endpoint": stubs["us-east"].url, **(copy or {})},
+            },
         )
 
     return program

@@ -35,18 +35,15 @@ def spec(destination: dict[str, Any], **changes: Any) -> dict[str, Any]:
 BUCKET = {"bucket": {"namespace": "acme", "bucket": "vault-backups", "object_prefix": "payments/"}}
 
 
-def program(stub: KmsStub, destination: dict[str, Any] = BUCKET, par_uri: str | None = None, **changes: Any) -> Any:
+def program(stub: KmsStub, destination: dict[str, Any] = BUCKET, **changes: Any) -> Any:
     def run() -> None:
-        VaultBackup(
-            "payments",
-            VaultBackupArgs(
-                spec=spec(destination, **changes),
-                region="us-ashburn-1",
-                kms_endpoint=stub.url,
-                objectstorage_endpoint=stub.url,
-                par_uri=pulumi.Output.secret(par_uri) if par_uri else None,
-            ),
-        )
+        args: VaultBackupArgs = {
+            **spec(destination, **changes),  # type: ignore[typeddict-item]
+            "region": "us-ashburn-1",
+            "kms_endpoint": stub.url,
+            "objectstorage_endpoint": stub.url,
+        }
+        VaultBackup("payments", args)
 
     return run
 
@@ -85,12 +82,12 @@ def test_a_backup_object_removed_out_of_band_is_gone_on_refresh_and_taken_again_
 def test_an_unchanged_preview_of_a_par_backup_calls_nothing_while_the_vault_is_busy(
     stub: KmsStub, engine: Callable[..., Engine]
 ) -> None:
-    given = {"par_uri": {"uri_config_key": "vaultParUri"}}
+    given = {"par_uri": {"uri": pulumi.Output.secret(PAR)}}
     stack = engine()
-    stack.up(program(stub, given, par_uri=PAR, backup_vault=True, keys=[]))
+    stack.up(program(stub, given, backup_vault=True, keys=[]))
     stub.start_backup(VAULT, polls=1_000)  # another backup of the vault is running
     before = len(stub.requests)
-    preview = stack.preview(program(stub, given, par_uri=PAR, backup_vault=True, keys=[]))
+    preview = stack.preview(program(stub, given, backup_vault=True, keys=[]))
     assert preview.changes() == []
     assert len(stub.requests) == before
     [state] = [s for s in stack.state.values() if s.type.endswith("OciVaultBackup")]

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.ibm.snapshots import IbmPlacement, SnapshotWithClones
+from components.ibm.snapshots import SnapshotWithClones
 from components.tooling.mock_runtime import simulate
 from tests.conftest import run_program
 
@@ -119,7 +119,7 @@ def test_an_oci_copy_is_a_native_backup_through_a_provider_of_the_destination() 
 
 def test_component_args_errors_name_the_component() -> None:
     def program() -> None:
-        SnapshotWithClones("bad", {"name": "Bad", "volume_id": "v", "trigger": "t"}, IbmPlacement(region="us-south"))
+        SnapshotWithClones("bad", {"name": "Bad", "volume_id": "v", "trigger": "t", "region": "us-south"})
 
     with pytest.raises(pulumi.RunError, match="SnapshotWithClones 'bad': invalid args"):
         simulate(program)

@@ -8,7 +8,8 @@ import pulumi
 import pytest
 
 from components.base import ArgsError
-from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan, BootVolumeBackupPlanArgs
+from components.config import BootVolumePlan
+from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
 from components.tooling.mock_runtime import Simulation, simulate
 from tests.conftest import COMPARTMENT, PHX_KEY, VOL_A, VOL_B, VOL_C, daily
 
@@ -192,7 +193,7 @@ def test_claims_do_not_leak_between_program_runs(plan: dict[str, Any]) -> None:
     assert len(build(plan).of_type(ASSIGNMENT)) == 2
 
 
-def test_args_model_instance_is_accepted(plan: dict[str, Any]) -> None:
-    args = BootVolumeBackupPlanArgs.model_validate(plan)
+def test_the_validated_topology_model_is_accepted_as_args(plan: dict[str, Any]) -> None:
+    args = BootVolumePlan.model_validate(plan)
     sim = simulate(lambda: BootVolumeBackupPlan("web", args))
     assert len(sim.of_type(ASSIGNMENT)) == 2

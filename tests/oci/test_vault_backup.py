@@ -12,7 +12,7 @@ import pytest
 from pulumi.runtime import MockResourceArgs
 
 from components.config import CONFIG_KEY
-from components.oci.vault_backup import VaultBackup, VaultBackupArgs
+from components.oci.vault_backup import VaultBackup
 from components.tooling.mock_runtime import SECRET, TopologyMocks, simulate
 from tests.conftest import COMPARTMENT, ROOT, run_program
 
@@ -177,7 +177,7 @@ def test_the_serialized_providers_hold_no_secret_or_credential() -> None:
 
 def test_component_args_errors_name_the_component_and_field() -> None:
     def program() -> None:
-        VaultBackup("bad", VaultBackupArgs(spec=backup(trigger="no spaces allowed"), region="us-ashburn-1"))
+        VaultBackup("bad", {**backup(trigger="no spaces allowed"), "region": "us-ashburn-1"})
 
     with pytest.raises(pulumi.RunError) as failure:
         simulate(program)
