@@ -1,14 +1,39 @@
 """backup-topology: a multi-cloud backup topology as Pulumi components."""
 
+from components.base import ArgsError
 from components.config import Topology, load_topology
+from components.cross_region_copy import CrossRegionCopy, CrossRegionCopyArgs, IbmCopyArgs, OciCopyArgs
 from components.errors import Problem, TopologyError
+from components.ibm.snapshots import (
+    SnapshotConsistencyGroup,
+    SnapshotConsistencyGroupArgs,
+    SnapshotWithClones,
+    SnapshotWithClonesArgs,
+)
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan, BootVolumeBackupPlanArgs
+from components.oci.vault_backup import VaultBackup, VaultBackupArgs, VaultRestore, VaultRestoreArgs
+from components.openstack.snapshot_backup import SnapshotBackup, SnapshotBackupArgs
 
 __all__ = [
+    "ArgsError",
     "BootVolumeBackupPlan",
     "BootVolumeBackupPlanArgs",
+    "CrossRegionCopy",
+    "CrossRegionCopyArgs",
+    "IbmCopyArgs",
+    "OciCopyArgs",
     "Problem",
+    "SnapshotBackup",
+    "SnapshotBackupArgs",
+    "SnapshotConsistencyGroup",
+    "SnapshotConsistencyGroupArgs",
+    "SnapshotWithClones",
+    "SnapshotWithClonesArgs",
     "Topology",
     "TopologyError",
+    "VaultBackup",
+    "VaultBackupArgs",
+    "VaultRestore",
+    "VaultRestoreArgs",
     "load_topology",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import hashlib
 import json
@@ -10,9 +11,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pulumi
 from pulumi import Output
-from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, rpc, set_all_config, set_mocks
+from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, get_config, rpc, set_all_config, set_mocks
 from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import SETTINGS, get_root_resource, set_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
@@ -31,6 +34,12 @@ _IBM_SNAPSHOT_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshot"
 _IBM_COPY_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshotCopy"
 _IBM_GROUP_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshotConsistencyGroup"
 _ORACLE_POLICIES_TOKEN = "oci:Core/getVolumeBackupPolicies:getVolumeBackupPolicies"
+_NAMESPACE_TOKEN = "oci:ObjectStorage/getNamespace:getNamespace"
+_OCI_PROVIDER_TYPE = "pulumi:providers:oci"
+_INSTANCE_TYPE = "oci:Core/instance:Instance"
+_STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+_REGIONAL = frozenset({"bootvolume", "bootvolumebackup", "instance", "volume", "volumebackup"})
+"""Kinds of OCI resources whose OCIDs name their region."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,8 @@ class Simulation:
     stack_urn: str = ""
     resources: list[Registered] = field(default_factory=list)
     exports: dict[str, Any] = field(default_factory=dict)
+    preview: bool = False
+    """Run as `pulumi preview`: what is not made yet has unknown outputs."""
 
     def of_type(self, type_: str) -> list[Registered]:
         """The registered resources of one type token."""
@@ -78,14 +89,37 @@ def mask_secrets(value: Any) -> Any:
 
 
 class TopologyMocks(Mocks):
-    """Mocks that answer like the clouds would: deterministic fake IDs, and the Oracle-defined policies."""
+    """Mocks that answer like the clouds would: deterministic fake IDs, and the Oracle-defined policies.
+
+    OCIDs of regional OCI resources made through a provider carry its region; `stack_outputs` are the outputs of
+    the stacks a program references (`pulumi.StackReference`), by stack name.
+    """
+
+    def __init__(self, stack_outputs: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        super().__init__()
+        self._stack_outputs = dict(stack_outputs or {})
+        self._provider_regions: dict[str, str] = {}
+
+    def _ocid(self, kind: str, digest: str, provider: str | None) -> str:
+        region = ""
+        if kind in _REGIONAL:  # the explicit provider's region, else the default provider's (`oci:region`)
+            default = str(get_config("oci:region") or "")
+            region = self._provider_regions.get((provider or "").rsplit("::", 1)[-1], default)
+        return f"ocid1.{kind}.oc1.{region}.mock{digest}"
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         kind = args.typ.rsplit(":", 1)[-1].lower()
         digest = hashlib.sha256(f"{args.typ}::{args.name}".encode()).hexdigest()[:24]
-        resource_id = f"ocid1.{kind}.oc1..mock{digest}" if args.typ.startswith("oci:") else f"mock-{digest}"
+        resource_id = self._ocid(kind, digest, args.provider) if args.typ.startswith("oci:") else f"mock-{digest}"
         outputs = dict(args.inputs)
-        if args.typ == _PAR_TYPE:
+        if args.typ == _OCI_PROVIDER_TYPE and outputs.get("region"):
+            self._provider_regions[resource_id] = str(outputs["region"])
+        elif args.typ == _INSTANCE_TYPE:
+            outputs["bootVolumeId"] = self._ocid("bootvolume", digest, args.provider)
+        elif args.typ == _STACK_REFERENCE_TYPE:
+            outputs.update(outputs=dict(self._stack_outputs.get(str(outputs.get("name")), {})), secretOutputNames=[])
+            resource_id = str(outputs.get("name"))
+        elif args.typ == _PAR_TYPE:
             path = "/p/mock{}/n/{}/b/{}/o/{}".format(
                 digest, outputs.get("namespace"), outputs.get("bucket"), outputs.get("objectName")
             )
@@ -132,6 +166,8 @@ class TopologyMocks(Mocks):
                 if wanted is None or name in wanted
             ]
             return {"id": "oracle-defined", "volumeBackupPolicies": policies}
+        if args.token == _NAMESPACE_TOKEN:
+            return {"id": "mocknamespace", "namespace": "mocknamespace"}
         return {}
 
 
@@ -172,7 +208,14 @@ class RecordingMonitor(MockMonitor):
         return response
 
     def register(self, request: Any) -> Any:
-        """Answer one registration (the mocks'); a monitor that stands in for more of the engine overrides it."""
+        """Answer one registration: the mocks' outputs; in a preview, as the engine does for a resource to create,
+        its inputs only (every other output unknown, no ID). A monitor standing in for more of the engine overrides it.
+        """
+        if self._simulation.preview and request.custom:
+            urn = self.make_urn(request.parent, request.type, request.name)
+            state = rpc.deserialize_properties(request.object, keep_unknowns=True)
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, "", state)
+            return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=request.object)
         return super().RegisterResource(request)
 
 
@@ -204,7 +247,7 @@ def simulate(
     that answers registrations (default: the mocks). Exceptions raised by the program (for example
     `pulumi.RunError` for an invalid topology) propagate.
     """
-    simulation = Simulation()
+    simulation = Simulation(preview=preview)
     set_all_config(config_strings(config or {}), list(secret_keys))
     set_root_resource(None)  # type: ignore[arg-type]  # a fresh Stack for every run
     make = monitor or RecordingMonitor
@@ -219,8 +262,17 @@ def simulate(
         exports = dict(getattr(root, "outputs", {}) or {})
         simulation.exports = {key: _sync_await(_resolve(value)) for key, value in exports.items()}
 
+    loop = asyncio.get_event_loop()
+    loop.set_exception_handler(_quiet_about_run_errors)
     _sync_await(run_pulumi_func(body))
     return simulation
+
+
+def _quiet_about_run_errors(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """A program's RunError (an invalid arg) fails every output waiting on it; it is reported once, when raised."""
+    if isinstance(context.get("exception"), pulumi.RunError):
+        return
+    loop.default_exception_handler(context)
 
 
 async def _resolve(value: Any) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,17 +9,6 @@ from typing import Any
 import pytest
 
 from tests.engine.harness import Engine, ProviderPlugin, plugin_command, plugin_env
-
-
-@pytest.fixture(autouse=True)
-def _quiet_failed_outputs() -> Iterator[None]:
-    """A step that fails (as it should, in some tests) fails every output waiting on it; asyncio would log each."""
-    asyncio_log = logging.getLogger("asyncio")
-    level = asyncio_log.level
-    asyncio_log.setLevel(logging.CRITICAL)
-    yield
-    gc.collect()  # the failed futures are collected (and would be reported) now, while quiet
-    asyncio_log.setLevel(level)
 
 
 @pytest.fixture

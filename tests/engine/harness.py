@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import pulumi
 import yaml
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import Mocks, rpc
@@ -44,11 +45,11 @@ UNKNOWN = rpc.UNKNOWN
 _CALL_SECONDS = 900.0
 
 
-class ProviderError(Exception):
+class ProviderError(pulumi.RunError):
     """The plugin answered a call with an error (what the engine would print as the resource's error)."""
 
 
-class CheckFailedError(Exception):
+class CheckFailedError(pulumi.RunError):
     """Check returned failures: the engine stops the operation and prints them."""
 
     def __init__(self, urn: str, failures: list[tuple[str, str]]) -> None:
@@ -301,11 +302,7 @@ class Engine:
                     found = engine._step(urn, request, preview, operation, replaced)
                     self.resources[urn] = RecordingMonitor.ResourceRegistration(urn, found.id, plain(found.object))
                     return found
-                if request.custom and preview:  # a native resource in a preview: its outputs are not known yet
-                    urn = self.make_urn(request.parent, request.type, request.name)
-                    self.resources[urn] = RecordingMonitor.ResourceRegistration(urn, "", plain(request.object))
-                    return resource_pb2.RegisterResourceResponse(urn=urn, id="", object=request.object)
-                return super().register(request)
+                return super().register(request)  # in a preview, a native resource's outputs are unknown
 
         def monitor(mocks: Mocks, simulation: Simulation) -> RecordingMonitor:
             return EngineMonitor(mocks, simulation)

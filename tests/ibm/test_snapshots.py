@@ -6,7 +6,9 @@ import copy
 from typing import Any
 
 import pulumi
+import pulumi_openstack as openstack
 import pytest
+from pulumi.output import Unknown
 
 from components.ibm.snapshots import SnapshotWithClones
 from components.tooling.mock_runtime import simulate
@@ -123,3 +125,64 @@ def test_component_args_errors_name_the_component() -> None:
 
     with pytest.raises(pulumi.RunError, match="SnapshotWithClones 'bad': invalid args"):
         simulate(program)
+
+
+def test_a_copy_of_a_consistency_group_copies_each_of_its_snapshots_in_the_same_up() -> None:
+    raw = topology(copies=[{"name": "app-dr", "ibm": {"consistency_group": "app", "destination_region": "us-east"}}])
+    raw["ibm"]["consistency_groups"] = [{"name": "app", "volume_ids": ["r006-a", "r006-b"], "trigger": "v1"}]
+    sim = run_program(raw)
+    [group] = sim.of_type(GROUP)
+    copies = sorted(sim.of_type(COPY), key=lambda c: c.name)
+    assert [c.name for c in copies] == ["app-dr-copy-0", "app-dr-copy-1"]
+    assert [c.inputs["name"] for c in copies] == ["app-dr-0-v1", "app-dr-1-v1"]
+    assert [c.inputs["source_snapshot_id"] for c in copies] == group.inputs["snapshot_ids"]
+    assert all(group.urn in c.dependencies for c in copies)
+
+
+def test_a_copy_of_a_plans_manual_backup_is_made_in_the_same_up() -> None:
+    raw = {
+        "oci": {
+            "region": "us-ashburn-1",
+            "boot_volume_plans": [
+                {
+                    "name": "web",
+                    "compartment_id": "ocid1.compartment.oc1..aaaaaaaaweb",
+                    "manual_backups": [{"name": "golden", "boot_volume_id": "ocid1.bootvolume.oc1.iad.abuwcljrgold"}],
+                }
+            ],
+        },
+        "copies": [
+            {
+                "name": "golden-dr",
+                "oci": {"source": {"plan": "web", "manual_backup": "golden"}, "destination_region": "us-phoenix-1"},
+            }
+        ],
+    }
+    sim = run_program(raw)
+    backups = {b.name: b for b in sim.of_type("oci:Core/bootVolumeBackup:BootVolumeBackup")}
+    golden, copy = backups["web-golden"], backups["golden-dr-copy"]
+    assert copy.inputs["sourceDetails"]["bootVolumeBackupId"] == golden.id
+    assert copy.inputs["sourceDetails"]["region"] == "us-ashburn-1"
+    assert golden.urn in copy.dependencies
+
+
+def test_a_volume_id_from_an_output_is_checked_when_known_with_the_literal_message() -> None:
+    def program() -> None:
+        SnapshotWithClones("db", {"volume_id": pulumi.Output.from_input(""), "region": "us-south", "trigger": "t1"})
+
+    with pytest.raises(pulumi.RunError) as info:
+        simulate(program)
+    assert str(info.value).splitlines() == [
+        "SnapshotWithClones 'db': invalid args",
+        "volume_id: must have at least 1 character (got '')",
+    ]
+
+
+def test_a_volume_id_not_known_in_a_preview_is_not_judged() -> None:
+    def program() -> None:
+        volume = openstack.blockstorage.Volume("data", size=1)  # its id is unknown until it is made
+        SnapshotWithClones("db", {"volume_id": volume.id, "region": "us-south", "trigger": "t1"})
+
+    sim = simulate(program, preview=True)
+    [snapshot] = sim.of_type(SNAPSHOT)
+    assert isinstance(snapshot.inputs["source_volume_id"], Unknown)

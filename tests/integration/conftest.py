@@ -18,7 +18,7 @@ from typing import Any
 import openstack
 import pytest
 
-from tests.engine.conftest import _quiet_failed_outputs, engine  # noqa: F401 - the engine fixtures, here too
+from tests.engine.conftest import engine  # noqa: F401 - the engine fixture, here too
 
 HERE = Path(__file__).resolve().parent / "cinder"
 LAB = Path(os.environ.get("LAB", "/tmp/backup-topology-cinder"))

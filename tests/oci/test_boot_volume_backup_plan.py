@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_oci as oci
 import pytest
+from pulumi.output import Unknown
 
 from components.base import ArgsError
 from components.config import BootVolumePlan
@@ -197,3 +199,96 @@ def test_the_validated_topology_model_is_accepted_as_args(plan: dict[str, Any]) 
     args = BootVolumePlan.model_validate(plan)
     sim = simulate(lambda: BootVolumeBackupPlan("web", args))
     assert len(sim.of_type(ASSIGNMENT)) == 2
+
+
+# --- args from other resources ---------------------------------------------------------------------------
+
+
+def instance(name: str = "web") -> oci.core.Instance:
+    return oci.core.Instance(
+        name,
+        compartment_id=COMPARTMENT,
+        availability_domain="Uocm:US-ASHBURN-AD-1",
+        shape="VM.Standard.E4.Flex",
+        source_details=oci.core.InstanceSourceDetailsArgs(source_type="image", source_id="ocid1.image.oc1..x"),
+    )
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_an_instances_boot_volume_and_a_compartment_resource_wire_in(preview: bool) -> None:
+    def program() -> None:
+        comp = oci.identity.Compartment("apps", compartment_id=COMPARTMENT, description="apps", name="apps")
+        inst = instance()
+        BootVolumeBackupPlan(
+            "web",
+            {
+                "name": "web",
+                "compartment_id": comp.id,
+                "oracle_policy": "silver",
+                "boot_volumes": [inst.boot_volume_id],
+            },
+        )
+
+    sim = simulate(program, preview=preview)
+    [assignment] = sim.of_type(ASSIGNMENT)
+    [inst] = sim.of_type("oci:Core/instance:Instance")
+    assert assignment.name == "web-boot-volume-0"
+    assert inst.urn in assignment.dependencies
+    if preview:
+        assert isinstance(assignment.inputs["assetId"], Unknown)  # never an error while unknown
+    else:
+        assert assignment.inputs["assetId"].startswith("ocid1.bootvolume.oc1.")
+
+
+def test_an_output_of_the_wrong_kind_fails_when_known_naming_the_component_and_field() -> None:
+    def program() -> None:
+        vault = oci.kms.Vault("v", compartment_id=COMPARTMENT, display_name="v", vault_type="VIRTUAL_PRIVATE")
+        BootVolumeBackupPlan("web", {"compartment_id": vault.id, "oracle_policy": "gold", "boot_volumes": [VOL_A]})
+
+    with pytest.raises(ArgsError) as info:
+        simulate(program)
+    assert info.value.render().splitlines() == [
+        "BootVolumeBackupPlan 'web': invalid args",
+        "compartment_id: is a vault OCID; expected a compartment (ocid1.compartment.…) or tenancy (ocid1.tenancy.…)",
+    ]
+    simulate(program, preview=True)  # unknown in a preview: not judged
+
+
+def test_the_same_volume_from_two_outputs_is_refused_once_known() -> None:
+    def program() -> None:
+        inst = instance()
+        BootVolumeBackupPlan(
+            "web", {"compartment_id": COMPARTMENT, "oracle_policy": "gold", "boot_volumes": [inst.boot_volume_id]}
+        )
+        BootVolumeBackupPlan(
+            "db", {"compartment_id": COMPARTMENT, "oracle_policy": "gold", "boot_volumes": [inst.boot_volume_id]}
+        )
+
+    with pytest.raises(ArgsError, match=r"boot_volumes\[0\].id: boot volume is already assigned a policy by "):
+        simulate(program)
+
+
+def test_a_literal_mistake_beside_an_output_still_fails_at_once_with_one_line_per_mistake() -> None:
+    built: list[str] = []
+
+    def program() -> None:
+        inst = instance()
+        built.append("instance")
+        BootVolumeBackupPlan(
+            "web",
+            {
+                "compartment_id": "ocid1.bucket.oc1..nope",
+                "oracle_policy": "platinum",
+                "boot_volumes": [inst.boot_volume_id, "ocid1.volume.oc1.iad.notaboot"],
+            },
+        )
+        built.append("plan")
+
+    with pytest.raises(ArgsError) as info:
+        simulate(program)
+    assert built == ["instance"]
+    assert info.value.render().splitlines()[1:] == [
+        "compartment_id: is a bucket OCID; expected a compartment (ocid1.compartment.…) or tenancy (ocid1.tenancy.…)",
+        "oracle_policy: must be 'gold', 'silver' or 'bronze' (got 'platinum')",
+        "boot_volumes[1].id: is a block volume OCID; expected a boot volume (ocid1.bootvolume.…)",
+    ]

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pulumi
+import pulumi_oci as oci
 import pytest
 from pulumi.runtime import MockResourceArgs
 
@@ -240,3 +241,58 @@ def test_keys_restored_into_an_existing_vault_use_its_endpoint() -> None:
     assert sim.of_type("oci:Kms/vault:Vault") == []
     [key] = sim.of_type("oci:Kms/key:Key")
     assert key.inputs["managementEndpoint"] == "https://abc-management.kms.us-ashburn-1.oraclecloud.com"
+
+
+# --- args from other resources ---------------------------------------------------------------------------
+
+
+def test_vault_keys_and_bucket_from_other_resources_wire_in_with_their_object_names() -> None:
+    def program() -> None:
+        vault = oci.kms.Vault("v", compartment_id=COMPARTMENT, display_name="v", vault_type="VIRTUAL_PRIVATE")
+        key = oci.kms.Key(
+            "k",
+            compartment_id=COMPARTMENT,
+            display_name="k",
+            key_shape=oci.kms.KeyKeyShapeArgs(algorithm="AES", length=32),
+            management_endpoint=vault.management_endpoint,
+        )
+        bucket = oci.objectstorage.Bucket("b", compartment_id=COMPARTMENT, namespace="acme", name="vault-backups")
+        spec = backup(
+            vault_id=vault.id, keys=[key.id], destination={"bucket": {"namespace": "acme", "bucket": bucket.name}}
+        )
+        pulumi.export("objects", VaultBackup("payments", {**spec, "region": "us-ashburn-1"}).objects)
+
+    sim = simulate(program)
+    [key] = sim.of_type("oci:Kms/key:Key")
+    [made] = sim.of_type(KEY_BACKUP)
+    assert made.name == "payments-key-0"
+    assert made.inputs["key_id"] == key.id
+    assert made.inputs["location"]["object_name"] == f"payments/2026-11-23/key-{str(key.id)[-16:]}"
+    assert key.urn in made.dependencies
+    assert set(sim.exports["objects"]) == {"vault", "keys[0]"}
+
+
+def test_a_key_from_another_region_than_its_vault_fails_when_known() -> None:
+    phx_key = "ocid1.key.oc1.phx.bbpaymentsexample.abuwcljsphxkeyexample"
+
+    def program() -> None:
+        spec = backup(keys=[pulumi.Output.from_input(phx_key)])
+        VaultBackup("payments", {**spec, "region": "us-ashburn-1"})
+
+    with pytest.raises(pulumi.RunError) as info:
+        simulate(program)
+    assert str(info.value).splitlines() == [
+        "VaultBackup 'payments': invalid args",
+        "keys[0]: key is in another region than the vault; keys live in their vault",
+    ]
+
+
+def test_a_given_par_url_from_an_output_stays_secret_and_is_checked_without_being_quoted() -> None:
+    def program() -> None:
+        spec = backup(keys=[], destination={"par_uri": {"uri": pulumi.Output.from_input("https://nope/Sup3rS3cret")}})
+        VaultBackup("hr", {**spec, "region": "us-ashburn-1"})
+
+    with pytest.raises(pulumi.RunError) as info:
+        simulate(program)
+    assert "destination.par_uri.uri: must be an Object Storage pre-authenticated request URL" in str(info.value)
+    assert "Sup3rS3cret" not in str(info.value)

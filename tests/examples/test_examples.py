@@ -1,0 +1,123 @@
+"""The example programs under the mock runtime, as `up` (outputs known) and as a first preview (outputs unknown)."""
+
+from __future__ import annotations
+
+import runpy
+from typing import Any
+
+import pytest
+from pulumi.output import Unknown
+
+from components.tooling.mock_runtime import Registered, Simulation, TopologyMocks, simulate
+from tests.conftest import COMPARTMENT, ROOT
+
+EXAMPLES = ROOT / "examples"
+CONFIG: dict[str, dict[str, Any]] = {
+    "oci-instance-boot-volume": {
+        "oci:region": "us-ashburn-1",
+        "compartmentId": COMPARTMENT,
+        "availabilityDomain": "Uocm:US-ASHBURN-AD-1",
+        "imageId": "ocid1.image.oc1.iad.aaaaaaaaimageexample",
+        "subnetId": "ocid1.subnet.oc1.iad.aaaaaaaasubnetexample",
+    },
+    "oci-vault-backup-par": {
+        "oci:region": "us-ashburn-1",
+        "compartmentId": COMPARTMENT,
+        "parExpires": "2026-11-30T00:00:00Z",
+    },
+    "ibm-volume-snapshots": {"infraStack": "acme/infra/prod"},
+    "openstack-volume-backup": {},
+}
+STACKS = {"acme/infra/prod": {"orders_db_volume_id": "r006-df8ffd90-f2e5-470b-83d7-76e64995a1aa"}}
+
+
+def run(example: str, *, preview: bool) -> Simulation:
+    return simulate(
+        lambda: runpy.run_path(str(EXAMPLES / example / "__main__.py"), run_name="__main__"),
+        config={(k if ":" in k else f"{example}:{k}"): v for k, v in CONFIG[example].items()},
+        project=example,
+        stack="dev",
+        mocks=TopologyMocks(stack_outputs=STACKS),
+        preview=preview,
+    )
+
+
+def one(sim: Simulation, type_suffix: str, name: str | None = None) -> Registered:
+    [found] = [r for r in sim.resources if r.type.endswith(type_suffix) and name in (None, r.name)]
+    return found
+
+
+def depends_on(resource: Registered, other: Registered) -> bool:
+    return other.urn in resource.dependencies
+
+
+@pytest.mark.parametrize("example", sorted(CONFIG))
+def test_every_example_is_a_pulumi_project_that_uses_the_installed_components(example: str) -> None:
+    project = (EXAMPLES / example / "Pulumi.yaml").read_text()
+    assert f"name: {example}" in project
+    assert "runtime:" in project
+    assert (EXAMPLES / example / "requirements.txt").read_text().splitlines()[-1] == "../.."
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_oci_instance_boot_volume_wires_the_instance_into_the_plan_and_the_copy(preview: bool) -> None:
+    sim = run("oci-instance-boot-volume", preview=preview)
+    instance = one(sim, ":Instance")
+    assignment = one(sim, ":VolumeBackupPolicyAssignment")
+    golden = one(sim, ":BootVolumeBackup", "web-golden-image")
+    copy = one(sim, ":BootVolumeBackup", "web-golden-dr-copy")
+    assert assignment.name == "web-web-1"  # named by the volume's `name`: its OCID is not known while building
+    assert depends_on(assignment, instance)
+    assert depends_on(golden, instance)
+    assert depends_on(copy, golden)
+    if preview:
+        assert isinstance(assignment.inputs["assetId"], Unknown)
+        assert isinstance(copy.inputs["sourceDetails"]["bootVolumeBackupId"], Unknown)
+    else:
+        assert assignment.inputs["assetId"].startswith("ocid1.bootvolume.oc1.")
+        assert copy.inputs["sourceDetails"]["bootVolumeBackupId"] == golden.id
+        assert copy.inputs["sourceDetails"]["region"] == "us-ashburn-1"  # from the backup's OCID
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_oci_vault_backup_par_takes_the_vault_key_and_par_of_the_program(preview: bool) -> None:
+    sim = run("oci-vault-backup-par", preview=preview)
+    key = one(sim, ":Key")
+    par = one(sim, ":Preauthrequest")
+    backup = one(sim, "OciKeyBackup")
+    assert backup.name == "signing-key-0"  # a key from another resource: named by its position
+    assert depends_on(backup, key)
+    assert depends_on(backup, par)
+    assert backup.inputs["par_uri"] == "[secret]"
+    if not preview:
+        assert backup.inputs["key_id"] == key.id
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_ibm_volume_snapshots_take_the_volume_from_another_stack(preview: bool) -> None:
+    sim = run("ibm-volume-snapshots", preview=preview)
+    snapshot = one(sim, ":IbmSnapshot")
+    copy = one(sim, ":IbmSnapshotCopy")
+    assert [d.rsplit("$", 1)[-1] for d in snapshot.dependencies] == ["pulumi:pulumi:StackReference::acme/infra/prod"]
+    assert depends_on(copy, snapshot)
+    assert copy.inputs["name"] == "orders-db-dr-2026-11-23"
+    if preview:
+        assert isinstance(copy.inputs["source_snapshot_id"], Unknown)
+    else:
+        assert snapshot.inputs["source_volume_id"] == STACKS["acme/infra/prod"]["orders_db_volume_id"]
+        assert copy.inputs["source_snapshot_id"] == snapshot.id
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_openstack_volume_backup_takes_the_volume_of_the_program(preview: bool) -> None:
+    sim = run("openstack-volume-backup", preview=preview)
+    volume = one(sim, ":Volume")
+    snapshot = one(sim, ":CinderSnapshot")
+    backup = one(sim, ":CinderBackup")
+    assert depends_on(snapshot, volume)
+    assert depends_on(backup, snapshot)
+    if preview:
+        assert isinstance(snapshot.inputs["volume_id"], Unknown)
+    else:
+        assert snapshot.inputs["volume_id"] == volume.id
+        assert backup.inputs["snapshot_id"] == snapshot.id
