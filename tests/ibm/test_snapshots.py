@@ -10,7 +10,7 @@ import pulumi_openstack as openstack
 import pytest
 from pulumi.output import Unknown
 
-from components.ibm.snapshots import SnapshotWithClones
+from components.ibm.snapshots import SnapshotConsistencyGroup, SnapshotWithClones
 from components.tooling.mock_runtime import simulate
 from tests.conftest import run_program
 
@@ -186,3 +186,19 @@ def test_a_volume_id_not_known_in_a_preview_is_not_judged() -> None:
     sim = simulate(program, preview=True)
     [snapshot] = sim.of_type(SNAPSHOT)
     assert isinstance(snapshot.inputs["source_volume_id"], Unknown)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_a_consistency_group_of_volumes_from_other_resources(preview: bool) -> None:
+    def program() -> None:
+        volumes = [openstack.blockstorage.Volume(f"data-{i}", size=1) for i in range(2)]  # stands for any resource
+        SnapshotConsistencyGroup("app", {"volume_ids": [v.id for v in volumes], "region": "us-south", "trigger": "t1"})
+
+    sim = simulate(program, preview=preview)
+    [group] = sim.of_type(GROUP)
+    volumes = sim.of_type("openstack:blockstorage/volume:Volume")
+    assert {v.urn for v in volumes} <= set(group.dependencies)
+    if preview:
+        assert all(isinstance(v, Unknown) for v in group.inputs["source_volume_ids"])
+    else:
+        assert group.inputs["source_volume_ids"] == [v.id for v in sorted(volumes, key=lambda v: v.name)]

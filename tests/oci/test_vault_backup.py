@@ -13,7 +13,7 @@ import pytest
 from pulumi.runtime import MockResourceArgs
 
 from components.config import CONFIG_KEY
-from components.oci.vault_backup import VaultBackup
+from components.oci.vault_backup import VaultBackup, VaultRestore
 from components.tooling.mock_runtime import SECRET, TopologyMocks, simulate
 from tests.conftest import COMPARTMENT, ROOT, run_program
 
@@ -296,3 +296,21 @@ def test_a_given_par_url_from_an_output_stays_secret_and_is_checked_without_bein
         simulate(program)
     assert "destination.par_uri.uri: must be an Object Storage pre-authenticated request URL" in str(info.value)
     assert "Sup3rS3cret" not in str(info.value)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_a_restore_from_objects_and_a_compartment_of_other_resources(preview: bool) -> None:
+    def program() -> None:
+        comp = oci.identity.Compartment("payments", compartment_id=COMPARTMENT, description="payments", name="payments")
+        bucket = oci.objectstorage.Bucket("b", compartment_id=COMPARTMENT, namespace="acme", name="vault-backups")
+        source = {"namespace": "acme", "bucket": bucket.name, "object_name": "payments/t1/vault"}
+        VaultRestore("dr", {"compartment_id": comp.id, "vault": {"display_name": "payments-dr", "source": source}})
+
+    sim = simulate(program, preview=preview)
+    [vault] = sim.of_type("oci:Kms/vault:Vault")
+    [comp] = sim.of_type("oci:Identity/compartment:Compartment")
+    assert comp.urn in vault.dependencies
+    assert vault.retain_on_delete
+    if not preview:
+        assert vault.inputs["compartmentId"] == comp.id
+        assert vault.inputs["restoreFromObjectStore"]["bucket"] == "vault-backups"
