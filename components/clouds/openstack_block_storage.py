@@ -98,7 +98,8 @@ class BlockStorage:
         self._deadline = deadline
         self._progress = progress
         self._conn = _connection(conn)
-        self._bs: Any = self._conn.block_storage  # the v3 proxy (Cinder's API v3)
+        # The proxy authenticates and discovers Cinder's endpoint the first time: within the deadline, as a call.
+        self._bs: Any = self._call("the Cinder endpoint", lambda: self._conn.block_storage)  # the v3 proxy
 
     def _call(self, what: str, fn: Callable[[], T]) -> T:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import inspect
 import re
@@ -58,9 +59,13 @@ class Deferred:
     """Marks a field that takes another resource's output: how to validate its value once it is known."""
 
     adapter: TypeAdapter[Any]
+    optional: bool = False
+    """The field also takes None (an output that resolves to nothing is then fine)."""
 
     def reason(self, value: Any) -> str | None:
         """Why `value` is not valid for the field (the message a literal would get), or None when it is."""
+        if value is None and self.optional:
+            return None
         try:
             self.adapter.validate_python(value)
         except ValidationError as exc:
@@ -102,10 +107,11 @@ def deferred_of(annotation: Any) -> Deferred | None:
             if isinstance(meta, Deferred):
                 return meta
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
+        args = typing.get_args(annotation)
+        for arg in args:
             found = deferred_of(arg)
             if found is not None:
-                return found
+                return dataclasses.replace(found, optional=type(None) in args)
     return None
 
 

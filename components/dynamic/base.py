@@ -57,9 +57,34 @@ class DynamicProvider(ResourceProvider):
         """
         failures = [CheckFailure(p, r) for p, r in self.validation_problems(news)]
         failures += [CheckFailure(p, r) for p, r in self.check_secrets(news)]
+        if not failures and olds:
+            failures += [CheckFailure(p, r) for p, r in self.replacement_problems(olds, news)]
         if not failures and self.will_create(olds, news) and not is_unknown(self.model_inputs(news)):
             failures += [CheckFailure(p, r) for p, r in self.check_before_create(news)]
         return CheckResult(news, failures)
+
+    def identity(self, props: Mapping[str, Any]) -> Any:
+        """What names the resource in the cloud (its name in its region, say); None when nothing does."""
+        return None
+
+    def replacement_problems(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """A replacement that keeps the resource's cloud identity cannot be made: the new resource would take the
+        old one's name, a retried create would adopt the old one, and the engine would then delete it. Such a
+        change needs a new trigger (a new name), and the current resource is left as it is."""
+        replaced = self.replaces(olds, news, self.changed(olds, news))
+        if not replaced or is_unknown(news):
+            return []
+        before, after = self.identity(olds), self.identity(news)
+        if before is None or before != after:
+            return []
+        return [
+            (
+                key,
+                f"cannot change in place, and a replacement would take the same name ({after[-1]}): "
+                "change `trigger` with it to take a new one",
+            )
+            for key in sorted(replaced)
+        ]
 
     def validation_problems(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         """(input, reason) for every model rule the inputs break; unknown (preview) inputs are not judged."""
@@ -82,7 +107,7 @@ class DynamicProvider(ResourceProvider):
         """Whether these inputs lead to a create: no old state, or an input changed that replaces."""
         if not olds:
             return True
-        return bool(self.replaces(olds, self.changed(olds, news)))
+        return bool(self.replaces(olds, news, self.changed(olds, news)))
 
     def check_before_create(self, _news: Mapping[str, Any]) -> list[tuple[str, str]]:
         """(input, reason) for what the cloud would refuse, found by reading it before anything is changed."""
@@ -114,7 +139,7 @@ class DynamicProvider(ResourceProvider):
         changed.update(str(k) for k in diff.affected_root_keys)
         return changed
 
-    def replaces(self, olds: Mapping[str, Any], changed: set[str]) -> set[str]:
+    def replaces(self, olds: Mapping[str, Any], news: Mapping[str, Any], changed: set[str]) -> set[str]:
         """The changed inputs that the cloud cannot apply in place."""
         found = changed & self.immutable
         if self.renamed_by_trigger and "trigger" not in olds and "name" in changed:
@@ -124,7 +149,7 @@ class DynamicProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """Explicit diff: replaces only for inputs the cloud cannot change in place; no change, no update."""
         changed = self.changed(olds, news)
-        replaces = self.replaces(olds, changed)
+        replaces = self.replaces(olds, news, changed)
         return DiffResult(
             changes=bool(changed),
             replaces=sorted(replaces),

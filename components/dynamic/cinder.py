@@ -93,8 +93,11 @@ class CinderSnapshotProvider(DynamicProvider):
     """A volume snapshot; adoptable by name and marker metadata; name, description and metadata change in place."""
 
     props: ClassVar[type[BaseModel]] = SnapshotProps
-    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "volume_id", "connection"})
+    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "volume_id"})
     renamed_by_trigger: ClassVar[bool] = True
+
+    def identity(self, props: Mapping[str, Any]) -> Any:
+        return (props.get("volume_id"), props.get("name"))
 
     def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         """The volume exists, and an attached volume is snapshotted only with `force`."""
@@ -185,10 +188,13 @@ class CinderBackupProvider(DynamicProvider):
     """A backup made from a snapshot; the first backup of a volume is full; a failed one is removed, not kept."""
 
     props: ClassVar[type[BaseModel]] = BackupProps
-    immutable: ClassVar[frozenset[str]] = frozenset(
-        {"trigger", "volume_id", "snapshot_id", "container", "incremental", "connection"}
-    )
+    # The snapshot a backup was made from is history once the backup exists: a snapshot made again (after it was
+    # deleted out of band) is recorded, it does not call for a new backup.
+    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "volume_id", "container", "incremental"})
     renamed_by_trigger: ClassVar[bool] = True
+
+    def identity(self, props: Mapping[str, Any]) -> Any:
+        return (props.get("volume_id"), props.get("name"))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Adopt or create the backup, wait until available; on `error`, delete it and report Cinder's fail_reason."""
@@ -243,7 +249,6 @@ class CinderBackupProvider(DynamicProvider):
         except NotFoundError:
             return ReadResult("", {})
         cloud = _cloud_inputs(props, found, model)
-        cloud["snapshot_id"] = found.get("snapshot_id") or model.snapshot_id
         if model.container is not None:
             cloud["container"] = found.get("container")
         return ReadResult(id_, {**cloud, **_backup_outputs(found)})

@@ -10,8 +10,8 @@ snapshot) shows as replaced although `up` will leave it alone.
 This host runs the same server (the SDK's module, unchanged) with
 - a pool of `workers()` threads instead of 4;
 - previews: the server says it supports them, a previewed create returns its inputs (no cloud call, outputs
-  unknown, as before) and a previewed update returns the old outputs with the new inputs over them (no cloud
-  call; an update in place keeps the resource's identity, so its IDs stay known).
+  unknown, as before) and a previewed update returns the new inputs with the old outputs that name the resource
+  (its IDs and CRN: an update in place keeps the resource), every other output unknown (no cloud call).
 `Pulumi.yaml` names it (through `pulumi-resource-pulumi-python` beside this file) as the project's `pulumi-python`
 provider plugin.
 
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import re
 import runpy
 import sys
 from typing import Any
@@ -68,10 +69,15 @@ class PreviewingServicer:
         return self._inner.Update(request, context)
 
 
+_IDENTITY = re.compile(r"(^|_)(id|ids|crn)$")
+"""Outputs that name the resource (`snapshot_id`, `crn`, `snapshot_ids`): an update in place does not change them."""
+
+
 def preview_update(olds: struct_pb2.Struct, news: struct_pb2.Struct) -> struct_pb2.Struct:
-    """The state an in-place update leads to, as far as it is known before it runs: old outputs, new inputs."""
+    """The state an in-place update leads to, as far as it is known before it runs: the new inputs and the outputs
+    that name the resource; what the update may change (states, sizes, clones) is left out, so it is unknown."""
     merged = struct_pb2.Struct()
-    merged.update(olds)
+    merged.update({k: v for k, v in olds.items() if k not in news and _IDENTITY.search(k)})
     merged.update(news)
     return merged
 

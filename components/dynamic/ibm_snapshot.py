@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -113,8 +114,11 @@ class IbmSnapshotProvider(DynamicProvider):
     """One snapshot with its fast-restore clones: created in one POST; clones, tags and name changed in place."""
 
     props: ClassVar[type[BaseModel]] = SnapshotProps
-    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "source_volume_id", "resource_group_id", "connection"})
+    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "source_volume_id", "resource_group_id"})
     renamed_by_trigger: ClassVar[bool] = True
+
+    def identity(self, props: Mapping[str, Any]) -> Any:
+        return ((props.get("connection") or {}).get("region"), props.get("name"))
 
     def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         props: Any = SnapshotProps.model_validate(self.model_inputs(news))
@@ -204,8 +208,11 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
     """Snapshots of several first-generation volumes taken together; name and deletion rule changed in place."""
 
     props: ClassVar[type[BaseModel]] = GroupProps
-    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "source_volume_ids", "resource_group_id", "connection"})
+    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "source_volume_ids", "resource_group_id"})
     renamed_by_trigger: ClassVar[bool] = True
+
+    def identity(self, props: Mapping[str, Any]) -> Any:
+        return ((props.get("connection") or {}).get("region"), props.get("name"))
 
     def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         props: Any = GroupProps.model_validate(self.model_inputs(news))
@@ -319,18 +326,38 @@ def _group_outputs(group: Mapping[str, Any]) -> dict[str, Any]:
         "group_id": group.get("id"),
         "crn": group.get("crn"),
         "lifecycle_state": group.get("lifecycle_state"),
-        "snapshot_ids": [s.get("id") for s in group.get("snapshots", []) or []],
+        "snapshot_ids": [s.get("id") for s in _in_volume_order(group.get("snapshots", []) or [])],
     }
+
+
+def _in_volume_order(members: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A group's snapshots in the order of its volumes: the create names them `<group>-<n>`, n the volume's place.
+
+    The API's own order is not promised; when a name does not end in its number (renamed), that order is kept.
+    """
+    places = [re.search(r"-(\d+)$", str(m.get("name") or "")) for m in members]
+    if not all(places):
+        return list(members)
+    return [m for _, m in sorted(zip((int(p[1]) for p in places if p), members, strict=True), key=lambda pm: pm[0])]
 
 
 class IbmSnapshotCopyProvider(DynamicProvider):
     """A cross-region copy of a snapshot, made through the destination region's API from the source's CRN."""
 
     props: ClassVar[type[BaseModel]] = CopyProps
-    immutable: ClassVar[frozenset[str]] = frozenset(
-        {"trigger", "source_snapshot_id", "source", "destination", "encryption_key_crn", "resource_group_id"}
-    )
+    # The source (its ID and how it is reached) is history once the copy exists: a source made again is recorded,
+    # not copied again. The copy's region is the destination's.
+    immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "encryption_key_crn", "resource_group_id"})
     renamed_by_trigger: ClassVar[bool] = True
+
+    def identity(self, props: Mapping[str, Any]) -> Any:
+        return ((props.get("destination") or {}).get("region"), props.get("name"))
+
+    def replaces(self, olds: Mapping[str, Any], news: Mapping[str, Any], changed: set[str]) -> set[str]:
+        found = super().replaces(olds, news, changed)
+        if "destination" in changed and self.identity(olds)[0] != self.identity(news)[0]:
+            found.add("destination")
+        return found
 
     def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
         props: Any = CopyProps.model_validate(self.model_inputs(news))
@@ -376,7 +403,7 @@ class IbmSnapshotCopyProvider(DynamicProvider):
         return UpdateResult({**state_inputs(news), **snapshot_outputs(vpc.get_snapshot(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Refresh: the copy's name, source, key and resource group as IBM Cloud has them; empty id when gone."""
+        """Refresh: the copy's name, key and resource group as IBM Cloud has them; empty id when gone."""
         model: Any = CopyProps.model_validate(self.model_inputs(props))
         try:
             copy = Vpc(model.destination.connection(), Deadline(_CHECK_SECONDS)).get_snapshot(id_)
@@ -384,7 +411,6 @@ class IbmSnapshotCopyProvider(DynamicProvider):
             return ReadResult("", {})
         cloud: dict[str, Any] = {
             "name": copy.get("name"),
-            "source_snapshot_id": (copy.get("source_snapshot") or {}).get("id") or model.source_snapshot_id,
             "encryption_key_crn": (copy.get("encryption_key") or {}).get("crn") if model.encryption_key_crn else None,
         }
         if model.resource_group_id is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -25,11 +24,11 @@ from components.clouds.oci_kms import (
     OciConnection,
     ParLocation,
 )
+from components.config.oci import PAR_URL
 from components.dynamic.base import MODULE, DynamicProvider, Timeouts, is_unknown, progress, scrub, state_inputs
 
 PAR_URI = "par_uri"
 PAR_DIGEST = "par_uri_sha256"
-_PAR_SHAPE = re.compile(r"^https://[^/\s]+/p/[^/\s]+/n/(?P<ns>[^/\s]+)/b/(?P<bucket>[^/\s]+)/o/(?P<object>[^\s]+)$")
 _CHECK_SECONDS = 120.0  # reads done by check() before a create
 
 
@@ -121,7 +120,7 @@ class _BackupProvider(DynamicProvider):
         uri = news.get(PAR_URI)
         if has_location == (uri is not None):
             return [("location", "give exactly one destination: location (bucket) or par_uri")]
-        if isinstance(uri, str) and not is_unknown(uri) and not _PAR_SHAPE.match(uri):
+        if isinstance(uri, str) and not is_unknown(uri) and not PAR_URL.match(uri):
             return [
                 (
                     PAR_URI,
@@ -205,13 +204,16 @@ class _BackupProvider(DynamicProvider):
         return UpdateResult(self._outputs(news, kept))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Refresh: the backup exists while its object is in the bucket; an empty id when it is gone."""
+        """Refresh: a backup to a bucket exists while its object is there; an empty id when it is gone.
+
+        Behind a PAR URL the object may be in a bucket the stack cannot read (OCI answers "not authorized or not
+        found" alike): such a backup is kept in the state as it is.
+        """
         model: Any = self.props.model_validate(self.model_inputs(props))
-        where = model.location.model_dump() if model.location is not None else props.get("par_object")
-        if not where:
+        if model.location is None:
             return ReadResult(id_, props)
         kms = Kms(model.connection.connection(), Deadline(_CHECK_SECONDS))
-        if not kms.object_exists(BucketLocation(**where)):
+        if not kms.object_exists(BucketLocation(**model.location.model_dump())):
             return ReadResult("", {})
         return ReadResult(id_, props)
 
@@ -221,7 +223,7 @@ class _BackupProvider(DynamicProvider):
 
 
 def _par_object(uri: str) -> dict[str, str] | None:
-    found = _PAR_SHAPE.match(uri)
+    found = PAR_URL.match(uri)
     if found is None:
         return None
     return {"namespace": found["ns"], "bucket": found["bucket"], "object_name": found["object"]}

@@ -59,3 +59,26 @@ def test_a_state_written_before_trigger_was_an_input_replaces_on_a_new_name_only
     legacy = {k: v for k, v in snapshot().items() if k != "trigger"}
     assert provider.diff("id", legacy, snapshot()).changes is False  # no trigger in the state: not a change
     assert provider.diff("id", legacy, snapshot(trigger="t2", name="build-t2")).replaces == ["name"]
+
+
+def test_a_replacement_that_would_keep_the_name_is_refused_before_any_cloud_call() -> None:
+    # Same trigger (same name): the new backup would be found by that name and adopted, then the engine would
+    # delete the old one, which is that same backup. The change needs a new trigger.
+    olds = {"name": "build-t1", "trigger": "t1", "volume_id": "v", "snapshot_id": "s", "incremental": False}
+    failures = CinderBackupProvider().check(olds, {**olds, "incremental": True}).failures
+    assert [(f.property, f.reason) for f in failures] == [
+        (
+            "incremental",
+            "cannot change in place, and a replacement would take the same name (build-t1): "
+            "change `trigger` with it to take a new one",
+        )
+    ]
+    renamed = {**olds, "incremental": True, "trigger": "t2", "name": "build-t2"}
+    assert CinderBackupProvider().diff("id", olds, renamed).replaces == ["incremental", "trigger"]
+
+
+def test_how_the_cloud_is_reached_and_a_remade_source_snapshot_change_nothing_in_the_cloud() -> None:
+    olds = {"name": "build-t1", "trigger": "t1", "volume_id": "v", "snapshot_id": "s1", "connection": {}}
+    news = {**olds, "snapshot_id": "s2", "connection": {"cloud": "prod"}}
+    diff = CinderBackupProvider().diff("id", olds, news)
+    assert (diff.changes, diff.replaces) == (True, [])

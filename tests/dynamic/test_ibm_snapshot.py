@@ -329,3 +329,12 @@ def test_a_stalled_request_ends_at_the_operations_deadline(cloud: Any) -> None:
     with pytest.raises(CloudError, match=r"db-snap-t1: gave up at the deadline"):
         IbmSnapshotProvider().create(snapshot_props(stubs, timeouts={"create": 2, "update": 2, "delete": 2}))
     assert time.monotonic() - started < 10  # not the SDK's 60 s read timeout
+
+
+def test_a_groups_snapshots_are_listed_in_the_order_of_its_volumes() -> None:
+    from components.dynamic.ibm_snapshot import _in_volume_order
+
+    members = [{"id": "c", "name": "app-t1-2"}, {"id": "a", "name": "app-t1-0"}, {"id": "b", "name": "app-t1-1"}]
+    assert [m["id"] for m in _in_volume_order(members)] == ["a", "b", "c"]
+    renamed = [{"id": "c", "name": "by-hand"}, {"id": "a", "name": "app-t1-0"}]
+    assert [m["id"] for m in _in_volume_order(renamed)] == ["c", "a"]  # the API's order, then

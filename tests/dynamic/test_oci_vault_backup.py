@@ -409,6 +409,17 @@ def test_read_reports_a_backup_whose_object_was_removed_as_gone(stub: KmsStub) -
     assert provider.read(created.id, created.outs).id == ""
 
 
+def test_read_keeps_a_backup_through_a_par_whose_object_it_cannot_see(stub: KmsStub) -> None:
+    # Behind a PAR the bucket may not be readable with the stack's credentials: OCI's 404 proves nothing.
+    provider = OciVaultBackupProvider()
+    created = provider.create(vault_props(stub, location=None, par_uri=PAR))
+    assert created.outs is not None
+    stub.objects.clear()
+    before = len(stub.requests)
+    assert provider.read(created.id, created.outs).id == created.id
+    assert len(stub.requests) == before
+
+
 def test_delete_keeps_the_backup_and_calls_nothing(stub: KmsStub) -> None:
     provider = OciVaultBackupProvider()
     created = provider.create(vault_props(stub))

@@ -35,6 +35,7 @@ from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc, resource_pb2
 
+from components.dynamic.base import is_unknown
 from components.tooling.mock_runtime import RecordingMonitor, Simulation, TopologyMocks, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,16 +191,6 @@ def unsecret(value: Any) -> Any:
     return value
 
 
-def has_unknown(value: Any) -> bool:
-    if value == UNKNOWN:
-        return True
-    if isinstance(value, Mapping):
-        return any(has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(has_unknown(v) for v in value)
-    return False
-
-
 # --- the engine ------------------------------------------------------------------------------------------
 
 
@@ -333,7 +324,7 @@ class Engine:
         news = plain(request.object)
         secrets = frozenset(k for k, v in news.items() if is_secret(v)) | frozenset(request.additionalSecretOutputs)
         sent = unsecret(news)
-        if not preview and has_unknown(sent):
+        if not preview and is_unknown(sent):
             msg = f"{urn}: an unknown input outside a preview"
             raise AssertionError(msg)
         with self._lock:

@@ -51,12 +51,12 @@ def test_the_pool_size_comes_from_the_environment_when_it_is_sensible(
     assert workers() == size
 
 
-def test_a_previewed_update_keeps_the_old_outputs_under_the_new_inputs() -> None:
+def test_a_previewed_update_keeps_the_ids_and_leaves_what_it_may_change_unknown() -> None:
     olds, news = struct_pb2.Struct(), struct_pb2.Struct()
-    olds.update({"name": "a-t1", "description": "old", "snapshot_id": "id-1", "status": "available"})
+    olds.update({"name": "a-t1", "snapshot_id": "id-1", "crn": "crn:v1:x", "status": "available", "clones": {}})
     news.update({"name": "a-t1", "description": "new"})
     merged = dict(preview_update(olds, news))
-    assert merged == {"name": "a-t1", "description": "new", "snapshot_id": "id-1", "status": "available"}
+    assert merged == {"name": "a-t1", "description": "new", "snapshot_id": "id-1", "crn": "crn:v1:x"}
 
 
 def test_previews_of_create_and_update_call_no_cloud(cloud: Any, engine: Callable[..., Engine]) -> None:

@@ -123,6 +123,29 @@ def test_a_zone_added_in_the_program_is_one_put_and_a_new_trigger_a_new_snapshot
     assert second["id"] != first
 
 
+def test_a_new_endpoint_is_in_place_and_a_new_resource_group_without_a_new_trigger_is_refused(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(snapshot_program(stubs))
+    [snapshot] = state.in_region("us-south")
+
+    def moved(**changes: Any) -> Callable[[], object]:
+        where = {"region": "us-south", "endpoint": stubs["us-south"].url + "/"}  # the same API, another URL
+        return lambda: SnapshotWithClones("orders-db", {**snapshot_spec(**changes), **where})
+
+    assert stack.up(moved()).of("orders-db-snapshot") == ["update"]
+    with pytest.raises(CheckFailedError) as refused:
+        stack.up(moved(resource_group_id="rg-other"))
+    [(field, reason)] = refused.value.failures
+    assert field == "resource_group_id"
+    assert "change `trigger` with it" in reason
+    assert state.in_region("us-south") == [snapshot]  # nothing made, nothing deleted
+    replaced = stack.up(moved(resource_group_id="rg-other", trigger="t2"))
+    assert replaced.of("orders-db-snapshot") == ["replace", "delete-replaced"]
+
+
 def test_destroy_leaves_nothing(cloud: Any, engine: Callable[..., Engine]) -> None:
     state, stubs = cloud
     stack = engine()
