@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pulumi
@@ -330,7 +330,7 @@ def _group_outputs(group: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _in_volume_order(members: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def _in_volume_order(members: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """A group's snapshots in the order of its volumes: the create names them `<group>-<n>`, n the volume's place.
 
     The API's own order is not promised; when a name does not end in its number (renamed), that order is kept.
