@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -121,6 +123,15 @@ def bound_requests(session: requests.Session) -> requests.Session:
         if not isinstance(adapter, _DeadlineAdapter):
             session.mount(prefix, _DeadlineAdapter(adapter))
     return session
+
+
+def environment_fingerprint(*prefixes: str) -> str:
+    """A digest of the environment variables starting with `prefixes` (an SDK's settings), never their values.
+
+    Clients cached per process are keyed by it: other credentials in the environment, another client.
+    """
+    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(prefixes))
+    return hashlib.sha256(repr(settings).encode()).hexdigest()
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from components.clouds.calls import (
     Transient,
     bound_requests,
     call,
+    environment_fingerprint,
     parse_retry_after,
     post_once,
     wait_for,
@@ -66,12 +66,6 @@ _CLIENTS: dict[tuple[str, str], VpcV1] = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-def _credentials_fingerprint() -> str:
-    """A digest of the environment the IBM SDK takes credentials from (never the credentials themselves)."""
-    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith(("VPC_", "IBMCLOUD_", "IBM_CREDENTIALS")))
-    return hashlib.sha256(repr(settings).encode()).hexdigest()
-
-
 def _client(conn: IbmConnection) -> VpcV1:
     """One VPC client per endpoint and credentials for the whole provider process.
 
@@ -79,7 +73,7 @@ def _client(conn: IbmConnection) -> VpcV1:
     connections instead of fetching a token and opening a connection for every operation.
     """
     url = conn.endpoint or VpcV1.get_service_url_for_region(conn.region)
-    key = (url, _credentials_fingerprint())
+    key = (url, environment_fingerprint("VPC_", "IBMCLOUD_", "IBM_CREDENTIALS"))  # where the SDK reads credentials
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
         if client is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from components.clouds.calls import (
     Transient,
     bound_requests,
     call,
+    environment_fingerprint,
     post_once,
     wait_for,
     wait_gone,
@@ -63,19 +62,13 @@ _CONNECTIONS: dict[tuple[str | None, str | None, str], Any] = {}
 _CONNECTIONS_LOCK = threading.Lock()
 
 
-def _settings_fingerprint() -> str:
-    """A digest of the environment openstacksdk reads its settings from (never the credentials themselves)."""
-    settings = sorted((k, v) for k, v in os.environ.items() if k.startswith("OS_"))
-    return hashlib.sha256(repr(settings).encode()).hexdigest()
-
-
 def _connection(conn: OpenStackConnection) -> Any:
     """One authenticated connection per cloud, region and settings for the whole provider process.
 
     The provider process runs every operation of a `pulumi up`: sharing the connection shares one Keystone token
     and its discovered endpoints instead of authenticating (a password hash on Keystone's side) for every call.
     """
-    key = (conn.cloud, conn.region_name, _settings_fingerprint())
+    key = (conn.cloud, conn.region_name, environment_fingerprint("OS_"))  # openstacksdk's OS_* settings
     with _CONNECTIONS_LOCK:
         found = _CONNECTIONS.get(key)
         if found is None:

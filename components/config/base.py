@@ -41,11 +41,6 @@ def is_deferred(value: Any) -> bool:
     return isinstance(value, Output) or inspect.isawaitable(value)
 
 
-def known(*values: Any) -> bool:
-    """Whether every value is known now (no Output among them): a rule across fields can be judged now."""
-    return not any(is_deferred(v) for v in values)
-
-
 def given(value: _V | Output[_V]) -> _V:
     """A value of a topology loaded from a stack file: always a literal there (an Output would be a program's)."""
     if is_deferred(value):
