@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import uuid
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
@@ -19,10 +19,12 @@ from components.clouds.oci_kms import (
     VAULT_BACKUP_STATES,
     BackupEvidence,
     BucketLocation,
+    KeyInfo,
     Kms,
     Location,
     OciConnection,
     ParLocation,
+    VaultInfo,
 )
 from components.config.oci import PAR_URL
 from components.dynamic.base import MODULE, DynamicProvider, Timeouts, is_unknown, progress, scrub, state_inputs
@@ -30,6 +32,7 @@ from components.dynamic.base import MODULE, DynamicProvider, Timeouts, is_unknow
 PAR_URI = "par_uri"
 PAR_DIGEST = "par_uri_sha256"
 _CHECK_SECONDS = 120.0  # reads done by check() before a create
+_Info = TypeVar("_Info", VaultInfo, KeyInfo)
 
 
 class _Props(BaseModel):
@@ -176,6 +179,16 @@ class _BackupProvider(DynamicProvider):
         name = retry_token(self.target, *self._request(model), _where(model, uri))
         return CreateResult(f"{self.target}backup.{name[:40]}", self._outputs(props, outs))
 
+    def _back_up(
+        self, kms: Kms, location: Location, subject: str, ask: Callable[[], _Info], fetch: Callable[[], _Info]
+    ) -> _Info:
+        """Ask for the backup once (`ask`) and wait until it is proven written; the vault or key as it is then."""
+        evidence = self._evidence(kms, location)
+        progress(f"backing up {subject} to {location.describe()}")
+        evidence.seen_busy = ask().lifecycle_state in BUSY_STATES
+        kms.wait_written(f"backup of {subject}", fetch, evidence)
+        return fetch()
+
     def _evidence(self, kms: Kms, location: Location) -> BackupEvidence:
         """How this backup will be proven written; reads the object's version before the request."""
         if isinstance(location, BucketLocation):
@@ -264,12 +277,13 @@ class OciVaultBackupProvider(_BackupProvider):
         if kms.get_vault(props.vault_id).lifecycle_state in BUSY_STATES:
             progress(f"vault {props.vault_id}: another backup or restore is running; waiting for it to finish")
             kms.wait_vault_idle(props.vault_id)
-        evidence = self._evidence(kms, location)
-        progress(f"backing up vault {props.vault_id} to {location.describe()}")
-        answer = kms.backup_vault(props.vault_id, location, include_keys=props.include_keys, retry_token=token)
-        evidence.seen_busy = answer.lifecycle_state in BUSY_STATES
-        kms.wait_written(f"backup of vault {props.vault_id}", lambda: kms.get_vault(props.vault_id), evidence)
-        vault = kms.get_vault(props.vault_id)
+        vault = self._back_up(
+            kms,
+            location,
+            f"vault {props.vault_id}",
+            lambda: kms.backup_vault(props.vault_id, location, include_keys=props.include_keys, retry_token=token),
+            lambda: kms.get_vault(props.vault_id),
+        )
         return {"vault_name": vault.display_name, "time_backed_up": _now()}
 
 
@@ -301,12 +315,13 @@ class OciKeyBackupProvider(_BackupProvider):
         if kms.get_key(endpoint, props.key_id).lifecycle_state in BUSY_STATES:
             progress(f"key {props.key_id}: another backup or restore holds it; waiting for it to finish")
             kms.wait_key_idle(endpoint, props.key_id)
-        evidence = self._evidence(kms, location)
-        progress(f"backing up key {props.key_id} to {location.describe()}")
-        answer = kms.backup_key(endpoint, props.key_id, location, retry_token=token)
-        evidence.seen_busy = answer.lifecycle_state in BUSY_STATES
-        kms.wait_written(f"backup of key {props.key_id}", lambda: kms.get_key(endpoint, props.key_id), evidence)
-        key = kms.get_key(endpoint, props.key_id)
+        key = self._back_up(
+            kms,
+            location,
+            f"key {props.key_id}",
+            lambda: kms.backup_key(endpoint, props.key_id, location, retry_token=token),
+            lambda: kms.get_key(endpoint, props.key_id),
+        )
         return {"key_name": key.display_name, "time_backed_up": _now()}
 
 
