@@ -103,7 +103,9 @@ def _vpc(props: Any, operation: str, provider: DynamicProvider, raw: Mapping[str
     return Vpc(props.connection.connection(), provider.deadline(raw, operation), progress)
 
 
-def _rename(vpc_update: Any, resource_id: str, name: str, found: Mapping[str, Any], extra: dict[str, Any]) -> None:
+def _patch_differences(
+    vpc_update: Any, resource_id: str, name: str, found: Mapping[str, Any], extra: dict[str, Any]
+) -> None:
     """PATCH what differs from the cloud (the name, and `extra`): nothing is sent when nothing differs."""
     patch = {k: v for k, v in {"name": name, **extra}.items() if found.get(k) != v}
     if patch:
@@ -179,7 +181,7 @@ class IbmSnapshotProvider(DynamicProvider):
             if zone not in have:
                 vpc.add_clone(id_, zone)
         tags = {} if set(found.get("user_tags") or []) == set(model.user_tags) else {"user_tags": list(model.user_tags)}
-        _rename(vpc.update_snapshot, id_, model.name, found, tags)
+        _patch_differences(vpc.update_snapshot, id_, model.name, found, tags)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: name, volume, resource group, tags and clone zones as IBM Cloud has them; empty id when gone."""
@@ -249,7 +251,7 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
                 )
                 raise CloudError(msg)
             progress(f"consistency group {model.name}: adopting {group.get('id')}, made by an earlier attempt")
-            _rename(
+            _patch_differences(
                 vpc.update_consistency_group,
                 str(group["id"]),
                 model.name,
@@ -276,7 +278,7 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
         model: Any = GroupProps.model_validate(self.model_inputs(news))
         vpc = _vpc(model, "update", self, news)
         found = vpc.get_consistency_group(id_)
-        _rename(
+        _patch_differences(
             vpc.update_consistency_group,
             id_,
             model.name,
@@ -399,7 +401,7 @@ class IbmSnapshotCopyProvider(DynamicProvider):
         """The name is patched when IBM Cloud has another; the other inputs only matter when the copy is made."""
         model: Any = CopyProps.model_validate(self.model_inputs(news))
         vpc = Vpc(model.destination.connection(), self.deadline(news, "update"), progress)
-        _rename(vpc.update_snapshot, id_, model.name, vpc.get_snapshot(id_), {})
+        _patch_differences(vpc.update_snapshot, id_, model.name, vpc.get_snapshot(id_), {})
         return UpdateResult({**state_inputs(news), **snapshot_outputs(vpc.get_snapshot(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
