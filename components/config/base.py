@@ -23,6 +23,7 @@ from pydantic import (
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    model_validator,
 )
 
 from components.confidential import check_not_confidential
@@ -232,6 +233,42 @@ class OperationTimeouts(Model):
 
 FieldProblems = list[tuple[tuple[str | int, ...], str]]
 """(location relative to a model, reason): what FieldProblemError carries."""
+
+
+class Retention(Model):
+    """Which earlier generations of an on-demand backup a stack keeps: a generation beyond either limit is deleted."""
+
+    keep_last: int | None = Field(
+        None, ge=1, le=1000, description="Keep the newest N generations (the current one counts); older ones go."
+    )
+    max_age_days: int | None = Field(
+        None, ge=1, le=36500, description="Delete generations older than this many days (never the current one)."
+    )
+
+    @model_validator(mode="after")
+    def _some(self) -> Retention:
+        if self.keep_last is None and self.max_age_days is None:
+            raise FieldProblemError([(("keep_last",), "give keep_last, max_age_days or both (or leave retention out)")])
+        return self
+
+    def describe(self) -> str:
+        """e.g. `last 7, 30d`."""
+        parts = [f"last {self.keep_last}"] if self.keep_last is not None else []
+        parts += [f"{self.max_age_days}d"] if self.max_age_days is not None else []
+        return ", ".join(parts)
+
+
+class Lifecycle(Model):
+    """What becomes of an on-demand backup's generations: retention, and whether removing it deletes it."""
+
+    retention: Retention | None = Field(
+        None, description="Earlier generations kept (default: all of them, until deleted by hand)."
+    )
+    delete_on_removal: bool = Field(
+        False,
+        description="Removing the backup from the config (or `pulumi destroy`) deletes every generation; "
+        "by default they stay in the cloud.",
+    )
 
 
 def duplicate_problems(values: list[Any], field: str, sub: str | None, what: str) -> FieldProblems:

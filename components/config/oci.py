@@ -13,6 +13,7 @@ from components.config.base import (
     ConfigKeyName,
     DisplayName,
     HttpsUrl,
+    Lifecycle,
     Model,
     Name,
     OperationTimeouts,
@@ -74,6 +75,58 @@ OciAuth = Annotated[
 ]
 
 
+# --- OCI's own protection of backups -------------------------------------------------------------
+
+
+class RetentionPeriod(Model):
+    """How long OCI holds a backup under its retention lock / deletion prevention."""
+
+    amount: int = Field(ge=1, description="Number of `unit`s.")
+    unit: Annotated[Literal["days", "years"], BeforeValidator(lowercase)] = Field(description="`days` or `years`.")
+
+    def to_oci(self) -> dict[str, Any]:
+        """Keyword arguments of pulumi-oci's `...RetentionPeriodArgs`."""
+        return {"retention_time_amount": self.amount, "retention_time_unit": self.unit.upper()}
+
+
+class Protection(Model):
+    """OCI's own guards against deleting or altering backups (enforced by OCI, not by this stack)."""
+
+    prevent_deletion: bool = Field(False, description="OCI refuses to delete the backups during `retention_period`.")
+    retention_lock: bool = Field(
+        False, description="Backups can be neither deleted nor altered during `retention_period` (compliance lock)."
+    )
+    retention_period: RetentionPeriod | None = Field(None, description="Period the lock and prevention hold.")
+    indefinite_retention: bool = Field(
+        False, description="Legal hold: kept regardless of any retention until the hold is lifted."
+    )
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Protection:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        for field in ("retention_lock", "prevent_deletion"):
+            if getattr(self, field) and self.retention_period is None:
+                problems.append(((field,), "needs retention_period: the period OCI holds the backups"))
+        if self.retention_period is not None and not (self.retention_lock or self.prevent_deletion):
+            problems.append((("retention_period",), "only used with retention_lock or prevent_deletion"))
+        if problems:
+            raise FieldProblemError(problems)
+        return self
+
+    def to_oci(self) -> dict[str, Any]:
+        """The pulumi-oci arguments (`is_*_enabled`, `retention_period`) of a backup or a schedule."""
+        args: dict[str, Any] = {}
+        if self.prevent_deletion:
+            args["is_prevent_deletion_enabled"] = True
+        if self.retention_lock:
+            args["is_retention_lock_enabled"] = True
+        if self.retention_period is not None:
+            args["retention_period"] = self.retention_period.to_oci()
+        if self.indefinite_retention:
+            args["is_indefinite_retention_enabled"] = True
+        return args
+
+
 # --- schedules ---------------------------------------------------------------------------------
 
 
@@ -117,6 +170,7 @@ class Schedule(Model):
     )
     month: MonthName | None = Field(None, description="Month of a yearly backup.")
     time_zone: TimeZone = Field("utc", description="`utc` or `regional` (the region's data-center time).")
+    protection: Protection | None = Field(None, description="OCI's deletion prevention / retention lock.")
 
     @model_validator(mode="after")
     def _fits_period(self) -> Schedule:
@@ -129,6 +183,9 @@ class Schedule(Model):
         if self.retention_days < spec.days:
             unit = "day" if spec.days == 1 else "days"
             problems.append((("retention_days",), f"must be at least the period ({spec.days} {unit})"))
+        if self.protection is not None and self.protection.indefinite_retention:
+            why = "legal hold applies to manual backups only; a schedule's backups expire after retention_days"
+            problems.append((("protection", "indefinite_retention"), why))
         if problems:
             raise FieldProblemError(problems)
         return self
@@ -156,6 +213,8 @@ class Schedule(Model):
         }
         for field, value in self.timing().items():
             args[field] = value.upper() if isinstance(value, str) else value
+        if self.protection is not None:
+            args.update(self.protection.to_oci())
         return args
 
     def describe(self) -> str:
@@ -215,14 +274,35 @@ VolumeRef = Annotated[BootVolumeRef, BeforeValidator(_volume_shorthand)]
 
 
 class ManualBackup(Model):
-    """A one-off boot volume backup ("Create Manual Backup"), full or incremental."""
+    """A one-off boot volume backup ("Create Manual Backup"), full or incremental; a new `trigger`, a new one."""
 
     name: Name = Field(description="Key of the backup within the plan (resource name).")
     boot_volume_id: Ref[BootVolumeId] = Field(description="Boot volume OCID to back up.")
     type: BackupType = Field("full", description="`full` (default) or `incremental`.")
-    display_name: DisplayName | None = Field(None, description="Backup name in OCI; defaults to `<plan>-<name>`.")
+    trigger: Trigger | None = Field(
+        None,
+        description="Set or change it to take a new backup (a new generation, `<plan>-<name>-<trigger>`); "
+        "the earlier one stays in OCI.",
+    )
+    display_name: DisplayName | None = Field(
+        None, description="Backup name in OCI; defaults to `<plan>-<name>` (`-<trigger>` with a trigger)."
+    )
+    compartment_id: Ref[CompartmentId] | None = Field(
+        None, description="Compartment of the backup; default the plan's."
+    )
+    kms_key_id: Ref[KeyId] | None = Field(None, description="Vault key encrypting the backup; default Oracle-managed.")
+    protection: Protection | None = Field(None, description="OCI's deletion prevention, retention lock, legal hold.")
+    delete_on_removal: bool = Field(
+        False,
+        description="Removing the backup from the config, a new trigger, or `pulumi destroy` deletes it in OCI; "
+        "by default it stays.",
+    )
     freeform_tags: Ref[FreeformTags] = Field(default_factory=dict, description="Free-form tags.")
     defined_tags: Ref[DefinedTags] = Field(default_factory=dict, description="Defined tags, keys `Namespace.Key`.")
+
+    def resource_suffix(self) -> str:
+        """`<name>`, or `<name>-<trigger>`: each generation is a resource of its own."""
+        return f"{self.name}-{self.trigger}" if self.trigger else self.name
 
 
 class BootVolumePlan(Model):
@@ -366,7 +446,7 @@ class VaultBackupDestination(Model):
         return self
 
 
-class VaultBackupSpec(Model):
+class VaultBackupSpec(Lifecycle):
     """A backup of an OCI virtual private vault and/or its HSM keys, taken when `trigger` changes."""
 
     name: Name = Field(description="Name unique in the stack; prefixes resource and object names.")
@@ -388,6 +468,14 @@ class VaultBackupSpec(Model):
         if not self.backup_vault and not self.include_keys:
             problems.append((("include_keys",), "only applies to a vault backup (backup_vault is false)"))
         problems += duplicate_problems(list(self.keys), "keys", None, "key")
+        if self.destination.par_uri is not None:
+            why = (
+                "a PAR URL made elsewhere lets the stack write one object only: it cannot list or delete backups there"
+            )
+            if self.retention is not None:
+                problems.append((("retention",), why))
+            if self.delete_on_removal:
+                problems.append((("delete_on_removal",), why))
         if self.destination.par_uri is not None and self.backup_vault + len(self.keys) > 1:
             problems.append(
                 (
@@ -410,6 +498,10 @@ class VaultBackupSpec(Model):
         where = self.destination.bucket or self.destination.par
         prefix = where.object_prefix if where is not None else None
         return prefix if prefix is not None else f"{self.name}/"
+
+    def generation_prefix(self) -> str:
+        """The prefix of the current trigger's objects: one generation."""
+        return f"{self.object_prefix}{self.trigger}/"
 
     def vault_object(self) -> str:
         """Object name of the vault backup for the current trigger."""

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_oci as oci
 
 from components.base import args_problem, component_args, literal, when_known
-from components.config import BootVolumePlan
+from components.config import BootVolumePlan, ManualBackup
 
 TYPE = "backup-topology:index:BootVolumeBackupPlan"
 
@@ -35,6 +35,30 @@ class ScheduleArgs(TypedDict, total=False):
     """Month of a yearly backup (`january` ... `december`); default january."""
     time_zone: Literal["utc", "regional"]
     """`utc` (default) or `regional` (the region's data-center time)."""
+    protection: ProtectionArgs
+    """OCI's deletion prevention / retention lock of this schedule's backups."""
+
+
+class RetentionPeriodArgs(TypedDict):
+    """How long OCI holds a backup under its lock."""
+
+    amount: int
+    """Number of units."""
+    unit: Literal["days", "years"]
+    """`days` or `years`."""
+
+
+class ProtectionArgs(TypedDict, total=False):
+    """OCI's own guards on backups (enforced by OCI)."""
+
+    prevent_deletion: bool
+    """OCI refuses to delete the backups during `retention_period`."""
+    retention_lock: bool
+    """Backups can be neither deleted nor altered during `retention_period`."""
+    retention_period: RetentionPeriodArgs
+    """The period the lock and prevention hold; required with either."""
+    indefinite_retention: bool
+    """Legal hold (manual backups only)."""
 
 
 class CustomPolicyArgs(TypedDict, total=False):
@@ -71,8 +95,19 @@ class ManualBackupArgs(TypedDict, total=False):
     """Boot volume OCID to back up."""
     type: Literal["full", "incremental"]
     """`full` (default) or `incremental`."""
+    trigger: str
+    """Set or change it to take a new backup, `<plan>-<name>-<trigger>`; the earlier one stays in OCI."""
     display_name: str
-    """Backup name in OCI; default `<plan>-<name>`."""
+    """Backup name in OCI; default `<plan>-<name>` (`-<trigger>` with a trigger)."""
+    compartment_id: pulumi.Input[str]
+    """Compartment of the backup; default the plan's."""
+    kms_key_id: pulumi.Input[str]
+    """Vault key encrypting the backup; default Oracle-managed."""
+    protection: ProtectionArgs
+    """OCI's deletion prevention, retention lock and legal hold."""
+    delete_on_removal: bool
+    """Removing the backup from the program (or a new trigger, or `pulumi destroy`) deletes it in OCI; default it
+    stays (`retain_on_delete`)."""
     freeform_tags: pulumi.Input[Mapping[str, str]]
     """Free-form tags of the backup."""
     defined_tags: pulumi.Input[Mapping[str, str]]
@@ -119,6 +154,9 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
     resource, by its `name` (or `boot_volumes[<position>]`)."""
     manual_backup_ids: dict[str, pulumi.Output[str]]
     """Boot volume backup OCID per manual backup name."""
+    oracle_policy: str | None
+    """`gold`, `silver` or `bronze` when the volumes are on an Oracle-defined policy (policy rules judge its
+    schedules by this name); None otherwise."""
 
     def __init__(
         self,
@@ -133,6 +171,7 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
         super().__init__(TYPE, resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
+        self.oracle_policy = plan.oracle_policy
         self.policy_id = self._policy(resource_name, plan, child)
         self.assignment_ids = {}
         for i, volume in enumerate(plan.boot_volumes):
@@ -147,16 +186,7 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
                 opts=child,
             ).id
         self.manual_backup_ids = {
-            backup.name: oci.core.BootVolumeBackup(
-                f"{resource_name}-{backup.name}",
-                boot_volume_id=backup.boot_volume_id,
-                type=backup.type.upper(),
-                display_name=backup.display_name or f"{plan.name}-{backup.name}",
-                freeform_tags=backup.freeform_tags or None,
-                defined_tags=backup.defined_tags or None,
-                opts=child,
-            ).id
-            for backup in plan.manual_backups
+            backup.name: self._manual_backup(resource_name, plan, backup, child) for backup in plan.manual_backups
         }
         self.register_outputs(self.outputs())
 
@@ -166,7 +196,31 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
             "policy_id": self.policy_id,
             "assignment_ids": self.assignment_ids,
             "manual_backup_ids": self.manual_backup_ids,
+            "oracle_policy": self.oracle_policy,
         }
+
+    @staticmethod
+    def _manual_backup(
+        name: str, plan: BootVolumePlan, backup: ManualBackup, child: pulumi.ResourceOptions
+    ) -> pulumi.Output[str]:
+        # Each generation (trigger) is a resource of its own: a new trigger leaves the last one to OCI, as removing
+        # the backup from the config does, unless the backup says delete_on_removal.
+        suffix = backup.resource_suffix()
+        protection = backup.protection.to_oci() if backup.protection is not None else {}
+        return oci.core.BootVolumeBackup(
+            f"{name}-{suffix}",
+            boot_volume_id=backup.boot_volume_id,
+            type=backup.type.upper(),
+            compartment_id=backup.compartment_id or plan.compartment_id,
+            kms_key_id=backup.kms_key_id,
+            display_name=backup.display_name or f"{plan.name}-{suffix}",
+            freeform_tags=backup.freeform_tags or None,
+            defined_tags=backup.defined_tags or None,
+            **protection,
+            opts=pulumi.ResourceOptions.merge(
+                child, pulumi.ResourceOptions(retain_on_delete=not backup.delete_on_removal)
+            ),
+        ).id
 
     def _policy(self, name: str, plan: BootVolumePlan, child: pulumi.ResourceOptions) -> pulumi.Output[str] | None:
         if plan.policy is not None:

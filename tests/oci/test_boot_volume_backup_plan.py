@@ -90,6 +90,7 @@ def test_outputs_are_the_real_ids(plan: dict[str, Any]) -> None:
         "policy_id": policy.id,
         "assignment_ids": by_asset,
         "manual_backup_ids": {"pre-upgrade": backup.id},
+        "oracle_policy": None,
     }
 
 
@@ -103,10 +104,93 @@ def test_manual_backup_inputs(plan: dict[str, Any]) -> None:
     assert backups["web-pre-upgrade"] == {
         "bootVolumeId": VOL_A,
         "type": "INCREMENTAL",
+        "compartmentId": plan["compartment_id"],
         "displayName": "web-pre-upgrade",
         "definedTags": {"Ops.Ticket": "7"},
     }
-    assert backups["web-golden"] == {"bootVolumeId": VOL_B, "type": "FULL", "displayName": "golden image"}
+    assert backups["web-golden"] == {
+        "bootVolumeId": VOL_B,
+        "type": "FULL",
+        "compartmentId": plan["compartment_id"],
+        "displayName": "golden image",
+    }
+
+
+def test_manual_backups_stay_in_oci_when_removed_unless_asked(plan: dict[str, Any]) -> None:
+    plan["manual_backups"] = [
+        {"name": "kept", "boot_volume_id": VOL_A},
+        {"name": "scratch", "boot_volume_id": VOL_B, "delete_on_removal": True},
+    ]
+    sim = build(plan)
+    retained = {b.name: b.retain_on_delete for b in sim.of_type(BACKUP)}
+    assert retained == {"web-kept": True, "web-scratch": False}
+
+
+def test_a_trigger_makes_each_generation_a_resource_of_its_own(plan: dict[str, Any]) -> None:
+    plan["manual_backups"] = [{"name": "weekly", "boot_volume_id": VOL_A, "trigger": "2026-11-23"}]
+    first = build(plan)
+    plan["manual_backups"][0]["trigger"] = "2026-11-30"
+    second = build(plan)
+    [old], [new] = first.of_type(BACKUP), second.of_type(BACKUP)
+    # A new name: the engine removes the old generation from the stack, and retain_on_delete keeps it in OCI.
+    assert (old.name, new.name) == ("web-weekly-2026-11-23", "web-weekly-2026-11-30")
+    assert new.inputs["displayName"] == "web-weekly-2026-11-30"
+    assert old.retain_on_delete
+
+
+def test_manual_backup_protection_compartment_and_key_reach_oci(plan: dict[str, Any]) -> None:
+    other = "ocid1.compartment.oc1..aaaaaaaaother"
+    key = "ocid1.key.oc1.iad.aaaaaaaabackupkey"
+    plan["manual_backups"] = [
+        {
+            "name": "locked",
+            "boot_volume_id": VOL_A,
+            "compartment_id": other,
+            "kms_key_id": key,
+            "protection": {
+                "retention_lock": True,
+                "prevent_deletion": True,
+                "retention_period": {"amount": 90, "unit": "days"},
+                "indefinite_retention": True,
+            },
+        }
+    ]
+    [backup] = build(plan).of_type(BACKUP)
+    assert backup.inputs["compartmentId"] == other
+    assert backup.inputs["kmsKeyId"] == key
+    assert backup.inputs["isRetentionLockEnabled"] is True
+    assert backup.inputs["isPreventDeletionEnabled"] is True
+    assert backup.inputs["isIndefiniteRetentionEnabled"] is True
+    assert backup.inputs["retentionPeriod"] == {"retentionTimeAmount": 90, "retentionTimeUnit": "DAYS"}
+
+
+def test_schedule_protection_reaches_the_policy(plan: dict[str, Any]) -> None:
+    plan["policy"]["schedules"][0]["protection"] = {
+        "prevent_deletion": True,
+        "retention_period": {"amount": 1, "unit": "years"},
+    }
+    [policy] = build(plan).of_type(POLICY)
+    first = policy.inputs["schedules"][0]
+    assert first["isPreventDeletionEnabled"] is True
+    assert first["retentionPeriod"] == {"retentionTimeAmount": 1, "retentionTimeUnit": "YEARS"}
+    assert "isRetentionLockEnabled" not in first
+
+
+@pytest.mark.parametrize(
+    ("protection", "field", "reason"),
+    [
+        ({"retention_lock": True}, "retention_lock", "needs retention_period"),
+        ({"retention_period": {"amount": 3, "unit": "days"}}, "retention_period", "only used with"),
+        ({"retention_lock": True, "retention_period": {"amount": 0, "unit": "days"}}, "amount", "greater than"),
+        ({"prevent_deletion": True, "retention_period": {"amount": 3, "unit": "weeks"}}, "unit", "days"),
+    ],
+)
+def test_bad_protection_names_the_field(
+    plan: dict[str, Any], protection: dict[str, Any], field: str, reason: str
+) -> None:
+    plan["manual_backups"] = [{"name": "locked", "boot_volume_id": VOL_A, "protection": protection}]
+    with pytest.raises(ArgsError, match=rf"manual_backups\[0\]\.protection[.\w\[\]]*{field}[^\n]*{reason}"):
+        build(plan)
 
 
 def test_existing_policy_is_assigned_not_created() -> None:
