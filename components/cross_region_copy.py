@@ -11,15 +11,17 @@ import pulumi_oci as oci
 from pydantic import ConfigDict, Field, InstanceOf, TypeAdapter, model_validator
 
 from components.base import args_problem, component_args
-from components.config.base import Deferred, DisplayName, HttpsUrl, Model, Name, OperationTimeouts, Ref
+from components.config.base import Deferred, DisplayName, HttpsUrl, Lifecycle, Model, Name, OperationTimeouts, Ref
 from components.config.copies import BootVolumeBackupId
 from components.config.ibm import Crn, IbmId, IbmRegion, IbmTrigger
 from components.config.oci import KeyId, OciRegion
 from components.dynamic.ibm_snapshot import IbmSnapshotCopy
 from components.errors import FieldProblemError
 from components.ibm.snapshots import IbmTimeoutsArgs, SnapshotConsistencyGroup, SnapshotWithClones
+from components.lifecycle import RetentionArgs, keep_generations, retained, series_of
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
 from components.oci.ocid import parse_ocid
+from components.retention import ibm_series_tag
 
 TYPE = "backup-topology:index:CrossRegionCopy"
 
@@ -79,6 +81,10 @@ class CrossRegionCopyArgs(TypedDict, total=False):
     """An OCI boot volume backup copy."""
     timeouts: IbmTimeoutsArgs
     """Deadlines of IBM copies."""
+    retention: RetentionArgs
+    """IBM copies: earlier generations kept (default all); those beyond it are deleted on every `up`."""
+    delete_on_removal: bool
+    """Removing the copy from the program (or `pulumi destroy`) deletes it (IBM: every generation); default it stays."""
 
 
 class _IbmCopy(Model):
@@ -123,7 +129,7 @@ class _OciCopy(Model):
         return self
 
 
-class CrossRegionCopyInputs(Model):
+class CrossRegionCopyInputs(Lifecycle):
     """A copy as the component takes it."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
@@ -138,6 +144,9 @@ class CrossRegionCopyInputs(Model):
     def _one(self) -> CrossRegionCopyInputs:
         if (self.ibm is None) == (self.oci is None):
             raise FieldProblemError([(("ibm",), "give exactly one of ibm or oci")])
+        if self.oci is not None and self.retention is not None:
+            why = "applies to IBM copies; an OCI copy is one backup (delete_on_removal and OCI's protection apply)"
+            raise FieldProblemError([(("retention",), why)])
         reason = _REGIONS["ibm" if self.ibm is not None else "oci"].reason(self.destination_region)
         if reason is not None:
             raise FieldProblemError([(("destination_region",), reason)])
@@ -200,24 +209,38 @@ class CrossRegionCopy(pulumi.ComponentResource):
         group = ibm.resource_group_id or (source.resource_group_id if source is not None else None)
         copies = []
         for source_id, suffix in sources:
-            copies.append(
-                IbmSnapshotCopy(
-                    f"{name}-copy{suffix}",
-                    {
-                        # A new source snapshot (new trigger) gets a new copy, with a name of its own.
-                        "name": f"{model.name}{suffix}-{trigger}",
-                        "trigger": trigger,
-                        "source_snapshot_id": source_id,
-                        "source": {"region": region, "endpoint": endpoint},
-                        "destination": {"region": model.destination_region, "endpoint": ibm.destination_endpoint},
-                        "encryption_key_crn": ibm.encryption_key_crn,
-                        "resource_group_id": group,
-                        "allow_source_over_10tb": ibm.allow_source_over_10tb,
-                        "timeouts": {"create": model.timeouts.create, "update": 300, "delete": model.timeouts.create},
-                    },
-                    pulumi.ResourceOptions(parent=self, depends_on=[source] if source is not None else None),
-                )
+            # Each snapshot of a group is a series of its own: its copies are generations of one snapshot.
+            series = series_of("ibm-copy", f"{model.name}{suffix}")
+            destination = {"region": model.destination_region, "endpoint": ibm.destination_endpoint}
+            timeouts = {"create": model.timeouts.create, "update": 300, "delete": model.timeouts.create}
+            copy = IbmSnapshotCopy(
+                f"{name}-copy{suffix}",
+                {
+                    # A new source snapshot (new trigger) gets a new copy, with a name of its own.
+                    "name": f"{model.name}{suffix}-{trigger}",
+                    "trigger": trigger,
+                    "source_snapshot_id": source_id,
+                    "source": {"region": region, "endpoint": endpoint},
+                    "destination": destination,
+                    "encryption_key_crn": ibm.encryption_key_crn,
+                    "resource_group_id": group,
+                    "allow_source_over_10tb": ibm.allow_source_over_10tb,
+                    "user_tags": [ibm_series_tag(series)],
+                    "timeouts": timeouts,
+                },
+                retained(self, depends_on=[source] if source is not None else None),
             )
+            keep_generations(
+                f"{name}-generations{suffix}",
+                "ibm_snapshot",
+                series,
+                copy.snapshot_id.apply(lambda i: [i]),
+                model,
+                {"ibm": destination},
+                timeouts,
+                pulumi.ResourceOptions(parent=self),
+            )
+            copies.append(copy)
         return [c.snapshot_id for c in copies], copies[0].crn
 
     def _oci(self, name: str, owner: str, model: CrossRegionCopyInputs, spec: _OciCopy) -> pulumi.Output[str]:
@@ -239,7 +262,9 @@ class CrossRegionCopy(pulumi.ComponentResource):
             source_details=oci.core.BootVolumeBackupSourceDetailsArgs(
                 region=region, boot_volume_backup_id=source_id, kms_key_id=spec.kms_key_id
             ),
-            opts=pulumi.ResourceOptions(parent=self, provider=spec.destination_provider),
+            opts=pulumi.ResourceOptions(
+                parent=self, provider=spec.destination_provider, retain_on_delete=not model.delete_on_removal
+            ),
         )
         return backup.id
 

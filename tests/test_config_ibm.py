@@ -137,3 +137,12 @@ def test_an_oci_copy_source_is_a_boot_volume_backup() -> None:
     }
     [problem] = problems(raw)
     assert problem.startswith("copies[0].oci.source_backup_id: is a boot volume OCID; expected a boot volume backup")
+
+
+def test_an_oci_copy_takes_no_retention() -> None:
+    copy = {"source_backup_id": BACKUP, "destination_region": "us-phoenix-1"}
+    raw = {"copies": [{"name": "dr", "oci": copy, "retention": {"keep_last": 2}}]}
+    assert problems(raw) == [
+        "copies[0].retention: applies to IBM copies; an OCI copy is one backup "
+        "(delete_on_removal and OCI's protection apply)"
+    ]

@@ -178,3 +178,22 @@ def test_restore_names_are_unique() -> None:
     assert problems(restores=[restore(), restore()]) == [
         "oci.vault_restores[1].name: 'dr' is already the name of oci.vault_restores[0]"
     ]
+
+
+def test_a_given_par_url_takes_neither_retention_nor_delete_on_removal() -> None:
+    given = {"par_uri": {"uri_config_key": "parUrl"}}
+    found = problems(spec(keys=[], destination=given, retention={"keep_last": 3}, delete_on_removal=True))
+    assert found == [
+        "oci.vault_backups[0].retention: a PAR URL made elsewhere lets the stack write one object only: "
+        "it cannot list or delete backups there",
+        "oci.vault_backups[0].delete_on_removal: a PAR URL made elsewhere lets the stack write one object only: "
+        "it cannot list or delete backups there",
+    ]
+
+
+def test_retention_names_what_is_missing_or_wrong() -> None:
+    assert problems(spec(retention={})) == [
+        "oci.vault_backups[0].retention.keep_last: give keep_last, max_age_days or both (or leave retention out)"
+    ]
+    [wrong] = problems(spec(retention={"keep_last": 0}))
+    assert wrong.startswith("oci.vault_backups[0].retention.keep_last: ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -146,6 +147,20 @@ class Vpc:
         snapshots = found.get("snapshots", [])
         return dict(snapshots[0]) if snapshots else None
 
+    def tagged_snapshots(self, tag: str) -> list[dict[str, Any]]:
+        """Every snapshot of this region carrying the user tag `tag` (all pages)."""
+        found: list[dict[str, Any]] = []
+        start: str | None = None
+        while True:
+            page = self._result(
+                f"snapshots tagged {tag}",
+                lambda start=start: self._client.list_snapshots(tag=tag, start=start, limit=100),  # type: ignore[misc]
+            )
+            found += [dict(s) for s in page.get("snapshots", [])]
+            start = _start_of((page.get("next") or {}).get("href"))
+            if start is None:
+                return found
+
     def get_consistency_group(self, group_id: str) -> dict[str, Any]:
         what = f"snapshot consistency group {group_id}"
         return dict(self._result(what, lambda: self._client.get_snapshot_consistency_group(group_id)))
@@ -271,6 +286,14 @@ class Vpc:
             deadline=self._deadline,
             progress=self._progress,
         )
+
+
+def _start_of(href: str | None) -> str | None:
+    """The `start` token of a collection's `next` link (None on the last page)."""
+    if not href:
+        return None
+    values = urllib.parse.parse_qs(urllib.parse.urlsplit(href).query).get("start")
+    return values[0] if values else None
 
 
 def _bad_state(resource: dict[str, Any]) -> str | None:

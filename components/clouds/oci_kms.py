@@ -234,6 +234,36 @@ class Kms:
         headers = response.headers or {}
         return str(headers.get("etag") or headers.get("last-modified") or "present")
 
+    def list_objects(self, namespace: str, bucket: str, prefix: str) -> list[tuple[str, str]]:
+        """(name, timeCreated) of every object of the bucket whose name starts with `prefix` (all pages)."""
+        client = self._objects()
+        found: list[tuple[str, str]] = []
+        start: str | None = None
+        while True:
+            page = self._call(
+                f"objects {prefix}* of bucket {namespace}/{bucket}",
+                lambda start=start: (
+                    client.list_objects(  # type: ignore[misc]
+                        namespace, bucket, prefix=prefix, start=start, fields="name,timeCreated"
+                    ).data
+                ),
+            )
+            found += [(str(o.name), str(o.time_created)) for o in page.objects or []]
+            start = page.next_start_with
+            if not start:
+                return found
+
+    def delete_object(self, namespace: str, bucket: str, object_name: str) -> None:
+        """Delete one object; one already gone is fine."""
+        client = self._objects()
+        try:
+            self._call(
+                f"object {namespace}/{bucket}/{object_name}",
+                lambda: client.delete_object(namespace, bucket, object_name),
+            )
+        except NotFoundError:
+            return
+
     def object_exists(self, location: BucketLocation) -> bool:
         """Whether the backup object is in its bucket (HEAD on the object)."""
         return self.object_version(location) is not None

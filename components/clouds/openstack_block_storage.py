@@ -33,6 +33,9 @@ POLL = Backoff(first=0.5, factor=2.0, cap=2.0)
 MARKER = "backup-topology"
 """Metadata key naming the resource that made a snapshot or backup; a retried create finds its own by it."""
 
+SERIES = "backup-topology-series"
+"""Metadata key naming the series (stack and spec) a snapshot or backup belongs to; retention finds them by it."""
+
 
 @dataclass(frozen=True)
 class OpenStackConnection:
@@ -167,6 +170,17 @@ class BlockStorage:
             f"backups of volume {volume_id}", lambda: list(self._bs.backups(details=True, volume_id=volume_id))
         )
         return [_plain(b) for b in found]
+
+    def series_backups(self, volume_id: str, series: str) -> list[dict[str, Any]]:
+        """The backups of a volume that carry the series marker `series`."""
+        return [b for b in self.volume_backups(volume_id) if (b.get("metadata") or {}).get(SERIES) == series]
+
+    def series_snapshots(self, volume_id: str, series: str) -> list[dict[str, Any]]:
+        """The snapshots of a volume that carry the series marker `series`."""
+        found = self._call(
+            f"snapshots of volume {volume_id}", lambda: list(self._bs.snapshots(details=True, volume_id=volume_id))
+        )
+        return [p for p in map(_plain, found) if (p.get("metadata") or {}).get(SERIES) == series]
 
     def find_backup(self, name: str, volume_id: str, owner: str) -> dict[str, Any] | None:
         found = self._call(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from components.config.base import DisplayName, Model, Name, OperationTimeouts, Ref
+from components.config.base import DisplayName, Lifecycle, Model, Name, OperationTimeouts, Ref
 from components.config.ibm import Crn, IbmName, IbmRegion
 from components.config.oci import KeyId, OciRegion, _ocid
 from components.errors import FieldProblemError
@@ -70,7 +70,7 @@ class OciCopySpec(Model):
         return self
 
 
-class CopySpec(Model):
+class CopySpec(Lifecycle):
     """A cross-region copy: exactly one of ibm or oci."""
 
     name: Name = Field(description="Name unique among copies.")
@@ -82,4 +82,7 @@ class CopySpec(Model):
     def _one(self) -> CopySpec:
         if (self.ibm is None) == (self.oci is None):
             raise FieldProblemError([(("ibm",), "give exactly one of ibm or oci")])
+        if self.oci is not None and self.retention is not None:
+            why = "applies to IBM copies; an OCI copy is one backup (delete_on_removal and OCI's protection apply)"
+            raise FieldProblemError([(("retention",), why)])
         return self

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from components.clouds.ibm_regions import IBM_REGIONS
-from components.config.base import FieldProblems, HttpsUrl, Model, OperationTimeouts, Ref, duplicate_problems
+from components.config.base import FieldProblems, HttpsUrl, Lifecycle, Model, OperationTimeouts, Ref, duplicate_problems
 from components.errors import FieldProblemError
 
 _IBM_NAME = re.compile(r"[a-z]([a-z0-9-]{0,61}[a-z0-9])?")
@@ -58,7 +58,7 @@ def zone_problems(region: str, zones: list[str], at: tuple[str | int, ...]) -> F
     ]
 
 
-class IbmSnapshotSpec(Model):
+class IbmSnapshotSpec(Lifecycle):
     """A snapshot of one block volume, with fast-restore clones in zones of the region."""
 
     name: IbmName = Field(description="Base name; the snapshot is named `<name>-<trigger>` (unique per region).")
@@ -66,7 +66,9 @@ class IbmSnapshotSpec(Model):
     clone_zones: list[str] = Field(default_factory=list, description="Zones with a fast-restore clone.")
     user_tags: Ref[UserTags] = Field(default_factory=list, description="User tags of the snapshot.")
     resource_group_id: Ref[IbmId] | None = Field(None, description="Resource group; default ibm.resource_group_id.")
-    trigger: IbmTrigger = Field(description="Change it to take a fresh snapshot (the previous one is replaced).")
+    trigger: IbmTrigger = Field(
+        description="Change it to take a fresh snapshot (the previous one is kept, see retention)."
+    )
     timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines.")
 
     @model_validator(mode="after")
@@ -84,7 +86,7 @@ class IbmSnapshotSpec(Model):
         return f"{self.name}-{self.trigger}"
 
 
-class IbmConsistencyGroupSpec(Model):
+class IbmConsistencyGroupSpec(Lifecycle):
     """Snapshots of several first-generation volumes taken together."""
 
     name: IbmName = Field(description="Base name; the group is named `<name>-<trigger>`.")

@@ -6,15 +6,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from components.config.base import Model, Name, OperationTimeouts, Ref, Trigger
+from components.config.base import Lifecycle, Model, Name, OperationTimeouts, Ref, Trigger
 
 MetadataKey = Annotated[str, Field(min_length=1, max_length=255)]
 
 
 def _no_marker(value: dict[str, str]) -> dict[str, str]:
-    if "backup-topology" in value:
-        msg = "the key 'backup-topology' is reserved: it marks what this tool made"
-        raise ValueError(msg)
+    for key in ("backup-topology", "backup-topology-series"):
+        if key in value:
+            msg = f"the key '{key}' is reserved: it marks what this tool made"
+            raise ValueError(msg)
     return value
 
 
@@ -42,7 +43,7 @@ class CinderBackupSpec(Model):
     metadata: Ref[Metadata] = Field(default_factory=dict, description="Backup metadata.")
 
 
-class SnapshotBackupSpec(Model):
+class SnapshotBackupSpec(Lifecycle):
     """A Cinder snapshot of a volume and a backup made from that snapshot."""
 
     name: Name = Field(description="Name unique in the stack; snapshot and backup are named `<name>-<trigger>`.")

@@ -53,6 +53,7 @@ class GroupProps(_Props):
     source_volume_ids: list[str] = Field(min_length=1)
     resource_group_id: str | None = None
     delete_snapshots_on_delete: bool = True
+    user_tags: list[str] = Field(default_factory=list, description="User tags of every snapshot of the group.")
     connection: IbmConnectionProps
     timeouts: Timeouts = Field(default_factory=Timeouts)
 
@@ -68,6 +69,7 @@ class CopyProps(_Props):
     encryption_key_crn: str | None = Field(None, pattern=r"^crn:")
     resource_group_id: str | None = None
     allow_source_over_10tb: bool = False
+    user_tags: list[str] = Field(default_factory=list)
     timeouts: Timeouts = Field(default_factory=Timeouts)
 
 
@@ -264,6 +266,7 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
                 "delete_snapshots_on_delete": model.delete_snapshots_on_delete,
                 "snapshots": [
                     {"name": f"{model.name}-{i}", "source_volume": {"id": v}}
+                    | ({"user_tags": list(model.user_tags)} if model.user_tags else {})
                     for i, v in enumerate(model.source_volume_ids)
                 ],
             }
@@ -274,7 +277,8 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
         return CreateResult(str(ready["id"]), {**state_inputs(props), **_group_outputs(ready)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """Name and `delete_snapshots_on_delete` are patched (If-Match) when IBM Cloud has other values."""
+        """Name and `delete_snapshots_on_delete` are patched (If-Match) when IBM Cloud has other values; so are
+        the user tags of each member snapshot."""
         model: Any = GroupProps.model_validate(self.model_inputs(news))
         vpc = _vpc(model, "update", self, news)
         found = vpc.get_consistency_group(id_)
@@ -285,6 +289,10 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
             found,
             {"delete_snapshots_on_delete": model.delete_snapshots_on_delete},
         )
+        for member in found.get("snapshots") or []:
+            snapshot = vpc.get_snapshot(str(member["id"]))
+            if set(snapshot.get("user_tags") or []) != set(model.user_tags):
+                vpc.update_snapshot(str(member["id"]), {"user_tags": list(model.user_tags)})
         return UpdateResult({**state_inputs(news), **_group_outputs(vpc.get_consistency_group(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -389,6 +397,8 @@ class IbmSnapshotCopyProvider(DynamicProvider):
             progress(f"copy {model.name}: adopting {copy.get('id')}, made by an earlier attempt")
         else:
             prototype: dict[str, Any] = {"name": model.name, "source_snapshot": {"crn": source.get("crn")}}
+            if model.user_tags:
+                prototype["user_tags"] = list(model.user_tags)
             if model.encryption_key_crn:
                 prototype["encryption_key"] = {"crn": model.encryption_key_crn}
             if model.resource_group_id:
@@ -398,10 +408,12 @@ class IbmSnapshotCopyProvider(DynamicProvider):
         return CreateResult(str(ready["id"]), {**state_inputs(props), **snapshot_outputs(ready)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        """The name is patched when IBM Cloud has another; the other inputs only matter when the copy is made."""
+        """Name and tags are patched when IBM Cloud has others; the other inputs only matter when the copy is made."""
         model: Any = CopyProps.model_validate(self.model_inputs(news))
         vpc = Vpc(model.destination.connection(), self.deadline(news, "update"), progress)
-        _patch_differences(vpc.update_snapshot, id_, model.name, vpc.get_snapshot(id_), {})
+        found = vpc.get_snapshot(id_)
+        tags = {} if set(found.get("user_tags") or []) == set(model.user_tags) else {"user_tags": list(model.user_tags)}
+        _patch_differences(vpc.update_snapshot, id_, model.name, found, tags)
         return UpdateResult({**state_inputs(news), **snapshot_outputs(vpc.get_snapshot(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -414,6 +426,7 @@ class IbmSnapshotCopyProvider(DynamicProvider):
         cloud: dict[str, Any] = {
             "name": copy.get("name"),
             "encryption_key_crn": (copy.get("encryption_key") or {}).get("crn") if model.encryption_key_crn else None,
+            "user_tags": _ordered(copy.get("user_tags") or [], list(model.user_tags)),
         }
         if model.resource_group_id is not None:
             cloud["resource_group_id"] = _group_id(copy)

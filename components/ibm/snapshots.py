@@ -14,6 +14,8 @@ from components.config.base import HttpsUrl
 from components.config.ibm import IbmRegion, zone_problems
 from components.dynamic.ibm_snapshot import IbmSnapshot, IbmSnapshotConsistencyGroup
 from components.errors import FieldProblemError
+from components.lifecycle import RetentionArgs, keep_generations, retained, series_of, with_tag
+from components.retention import ibm_series_tag
 
 SNAPSHOT_TYPE = "backup-topology:index:SnapshotWithClones"
 GROUP_TYPE = "backup-topology:index:SnapshotConsistencyGroup"
@@ -51,6 +53,10 @@ class SnapshotWithClonesArgs(TypedDict, total=False):
     """Price of one clone in one zone for one hour, for the monthly cost estimate."""
     currency: str
     """Currency of the rate (default USD)."""
+    retention: RetentionArgs
+    """Earlier generations kept (default all): those beyond it are deleted on every `up`."""
+    delete_on_removal: bool
+    """Removing the component (or `pulumi destroy`) deletes every generation; by default they stay."""
 
 
 class _Where(IbmSnapshotSpec):
@@ -109,8 +115,11 @@ class SnapshotWithClones(pulumi.ComponentResource):
     """Capacity of the source volume (a volume restored from the snapshot is at least this large)."""
     encryption: pulumi.Output[str]
     """`provider_managed` or `user_managed`."""
+    generations: pulumi.Output[list[dict[str, Any]]]
+    """The snapshots of this spec the cloud holds (id, name, created_at), newest first."""
     clone_zone_hours_per_month: int
-    """Fast-restore clones are billed per zone and hour, whatever the snapshot's size."""
+    """Fast-restore clones are billed per zone and hour, whatever the snapshot's size; only the current
+    generation keeps its clones."""
     monthly_clone_cost: float | None
     """clone_zone_hours_per_month times the configured hourly rate; None without a rate."""
     currency: str
@@ -126,6 +135,8 @@ class SnapshotWithClones(pulumi.ComponentResource):
             SnapshotWithClonesInputs, args, f"SnapshotWithClones '{resource_name}'", name=resource_name
         )
         super().__init__(SNAPSHOT_TYPE, resource_name, None, opts)
+        series = series_of("ibm-snapshot", model.name)
+        connection = _connection(model.region, model.endpoint)
         snapshot = IbmSnapshot(
             f"{resource_name}-snapshot",
             {
@@ -133,13 +144,24 @@ class SnapshotWithClones(pulumi.ComponentResource):
                 "trigger": model.trigger,
                 "source_volume_id": model.volume_id,
                 "resource_group_id": model.resource_group_id,
-                "user_tags": model.user_tags,
+                "user_tags": with_tag(model.user_tags, ibm_series_tag(series)),
                 "clone_zones": list(model.clone_zones),
-                "connection": _connection(model.region, model.endpoint),
+                "connection": connection,
                 "timeouts": _timeouts(model.timeouts.create),
             },
+            retained(self),
+        )
+        generations = keep_generations(
+            f"{resource_name}-generations",
+            "ibm_snapshot",
+            series,
+            snapshot.snapshot_id.apply(lambda i: [i]),
+            model,
+            {"ibm": connection},
+            _timeouts(model.timeouts.create),
             pulumi.ResourceOptions(parent=self),
         )
+        self.generations = generations.generations
         self.snapshot_name = model.snapshot_name
         self.trigger = model.trigger
         self.region = model.region
@@ -168,6 +190,7 @@ class SnapshotWithClones(pulumi.ComponentResource):
             "clones": self.clones,
             "size_gb": self.size_gb,
             "encryption": self.encryption,
+            "generations": self.generations,
             "clone_zone_hours_per_month": self.clone_zone_hours_per_month,
             "monthly_clone_cost": self.monthly_clone_cost,
             "currency": self.currency if self.monthly_clone_cost is not None else None,
@@ -193,6 +216,10 @@ class SnapshotConsistencyGroupArgs(TypedDict, total=False):
     """Deadlines."""
     endpoint: str
     """VPC API URL of the region; default its public one."""
+    retention: RetentionArgs
+    """Earlier generations kept (default all): those beyond it are deleted on every `up`."""
+    delete_on_removal: bool
+    """Removing the component (or `pulumi destroy`) deletes every generation; by default they stay."""
 
 
 class SnapshotConsistencyGroupInputs(IbmConsistencyGroupSpec):
@@ -223,6 +250,8 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
     """`stable` once made."""
     snapshot_ids: pulumi.Output[list[str]]
     """IDs of the group's snapshots, in the order of `volume_ids`."""
+    generations: pulumi.Output[list[dict[str, Any]]]
+    """The groups of this spec the cloud holds (id, name, created_at), newest first."""
 
     def __init__(
         self,
@@ -233,6 +262,8 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
         owner = f"SnapshotConsistencyGroup '{resource_name}'"
         model = component_args(SnapshotConsistencyGroupInputs, args, owner, name=resource_name)
         super().__init__(GROUP_TYPE, resource_name, None, opts)
+        series = series_of("ibm-consistency-group", model.name)
+        connection = _connection(model.region, model.endpoint)
         group = IbmSnapshotConsistencyGroup(
             f"{resource_name}-group",
             {
@@ -241,11 +272,23 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
                 "source_volume_ids": list(model.volume_ids),
                 "resource_group_id": model.resource_group_id,
                 "delete_snapshots_on_delete": model.delete_snapshots_on_delete,
-                "connection": _connection(model.region, model.endpoint),
+                "user_tags": [ibm_series_tag(series)],
+                "connection": connection,
                 "timeouts": _timeouts(model.timeouts.create),
             },
+            retained(self),
+        )
+        generations = keep_generations(
+            f"{resource_name}-generations",
+            "ibm_group",
+            series,
+            group.group_id.apply(lambda i: [i]),
+            model,
+            {"ibm": connection},
+            _timeouts(model.timeouts.create),
             pulumi.ResourceOptions(parent=self),
         )
+        self.generations = generations.generations
         self.trigger = model.trigger
         self.region = model.region
         self.endpoint = model.endpoint
@@ -264,4 +307,5 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
             "crn": self.crn,
             "lifecycle_state": self.lifecycle_state,
             "snapshot_ids": self.snapshot_ids,
+            "generations": self.generations,
         }

@@ -15,6 +15,7 @@ from components.config.base import HttpsUrl
 from components.config.oci import OciAuth, OciRegion, parse_ocid
 from components.dynamic.expiry import ExpiryTime
 from components.dynamic.oci_vault_backup import OciKeyBackup, OciVaultBackup
+from components.lifecycle import RetentionArgs, keep_generations, series_of
 
 VAULT_BACKUP_TYPE = "backup-topology:index:VaultBackup"
 VAULT_RESTORE_TYPE = "backup-topology:index:VaultRestore"
@@ -81,6 +82,11 @@ class VaultBackupArgs(TypedDict, total=False):
     """HSM keys of the vault backed up one by one (each backup holds the key's enabled versions)."""
     timeouts: TimeoutsArgs
     """Deadlines."""
+    retention: RetentionArgs
+    """Earlier backups kept under the prefix (default all): the objects of triggers beyond it are deleted on
+    every `up` (bucket and created-PAR destinations)."""
+    delete_on_removal: bool
+    """Removing the component (or `pulumi destroy`) deletes every backup object it wrote; by default they stay."""
     auth: Literal["api_key", "instance_principal", "resource_principal", "security_token"]
     """How the backup calls authenticate (default api_key: ~/.oci/config or OCI_CONFIG_FILE)."""
     profile: str
@@ -115,6 +121,9 @@ class VaultBackup(pulumi.ComponentResource):
     """PAR URL per subject, as secrets (created or given PARs)."""
     time_backed_up: dict[str, pulumi.Output[str]]
     """Time each backup finished (RFC 3339), per subject."""
+    generations: pulumi.Output[list[dict[str, Any]]] | None
+    """The triggers whose objects the bucket holds under the prefix (id = `<prefix><trigger>/`, name = trigger,
+    created_at), newest first; None for a PAR URL made elsewhere."""
 
     def __init__(
         self,
@@ -184,7 +193,30 @@ class VaultBackup(pulumi.ComponentResource):
                 backup = OciKeyBackup(f"{resource_name}-{suffix}", props, after)
             self.time_backed_up[subject] = backup.time_backed_up
             previous = backup
+        self.generations = self._generations(resource_name, spec, common, previous)
         self.register_outputs(self.outputs())
+
+    def _generations(
+        self, name: str, spec: VaultBackupInputs, common: Mapping[str, Any], last: pulumi.Resource | None
+    ) -> pulumi.Output[list[dict[str, Any]]] | None:
+        """The trigger directories under the prefix (bucket and created-PAR destinations: the stack's bucket)."""
+        where = spec.destination.bucket or spec.destination.par
+        if where is None:
+            return None  # a PAR URL made elsewhere: the stack can only write its one object
+        generations = keep_generations(
+            f"{name}-generations",
+            "oci_objects",
+            series_of("oci-vault-backup", spec.name),
+            [spec.generation_prefix()],
+            spec,
+            {
+                "oci": common["connection"],
+                "objects": {"namespace": where.namespace, "bucket": where.bucket, "prefix": spec.object_prefix},
+            },
+            common["timeouts"],
+            pulumi.ResourceOptions(parent=self, depends_on=[last] if last is not None else None),
+        )
+        return generations.generations
 
     def _destination(
         self,
@@ -232,6 +264,7 @@ class VaultBackup(pulumi.ComponentResource):
             "objects": self.objects,
             "par_uris": self.par_uris,
             "time_backed_up": self.time_backed_up,
+            "generations": self.generations,
         }
 
 

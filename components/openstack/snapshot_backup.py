@@ -9,8 +9,10 @@ import pulumi
 from pydantic import Field
 
 from components.base import component_args
+from components.clouds.openstack_block_storage import SERIES
 from components.config import SnapshotBackupSpec
 from components.dynamic.cinder import CinderBackup, CinderSnapshot
+from components.lifecycle import RetentionArgs, keep_generations, retained, series_of, with_metadata
 
 TYPE = "backup-topology:index:SnapshotBackup"
 
@@ -23,7 +25,7 @@ class CinderSnapshotArgs(TypedDict, total=False):
     force: bool
     """Snapshot the volume while it is attached (`in-use`); Cinder refuses otherwise."""
     metadata: pulumi.Input[Mapping[str, str]]
-    """Snapshot metadata (changed in place); the key `backup-topology` is reserved."""
+    """Snapshot metadata (changed in place); the keys `backup-topology` and `backup-topology-series` are reserved."""
 
 
 class CinderBackupArgs(CinderSnapshotArgs, total=False):
@@ -57,6 +59,11 @@ class SnapshotBackupArgs(TypedDict, total=False):
     """Backup settings."""
     timeouts: TimeoutsArgs
     """Deadlines."""
+    retention: RetentionArgs
+    """Earlier backups kept (default all); those beyond it are deleted on every `up`, a chain of incremental
+    backups only as a whole."""
+    delete_on_removal: bool
+    """Removing the component (or `pulumi destroy`) deletes every backup of the series; by default they stay."""
     cloud: str
     """Entry of clouds.yaml; default OS_CLOUD or the OS_* variables."""
     region_name: str
@@ -71,7 +78,7 @@ class SnapshotBackupInputs(SnapshotBackupSpec):
 
 
 class SnapshotBackup(pulumi.ComponentResource):
-    """A snapshot of a Cinder volume and a backup made from it; deleted backup first, then snapshot."""
+    """A snapshot of a Cinder volume and a backup made from it; each trigger a new generation, earlier backups kept."""
 
     snapshot_id: pulumi.Output[str]
     """ID of the snapshot."""
@@ -83,6 +90,8 @@ class SnapshotBackup(pulumi.ComponentResource):
     """Whether Cinder made the backup incremental (the first backup of a volume is always full)."""
     size_gb: pulumi.Output[int]
     """Size of the backup."""
+    generations: pulumi.Output[list[dict[str, Any]]]
+    """The backups of this spec Cinder holds (id, name, created_at, incremental), newest first."""
 
     def __init__(
         self,
@@ -94,6 +103,7 @@ class SnapshotBackup(pulumi.ComponentResource):
         connection = {"cloud": model.cloud, "region_name": model.region_name}
         super().__init__(TYPE, resource_name, None, opts)
         timeouts = {"create": model.timeouts.create, "update": model.timeouts.create, "delete": model.timeouts.create}
+        series = series_of("cinder", model.name)
         snapshot = CinderSnapshot(
             f"{resource_name}-snapshot",
             {
@@ -102,11 +112,13 @@ class SnapshotBackup(pulumi.ComponentResource):
                 "volume_id": model.volume_id,
                 "description": model.snapshot.description,
                 "force": model.snapshot.force,
-                "metadata": model.snapshot.metadata,
+                "metadata": with_metadata(model.snapshot.metadata, SERIES, series),
                 "connection": connection,
                 "timeouts": timeouts,
             },
-            pulumi.ResourceOptions(parent=self),
+            # A new trigger deletes the last snapshot before it takes the next: the backup is the restore point
+            # kept, and a volume file with one snapshot at a time is what every Cinder driver backs up.
+            pulumi.ResourceOptions(parent=self, delete_before_replace=True),
         )
         backup = CinderBackup(
             f"{resource_name}-backup",
@@ -119,18 +131,28 @@ class SnapshotBackup(pulumi.ComponentResource):
                 "container": model.backup.container,
                 "incremental": model.backup.incremental,
                 "force": model.backup.force,
-                "metadata": model.backup.metadata,
+                "metadata": with_metadata(model.backup.metadata, SERIES, series),
                 "connection": connection,
                 "timeouts": timeouts,
             },
-            # the backup depends on its snapshot, so Pulumi deletes the backup before the snapshot
-            pulumi.ResourceOptions(parent=self, depends_on=[snapshot]),
+            retained(self, depends_on=[snapshot]),
+        )
+        generations = keep_generations(
+            f"{resource_name}-generations",
+            "cinder",
+            series,
+            backup.backup_id.apply(lambda i: [i]),
+            model,
+            {"openstack": connection, "volume_id": model.volume_id},
+            timeouts,
+            pulumi.ResourceOptions(parent=self),
         )
         self.snapshot_id = snapshot.snapshot_id
         self.backup_id = backup.backup_id
         self.backup_status = backup.status
         self.is_incremental = backup.is_incremental
         self.size_gb = backup.size_gb
+        self.generations = generations.generations
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:
@@ -141,4 +163,5 @@ class SnapshotBackup(pulumi.ComponentResource):
             "backup_status": self.backup_status,
             "is_incremental": self.is_incremental,
             "size_gb": self.size_gb,
+            "generations": self.generations,
         }

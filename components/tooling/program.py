@@ -161,7 +161,12 @@ def _copies(
 ) -> dict[str, Any]:
     copies: dict[str, Any] = {}
     for copy in topology.copies:
-        args: dict[str, Any] = {"name": copy.name, "timeouts": copy.timeouts}
+        args: dict[str, Any] = {
+            "name": copy.name,
+            "timeouts": copy.timeouts,
+            "retention": copy.retention,
+            "delete_on_removal": copy.delete_on_removal,
+        }
         if copy.ibm is not None and topology.ibm is not None:
             spec = copy.ibm
             args["destination_region"] = spec.destination_region

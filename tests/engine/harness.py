@@ -8,7 +8,8 @@ resource, so the requests are exactly the SDK's own serialization (the pickled `
 float, unknowns as the SDK sends them in a preview), and the calls follow the engine's rules:
 
 - preview/up: Check(old *inputs*, new inputs); for a resource in the state, Diff(old *outputs*, checked inputs);
-  a replacement is checked again without old inputs, created before the old one is deleted (at the end); a preview
+  a replacement is checked again without old inputs, created before the old one is deleted (at the end), or after it
+  with `delete_before_replace`; a resource with `retain_on_delete` is dropped from the state, never deleted; a preview
   calls Create/Update only when the plugin says it supports previews (with `preview` set), and otherwise hands the
   inputs back as outputs; secrets are stripped from everything sent (the plugin does not accept secrets);
 - refresh: Read(id, old outputs, old inputs), then Diff(new outputs, old inputs) to tell whether it changed;
@@ -204,6 +205,7 @@ class State:
     inputs: dict[str, Any]
     outputs: dict[str, Any]
     secret_keys: frozenset[str] = frozenset()
+    retain_on_delete: bool = False
 
 
 @dataclass
@@ -265,7 +267,7 @@ class Engine:
             outputs = plain(read.properties)
             inputs = plain(read.inputs) if read.HasField("inputs") else old.inputs
             diff = self._diff(urn, old.type, read.id, outputs, old.inputs, inputs)
-            self.state[urn] = State(urn, old.type, read.id, inputs, outputs, old.secret_keys)
+            self.state[urn] = State(urn, old.type, read.id, inputs, outputs, old.secret_keys, old.retain_on_delete)
             changed = diff.changes == provider_pb2.DiffResponse.DIFF_SOME
             operation.steps.append(("changed" if changed else "unchanged", _name(urn)))
         return operation
@@ -341,12 +343,18 @@ class Engine:
                 operation.steps.append(("same", _name(urn)))
             elif diff.replaces:
                 checked = self._check(urn, request.type, {}, sent)  # a replacement is checked as a new resource
+                if request.deleteBeforeReplace or diff.deleteBeforeReplace:
+                    operation.steps.append(("delete-replaced", _name(urn)))
+                    if not preview:
+                        self._delete(old)
+                else:
+                    replaced.append(old)
                 state = self._create(urn, request.type, checked, preview, secrets)
-                replaced.append(old)
                 operation.steps.append(("replace", _name(urn)))
             else:
                 state = self._update(old, checked, preview, secrets)
                 operation.steps.append(("update", _name(urn)))
+        state.retain_on_delete = request.retainOnDelete
         if not preview:
             with self._lock:
                 self.state[urn] = state
@@ -422,6 +430,8 @@ class Engine:
         return State(old.urn, old.type, old.id, checked, plain(response.properties), secrets)
 
     def _delete(self, old: State) -> None:
+        if old.retain_on_delete:
+            return
         self.plugin.call(
             "Delete",
             provider_pb2.DeleteRequest(

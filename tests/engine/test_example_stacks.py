@@ -50,6 +50,13 @@ def test_the_first_preview_of_the_prod_stack_is_clean(
     dynamic = [r.name for r in preview.simulation.resources if r.type.startswith(DYNAMIC)]
     assert sorted(dynamic) == sorted(name for _, name in preview.steps)
     assert {step for step, _ in preview.steps} == {"create"}
-    assert len(dynamic) == 5  # vault, key, snapshot, group, copy
+    made = sorted(r.type.rsplit(":", 1)[-1] for r in preview.simulation.resources if r.type.startswith(DYNAMIC))
+    groups = {g["name"]: len(g["volume_ids"]) for g in topology["ibm"]["consistency_groups"]}
+    copies = sum(groups.get(c["ibm"].get("consistency_group"), 1) for c in topology["copies"] if "ibm" in c)
+    assert made == sorted(
+        ["OciVaultBackup", "OciKeyBackup", "IbmSnapshot", "IbmSnapshotConsistencyGroup"]
+        + ["IbmSnapshotCopy"] * copies
+        + ["Generations"] * (3 + copies)  # one per snapshot, group, vault backup and copy
+    )
     assert [r.method for r in state.requests if r.method != "GET"] == []
     assert stub.backup_posts() == []

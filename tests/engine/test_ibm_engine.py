@@ -87,7 +87,9 @@ def test_refresh_sees_clones_tags_and_name_changed_out_of_band_and_up_puts_them_
     ]
     assert only_snapshot(state)["id"] == snapshot["id"]
     assert {c["zone"]["name"] for c in snapshot["clones"]} == {"us-south-2", "us-south-3"}
-    assert sorted(snapshot["user_tags"]) == ["app:orders", "env:test"]
+    series = [t for t in snapshot["user_tags"] if t.startswith("backup-topology-series:")]
+    assert sorted(snapshot["user_tags"]) == sorted(["app:orders", "env:test", *series])
+    assert len(series) == 1  # the marker retention finds the generations by is put back too
     assert snapshot["name"] == "orders-db-t1"
     assert stack.up(snapshot_program(stubs)).changes() == []
     assert stack.refresh().changes() == []
@@ -118,9 +120,11 @@ def test_a_zone_added_in_the_program_is_one_put_and_a_new_trigger_a_new_snapshot
     assert mutations(state, since) == [f"PUT /v1/snapshots/{first}/clones/us-south-1"]
     replaced = stack.up(snapshot_program(stubs, clone_zones=zones, trigger="t2"))
     assert replaced.of("orders-db-snapshot") == ["replace", "delete-replaced"]
-    [second] = state.in_region("us-south")
+    kept, second = sorted(state.in_region("us-south"), key=lambda s: s["created_at"])
     assert second["name"] == "orders-db-t2"
-    assert second["id"] != first
+    assert kept["id"] == first  # the previous generation stays, a restore point
+    assert kept["clones"] == []  # clones are billed by the hour: only the current generation keeps them
+    assert {c["zone"]["name"] for c in second["clones"]} == set(zones)
 
 
 def test_a_new_endpoint_is_in_place_and_a_new_resource_group_without_a_new_trigger_is_refused(
@@ -146,10 +150,22 @@ def test_a_new_endpoint_is_in_place_and_a_new_resource_group_without_a_new_trigg
     assert replaced.of("orders-db-snapshot") == ["replace", "delete-replaced"]
 
 
-def test_destroy_leaves_nothing(cloud: Any, engine: Callable[..., Engine]) -> None:
+def test_destroy_leaves_the_snapshots_in_the_cloud(cloud: Any, engine: Callable[..., Engine]) -> None:
     state, stubs = cloud
     stack = engine()
     stack.up(snapshot_program(stubs))
+    stack.up(snapshot_program(stubs, trigger="t2"))
+    stack.destroy()
+    assert sorted(s["name"] for s in state.in_region("us-south")) == ["orders-db-t1", "orders-db-t2"]
+    assert stack.state == {}
+
+
+def test_destroy_with_delete_on_removal_deletes_every_generation(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(snapshot_program(stubs, delete_on_removal=True))
+    stack.up(snapshot_program(stubs, delete_on_removal=True, trigger="t2"))
+    assert len(state.in_region("us-south")) == 2
     stack.destroy()
     assert state.snapshots == {}
     assert stack.state == {}
@@ -167,17 +183,18 @@ def group_program(stubs: Stubs, **changes: Any) -> Callable[[], object]:
 def test_a_group_through_a_whole_life(cloud: Any, engine: Callable[..., Engine]) -> None:
     state, stubs = cloud
     stack = engine()
-    assert stack.preview(group_program(stubs)).of("orders-app-group") == ["create"]
+    program = group_program(stubs, delete_on_removal=True)
+    assert stack.preview(program).of("orders-app-group") == ["create"]
     assert mutations(state) == []
-    stack.up(group_program(stubs))
+    stack.up(program)
     assert mutations(state) == ["POST /v1/snapshot_consistency_groups"]
     before = len(state.requests)
-    assert stack.up(group_program(stubs)).changes() == []
+    assert stack.up(program).changes() == []
     assert len(state.requests) == before
     assert stack.refresh().changes() == []
     stack.destroy()
-    assert state.groups == {}
-    assert state.snapshots == {}  # delete_snapshots_on_delete (the default): the group's snapshots go with it
+    assert state.groups == {}  # delete_on_removal: the group and its snapshots go
+    assert state.snapshots == {}
 
 
 def test_keeping_a_groups_snapshots_is_sent_to_ibm_and_destroy_then_keeps_them(
@@ -193,8 +210,8 @@ def test_keeping_a_groups_snapshots_is_sent_to_ibm_and_destroy_then_keeps_them(
     assert group["delete_snapshots_on_delete"] is False  # the cloud says keep, as the state does
     members = {s["id"] for s in group["snapshots"]}
     stack.destroy()
-    assert state.groups == {}
-    assert members <= set(state.snapshots)  # the snapshots outlive their group
+    assert list(state.groups.values()) == [group]  # removal leaves a generation in the cloud by default
+    assert members <= set(state.snapshots)
 
 
 def test_refresh_sees_a_groups_deletion_rule_changed_out_of_band(cloud: Any, engine: Callable[..., Engine]) -> None:
@@ -252,7 +269,7 @@ def test_a_copy_of_a_snapshot_made_in_the_same_run_previews_and_converges(
     assert len(state.requests) == before
     assert stack.refresh().changes() == []
     stack.destroy()
-    assert state.snapshots == {}
+    assert [s["id"] for s in state.in_region("us-east")] == [copy["id"]]  # kept, as the source snapshot is
 
 
 def test_the_10_tb_limit_is_on_the_source_volume_and_can_be_waived(cloud: Any, engine: Callable[..., Engine]) -> None:

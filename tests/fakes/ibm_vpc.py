@@ -11,6 +11,7 @@ create dropped after the server made the resource, snapshots stuck in `pending`,
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import json
 import threading
@@ -74,6 +75,13 @@ class VpcCloud:
         self.lock = threading.Lock()
         self._reads: dict[str, int] = {}
         self._etags = itertools.count(1)
+        self.clock_offset = datetime.timedelta()
+        """Added to the time a snapshot or group is created at (`created_at`): tests age what they make."""
+
+    def created_at(self) -> str:
+        """Now (plus clock_offset), as the API writes times."""
+        now = datetime.datetime.now(datetime.UTC) + self.clock_offset
+        return now.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
     def add_region(self, region: str, zones: int = 3) -> None:
         self.zones[region] = [f"{region}-{i}" for i in range(1, zones + 1)]
@@ -181,7 +189,11 @@ class VpcStub(LoopbackJsonServer):
     def _snapshots(self, method: str, query: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str], bool]:
         cloud = self.cloud
         if method == "GET":
-            found = [s for s in cloud.in_region(self.region) if query.get("name") in (None, s["name"])]
+            found = [
+                s
+                for s in cloud.in_region(self.region)
+                if query.get("name") in (None, s["name"]) and query.get("tag") in (None, *s.get("user_tags", []))
+            ]
             for s in found:
                 self._advance(s)
             return 200, {"snapshots": [_public(s) for s in found], "limit": 50}, {}, False
@@ -240,6 +252,7 @@ class VpcStub(LoopbackJsonServer):
             "encryption": encryption,
             "clones": [{"zone": {"name": z}, "available": False, "created_at": "2026-11-23T00:00:00Z"} for z in clones],
             "resource_type": "snapshot",
+            "created_at": self.cloud.created_at(),
             "_region": self.region,
             "_etag": f'W/"{next(self.cloud._etags)}"',
             "_created": time.monotonic(),
@@ -371,6 +384,7 @@ class VpcStub(LoopbackJsonServer):
             "name": body.get("name"),
             "delete_snapshots_on_delete": body.get("delete_snapshots_on_delete", True),
             "lifecycle_state": "pending",
+            "created_at": self.cloud.created_at(),
             "resource_group": _resource_group(body),
             "snapshots": [
                 {"id": s["id"], "name": s["name"], "crn": s["crn"], "resource_type": "snapshot"} for s in snapshots
@@ -379,6 +393,8 @@ class VpcStub(LoopbackJsonServer):
             "_etag": f'W/"{next(self.cloud._etags)}"',
         }
         cloud.groups[group_id] = group
+        for snapshot in snapshots:
+            snapshot["snapshot_consistency_group"] = {"id": group_id, "crn": group["crn"], "name": group["name"]}
         return 201, _public(group), {}, self._drop()
 
     def _group(
@@ -406,9 +422,11 @@ class VpcStub(LoopbackJsonServer):
             return 200, _public(group), {"ETag": group["_etag"]}, False
         if method == "DELETE":
             del self.cloud.groups[group_id]
-            if group["delete_snapshots_on_delete"]:
-                for member in group["snapshots"]:
+            for member in group["snapshots"]:
+                if group["delete_snapshots_on_delete"]:
                     self.cloud.snapshots.pop(member["id"], None)
+                elif member["id"] in self.cloud.snapshots:
+                    self.cloud.snapshots[member["id"]].pop("snapshot_consistency_group", None)
             return 202, None, {}, False
         return 405, _errors("method_not_allowed", method), {}, False
 

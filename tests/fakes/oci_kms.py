@@ -34,6 +34,7 @@ API = "/20180608"
 _VAULT = re.compile(rf"^{API}/vaults/(?P<id>[^/]+)(?P<action>/actions/backup)?$")
 _KEY = re.compile(rf"^{API}/keys/(?P<id>[^/]+)(?P<action>/actions/backup)?$")
 _OBJECT = re.compile(r"^/n/(?P<ns>[^/]+)/b/(?P<bucket>[^/]+)/o/(?P<object>.+)$")
+_OBJECTS = re.compile(r"^/n/(?P<ns>[^/]+)/b/(?P<bucket>[^/]+)/o/?$")
 _PAR = re.compile(r"/p/[^/]+/n/(?P<ns>[^/]+)/b/(?P<bucket>[^/]+)/o/(?P<object>.+)$")
 
 
@@ -89,6 +90,10 @@ class KmsStub(LoopbackJsonServer):
         self.keys: dict[str, dict[str, Any]] = {}
         self.objects: dict[tuple[str, str, str], str] = {}
         """Object -> ETag."""
+        self.object_times: dict[tuple[str, str, str], str] = {}
+        """Object -> timeCreated (RFC 3339), written with the object."""
+        self.clock_offset = datetime.timedelta()
+        """Added to the time an object is written at: tests age what they make."""
         self.actions: list[Action] = []
         self.requests: list[Seen] = []
         self.faults = Faults()
@@ -144,12 +149,19 @@ class KmsStub(LoopbackJsonServer):
         token = req.headers.get("opc-retry-token")
         with self._lock:
             count = len(self.requests) + 1
-            status, payload, headers, drop = self._route(req, method, path, body, token, count)
+            status, payload, headers, drop = self._route(req, method, path, body, token, count, query)
             self.requests.append(Seen(method, path, _now(), status, token))
         return Reply(status, payload, {"opc-request-id": f"stub-{count}", **headers}, drop)
 
     def _route(
-        self, req: BaseHTTPRequestHandler, method: str, path: str, body: bytes, token: str | None, count: int
+        self,
+        req: BaseHTTPRequestHandler,
+        method: str,
+        path: str,
+        body: bytes,
+        token: str | None,
+        count: int,
+        query: dict[str, str],
     ) -> tuple[int, Any, dict[str, str], bool]:
         if not self._signed(req, method):
             return (
@@ -180,6 +192,14 @@ class KmsStub(LoopbackJsonServer):
         if method == "HEAD" and (m := _OBJECT.match(path)) is not None:
             etag = self.objects.get((unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"])))
             return (200, None, {"etag": etag}, False) if etag else (404, None, {}, False)
+        if method == "DELETE" and (m := _OBJECT.match(path)) is not None:
+            found = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
+            if self.objects.pop(found, None) is None:
+                return 404, _error("ObjectNotFound", f"The object '{found[2]}' does not exist"), {}, False
+            self.object_times.pop(found, None)
+            return 204, None, {}, False
+        if method == "GET" and (m := _OBJECTS.match(path)) is not None:
+            return 200, self._list(unquote(m["ns"]), unquote(m["bucket"]), query), {}, False
         return 404, _error("NotFound", f"No route for {method} {path}"), {}, False
 
     def _vault(
@@ -249,6 +269,15 @@ class KmsStub(LoopbackJsonServer):
             self.faults.drop_backup_responses -= 1
         return 200, answer, {}, drop
 
+    def _list(self, namespace: str, bucket: str, query: dict[str, str]) -> dict[str, Any]:
+        """ListObjects: names from `start`, with `prefix`, two to a page (so a client must follow nextStartWith)."""
+        prefix, start = query.get("prefix", ""), query.get("start", "")
+        names = sorted(o for ns, b, o in self.objects if (ns, b) == (namespace, bucket) and o.startswith(prefix))
+        names = [n for n in names if n >= start]
+        page, rest = names[:2], names[2:]
+        objects = [{"name": n, "timeCreated": self.object_times.get((namespace, bucket, n))} for n in page]
+        return {"objects": objects, "prefixes": [], "nextStartWith": rest[0] if rest else None}
+
     def _begin(self, resource: dict[str, Any], obj: tuple[str, str, str]) -> None:
         resource["lifecycleState"] = "BACKUP_IN_PROGRESS"
         self._busy[resource["id"]] = self.busy_polls
@@ -274,6 +303,8 @@ class KmsStub(LoopbackJsonServer):
         written = self._writing.pop(rid, None)
         if written is not None:
             self.objects[written] = f'"etag-{next(self._etags)}"'
+            now = datetime.datetime.now(datetime.UTC) + self.clock_offset
+            self.object_times[written] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         resource["lifecycleState"] = "ACTIVE" if "vaultType" in resource else "ENABLED"
 
     def _signed(self, req: BaseHTTPRequestHandler, method: str) -> bool:

@@ -81,9 +81,10 @@ def volume(conn: Any) -> Iterator[Any]:
 
 
 def remove_everything_on(conn: Any, volume: Any) -> None:
-    """Delete a test volume with its backups (incremental ones first) and snapshots, whatever state they are in."""
+    """Delete a test volume with its backups (newest first: incremental ones before their base) and snapshots,
+    whatever state they are in."""
     bs = conn.block_storage
-    backups = sorted(bs.backups(details=True, volume_id=volume.id), key=lambda b: not b.is_incremental)
+    backups = sorted(bs.backups(details=True, volume_id=volume.id), key=lambda b: b.created_at, reverse=True)
     for backup in backups:
         if backup.status not in ("available", "error"):
             bs.reset_backup_status(backup, status="error")  # a backup stuck in `creating` cannot be deleted

@@ -42,7 +42,7 @@ def test_preview_up_and_an_unchanged_up_with_the_default_container(
 ) -> None:
     stack = engine()
     preview = stack.preview(program(volume))  # the backup's snapshot_id is unknown here
-    assert preview.steps == [("create", "build-snapshot"), ("create", "build-backup")]
+    assert preview.steps == [("create", "build-snapshot"), ("create", "build-backup"), ("create", "build-generations")]
     assert on_volume(conn, volume) == ([], [])
     stack.up(program(volume))
     [snapshot], [backup] = on_volume(conn, volume)
@@ -52,7 +52,56 @@ def test_preview_up_and_an_unchanged_up_with_the_default_container(
     assert stack.refresh().changes() == []
     assert stack.preview(program(volume)).changes() == []
     stack.destroy()
+    [], [kept] = on_volume(conn, volume)  # the backup stays in Cinder (delete_on_removal is off); the snapshot goes
+    assert kept.id == backup.id
+
+
+def test_destroy_with_delete_on_removal_deletes_every_generation(
+    conn: Any, volume: Any, engine: Callable[..., Engine]
+) -> None:
+    stack = engine()
+    stack.up(program(volume, delete_on_removal=True))
+    stack.up(program(volume, delete_on_removal=True, trigger="t2"))
+    assert len(on_volume(conn, volume)[1]) == 2
+    stack.destroy()
     assert on_volume(conn, volume) == ([], [])
+
+
+def test_a_new_trigger_keeps_the_previous_backup_and_backs_up_a_fresh_snapshot(
+    conn: Any, volume: Any, engine: Callable[..., Engine]
+) -> None:
+    stack = engine()
+    stack.up(program(volume))
+    [first_snapshot], [first] = on_volume(conn, volume)
+    up = stack.up(program(volume, trigger="t2"))
+    assert up.of("build-snapshot") == ["delete-replaced", "replace"]  # the last snapshot goes before the next
+    assert up.of("build-backup") == ["replace", "delete-replaced"]
+    [snapshot], backups = on_volume(conn, volume)
+    assert snapshot.id != first_snapshot.id
+    assert snapshot.name == "build-t2"
+    by_name = {b.name: b for b in backups}
+    assert sorted(by_name) == ["build-t1", "build-t2"]
+    assert by_name["build-t1"].id == first.id  # the previous generation is a restore point still
+    assert by_name["build-t2"].is_incremental
+    assert by_name["build-t2"].status == "available"
+
+
+def test_retention_keeps_a_full_backup_while_incrementals_depend_on_it_and_drops_the_chain_whole(
+    conn: Any, volume: Any, engine: Callable[..., Engine]
+) -> None:
+    stack = engine()
+    keep_one = {"retention": {"keep_last": 1}}
+    stack.up(program(volume, **keep_one))  # t1: full
+    stack.up(program(volume, trigger="t2", **keep_one))  # t2: incremental on t1
+    names = sorted(b.name for b in on_volume(conn, volume)[1])
+    assert names == ["build-t1", "build-t2"]  # t1 is beyond keep_last 1, but t2 needs it
+    full = {"backup": {"incremental": False, "description": "nightly"}}
+    up = stack.up(program(volume, trigger="t3", **keep_one, **full))  # t3: a new full; the old chain goes whole
+    assert up.of("build-generations") == ["update"]
+    [backup] = on_volume(conn, volume)[1]
+    assert (backup.name, backup.is_incremental) == ("build-t3", False)
+    held = next(s.outputs for urn, s in stack.state.items() if urn.endswith("::build-generations"))
+    assert [g["name"] for g in held["generations"]] == ["build-t3"]
 
 
 def test_drift_is_seen_by_refresh_and_repaired_in_place_by_up(
@@ -94,8 +143,6 @@ def test_a_backup_deleted_out_of_band_is_gone_on_refresh_and_taken_again_by_up(
     [_], [again] = on_volume(conn, volume)
     assert again.id != backup.id
     assert again.status == "available"
-    stack.destroy()
-    assert on_volume(conn, volume) == ([], [])
 
 
 def test_an_attached_volume_without_force_stops_the_preview_with_the_reason(
@@ -134,6 +181,7 @@ def test_the_first_preview_of_the_dev_stack_is_clean(
     assert {step for step, _ in preview.steps} == {"create"}
     assert sorted(name for _, name in preview.steps) == [
         "build-volume-backup",
+        "build-volume-generations",
         "build-volume-snapshot",
         "dev-vault-par-expiry",
         "dev-vault-vault",

@@ -1,0 +1,341 @@
+"""Generations: the restore points of one backup spec that a stack holds, found by their series marker, and retention.
+
+Every on-demand backup keeps its earlier generations when a new trigger comes (its resources are retained on delete).
+One Generations resource per spec lists them (refresh shows them), deletes those beyond the spec's retention on every
+`up` (a preview says when some are due), and, with `delete_on_removal`, deletes them all when the spec is removed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from components.clouds.calls import CloudError, Deadline, NotFoundError
+from components.clouds.ibm_vpc import Vpc
+from components.clouds.oci_kms import Kms
+from components.clouds.openstack_block_storage import BlockStorage
+from components.dynamic.base import MODULE, DynamicProvider, Timeouts, is_unknown, progress, state_inputs
+from components.dynamic.cinder import OpenStackConnectionProps
+from components.dynamic.ibm_snapshot import IbmConnectionProps
+from components.dynamic.oci_vault_backup import ConnectionProps as OciConnectionProps
+from components.retention import (
+    Generation,
+    expired,
+    expired_chains,
+    ibm_series_tag,
+    newest_first,
+    parse_time,
+)
+
+_LIST_SECONDS = 120.0
+Kind = Literal["ibm_snapshot", "ibm_group", "cinder", "oci_objects"]
+
+
+class ObjectsProps(BaseModel):
+    """Where a vault backup's objects are: `<prefix><trigger>/vault` and `<prefix><trigger>/key-<key>`."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    namespace: str = Field(min_length=1)
+    bucket: str = Field(min_length=1)
+    prefix: str
+
+
+class GenerationsProps(BaseModel):
+    """Inputs of Generations."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    kind: Kind
+    series: str = Field(min_length=1)
+    current: list[str] = Field(default_factory=list, description="IDs of the generation the stack holds now.")
+    keep_last: int | None = Field(None, ge=1)
+    max_age_days: int | None = Field(None, ge=1)
+    delete_on_removal: bool = False
+    ibm: IbmConnectionProps | None = None
+    openstack: OpenStackConnectionProps | None = None
+    volume_id: str | None = Field(None, min_length=1, description="The Cinder volume of a cinder series.")
+    oci: OciConnectionProps | None = None
+    objects: ObjectsProps | None = None
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+
+    @model_validator(mode="after")
+    def _cloud(self) -> GenerationsProps:
+        if self.kind == "cinder" and (self.openstack is None or self.volume_id is None):
+            msg = "a cinder series needs openstack and volume_id"
+            raise ValueError(msg)
+        if self.kind == "oci_objects" and (self.oci is None or self.objects is None):
+            msg = "an oci_objects series needs oci and objects"
+            raise ValueError(msg)
+        if self.kind.startswith("ibm") and self.ibm is None:
+            msg = f"a {self.kind} series needs ibm"
+            raise ValueError(msg)
+        return self
+
+
+class _Shelf:
+    """The generations of one series in one cloud: list them, delete one, tidy the ones kept."""
+
+    chained = False
+    """Generations depend on older ones (Cinder incremental backups): they age out as whole chains."""
+
+    def generations(self) -> list[Generation]:
+        raise NotImplementedError
+
+    def delete(self, generation: Generation) -> bool:
+        """Delete one generation (and wait until it is gone); False when it has to stay."""
+        raise NotImplementedError
+
+    def tidy(self, kept: Sequence[Generation], current: Sequence[str]) -> None:
+        """Whatever only the current generation needs is removed from the others."""
+
+    def leftovers(self) -> list[str]:
+        """What else of the series goes when every generation goes (descriptions, after deleting it)."""
+        return []
+
+
+class _IbmSnapshots(_Shelf):
+    """Snapshots (or copies) of a region carrying the series tag."""
+
+    def __init__(self, model: GenerationsProps, deadline: Deadline) -> None:
+        assert model.ibm is not None
+        self._vpc = Vpc(model.ibm.connection(), deadline, progress)
+        self._tag = ibm_series_tag(model.series)
+
+    def _tagged(self) -> list[dict[str, Any]]:
+        return [s for s in self._vpc.tagged_snapshots(self._tag) if s.get("lifecycle_state") != "deleting"]
+
+    def generations(self) -> list[Generation]:
+        return [Generation(str(s["id"]), str(s.get("name")), parse_time(s["created_at"])) for s in self._tagged()]
+
+    def delete(self, generation: Generation) -> bool:
+        self._vpc.delete_snapshot(generation.id)
+        return True
+
+    def tidy(self, kept: Sequence[Generation], current: Sequence[str]) -> None:
+        # Fast-restore clones are billed by the hour: only the current generation keeps them.
+        for generation in kept:
+            if generation.id in current:
+                continue
+            snapshot = self._vpc.get_snapshot(generation.id)
+            for clone in snapshot.get("clones") or []:
+                zone = clone["zone"]["name"]
+                progress(f"snapshot {generation.name}: fast-restore clone in {zone} removed (not the current one)")
+                self._vpc.remove_clone(generation.id, zone)
+
+
+class _IbmGroups(_Shelf):
+    """Consistency groups whose snapshots carry the series tag."""
+
+    def __init__(self, model: GenerationsProps, deadline: Deadline) -> None:
+        assert model.ibm is not None
+        self._vpc = Vpc(model.ibm.connection(), deadline, progress)
+        self._tag = ibm_series_tag(model.series)
+        self._members: dict[str, list[str]] = {}
+
+    def generations(self) -> list[Generation]:
+        self._members = {}
+        for snapshot in self._vpc.tagged_snapshots(self._tag):
+            group = (snapshot.get("snapshot_consistency_group") or {}).get("id")
+            if group:
+                self._members.setdefault(str(group), []).append(str(snapshot["id"]))
+        found = []
+        for group_id in self._members:
+            try:
+                group = self._vpc.get_consistency_group(group_id)
+            except NotFoundError:
+                continue
+            if group.get("lifecycle_state") != "deleting":
+                found.append(Generation(group_id, str(group.get("name")), parse_time(group["created_at"])))
+        return found
+
+    def delete(self, generation: Generation) -> bool:
+        group = self._vpc.get_consistency_group(generation.id)
+        self._vpc.delete_consistency_group(generation.id)
+        if not group.get("delete_snapshots_on_delete", True):  # the group went, its snapshots stayed: they go too
+            for snapshot_id in self._members.get(generation.id, []):
+                self._vpc.delete_snapshot(snapshot_id)
+        return True
+
+
+class _CinderBackups(_Shelf):
+    """Backups of a volume carrying the series metadata; incremental ones chain to the backups before them."""
+
+    chained = True
+
+    def __init__(self, model: GenerationsProps, deadline: Deadline) -> None:
+        assert model.openstack is not None
+        assert model.volume_id is not None
+        self._storage = BlockStorage(model.openstack.connection(), deadline, progress)
+        self._volume_id = model.volume_id
+        self._series = model.series
+
+    def generations(self) -> list[Generation]:
+        return [
+            Generation(str(b["id"]), str(b.get("name")), parse_time(b["created_at"]), bool(b.get("is_incremental")))
+            for b in self._storage.series_backups(self._volume_id, self._series)
+            if b.get("status") not in ("deleting", "error")
+        ]
+
+    def delete(self, generation: Generation) -> bool:
+        try:
+            found = self._storage.get_backup(generation.id)
+        except NotFoundError:
+            return True
+        if found.get("has_dependent_backups"):  # a backup outside the series depends on it
+            progress(f"backup {generation.name}: kept, because incremental backups depend on it")
+            return False
+        self._storage.delete_backup(generation.id)
+        return True
+
+    def leftovers(self) -> list[str]:
+        gone = []
+        for snapshot in self._storage.series_snapshots(self._volume_id, self._series):
+            self._storage.delete_snapshot(str(snapshot["id"]))
+            gone.append(f"snapshot {snapshot.get('name')}")
+        return gone
+
+
+class _VaultObjects(_Shelf):
+    """Vault and key backup objects: a generation is the objects one trigger wrote under the spec's prefix."""
+
+    def __init__(self, model: GenerationsProps, deadline: Deadline) -> None:
+        assert model.oci is not None
+        assert model.objects is not None
+        self._kms = Kms(model.oci.connection(), deadline, progress)
+        self._where = model.objects
+        # Only names the vault backup provider writes count: anything else under the prefix is not the stack's.
+        self._ours = re.compile(rf"^(?P<generation>{re.escape(model.objects.prefix)}[^/]+/)(vault|key-[^/]+)$")
+        self._objects: dict[str, list[str]] = {}
+
+    def generations(self) -> list[Generation]:
+        self._objects = {}
+        created: dict[str, datetime.datetime] = {}
+        where = self._where
+        for name, time_created in self._kms.list_objects(where.namespace, where.bucket, where.prefix):
+            found = self._ours.match(name)
+            if found is None:
+                continue
+            generation = found["generation"]
+            self._objects.setdefault(generation, []).append(name)
+            at = parse_time(time_created)
+            created[generation] = min(at, created.get(generation, at))
+        return [Generation(g, g.removeprefix(where.prefix).rstrip("/"), created[g]) for g in sorted(self._objects)]
+
+    def delete(self, generation: Generation) -> bool:
+        for name in self._objects.get(generation.id, []):
+            self._kms.delete_object(self._where.namespace, self._where.bucket, name)
+        return True
+
+
+def _shelf(model: GenerationsProps, deadline: Deadline) -> _Shelf:
+    if model.kind == "ibm_snapshot":
+        return _IbmSnapshots(model, deadline)
+    if model.kind == "ibm_group":
+        return _IbmGroups(model, deadline)
+    if model.kind == "oci_objects":
+        return _VaultObjects(model, deadline)
+    return _CinderBackups(model, deadline)
+
+
+def _due(shelf: _Shelf, model: GenerationsProps, held: Sequence[Generation]) -> list[Generation]:
+    """The generations retention deletes now, newest first."""
+    if model.keep_last is None and model.max_age_days is None:
+        return []
+    now = datetime.datetime.now(datetime.UTC)
+    rule = expired_chains if shelf.chained else expired
+    return rule(held, model.current, model.keep_last, model.max_age_days, now)
+
+
+def _outputs(held: Sequence[Generation]) -> dict[str, Any]:
+    ordered = newest_first(held)
+    return {
+        "generations": [g.summary() for g in ordered],
+        "count": len(ordered),
+        "oldest_created_at": ordered[-1].summary()["created_at"] if ordered else None,
+    }
+
+
+class GenerationsProvider(DynamicProvider):
+    """Lists a series' generations, deletes those beyond retention, and all of them on removal when asked."""
+
+    props: ClassVar[type[BaseModel]] = GenerationsProps
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """An input changed, or (with max_age_days) the cloud holds generations that have aged past retention."""
+        result = super().diff(id_, olds, news)
+        if result.changes or is_unknown(news):
+            return result
+        model = GenerationsProps.model_validate(self.model_inputs(news))
+        if model.max_age_days is None:  # a count-only retention changes when the stack makes a generation
+            return result
+        try:
+            shelf = _shelf(model, Deadline(_LIST_SECONDS))
+            due = _due(shelf, model, shelf.generations())
+        except CloudError as exc:  # a listing that fails now must not stop a preview: retention waits a run
+            progress(f"generations of {model.series}: not listed ({exc}); retention applies at the next run")
+            return result
+        if not due:
+            return result
+        progress(f"generations of {model.series}: {', '.join(g.name for g in due)} beyond retention, to be deleted")
+        return DiffResult(changes=True, replaces=[], stables=[], delete_before_replace=False)
+
+    def _apply(self, props: Mapping[str, Any], operation: str) -> dict[str, Any]:
+        model = GenerationsProps.model_validate(self.model_inputs(props))
+        shelf = _shelf(model, self.deadline(props, operation))
+        held = shelf.generations()
+        gone = set()
+        for generation in _due(shelf, model, held):
+            progress(f"generations of {model.series}: deleting {generation.name} ({generation.id}), beyond retention")
+            if shelf.delete(generation):
+                gone.add(generation.id)
+        kept = [g for g in held if g.id not in gone]
+        shelf.tidy(kept, model.current)
+        return _outputs(kept)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Apply retention to what the cloud holds of the series."""
+        return CreateResult(str(props["series"]), {**state_inputs(props), **self._apply(props, "create")})
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Apply retention (a new current generation, new limits, or generations that aged past them)."""
+        return UpdateResult({**state_inputs(news), **self._apply(news, "update")})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh: the generations the cloud holds of the series now."""
+        model = GenerationsProps.model_validate(self.model_inputs(props))
+        held = _shelf(model, Deadline(_LIST_SECONDS)).generations()
+        return ReadResult(id_, {**state_inputs(props), **_outputs(held)})
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """With delete_on_removal, every generation of the series goes (newest first); else they all stay."""
+        model = GenerationsProps.model_validate(self.model_inputs(props))
+        shelf = _shelf(model, self.deadline(props, "delete"))
+        held = shelf.generations()
+        if not model.delete_on_removal:
+            if held:
+                progress(f"generations of {model.series}: {len(held)} kept in the cloud (delete_on_removal is off)")
+            return
+        for generation in newest_first(held):
+            progress(f"generations of {model.series}: deleting {generation.name} ({generation.id})")
+            shelf.delete(generation)
+        for what in shelf.leftovers():
+            progress(f"generations of {model.series}: deleted {what}")
+
+
+class Generations(pulumi.dynamic.Resource, module=MODULE, name="Generations"):
+    """The restore points of one backup spec: listed, pruned by retention, deleted on removal when asked."""
+
+    generations: pulumi.Output[list[dict[str, Any]]]
+    count: pulumi.Output[int]
+    oldest_created_at: pulumi.Output[str]
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        outputs = dict.fromkeys(("generations", "count", "oldest_created_at"))
+        super().__init__(GenerationsProvider(), name, {**outputs, **props}, opts)

@@ -1,0 +1,155 @@
+"""Generations and retention through the provider plugin, driven as by the engine, on the IBM VPC fake."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from components.retention import ibm_series_tag
+from tests.engine.harness import Engine
+from tests.engine.test_ibm_engine import copy_program, group_program, snapshot_program
+from tests.engine.test_oci_engine import program as vault_program
+from tests.fakes.oci_kms import KmsStub
+
+LEDGER = {"bucket": {"namespace": "acme", "bucket": "vault-backups", "object_prefix": "ledger/"}}
+
+
+def generations(stack: Engine, name: str = "orders-db-generations") -> dict[str, Any]:
+    """The outputs of a Generations resource as the state holds them."""
+    return next(s.outputs for urn, s in stack.state.items() if urn.endswith(f"::{name}"))
+
+
+def names(state: Any, region: str = "us-south") -> list[str]:
+    return sorted(s["name"] for s in state.in_region(region))
+
+
+def test_retention_keeps_the_newest_and_deletes_exactly_the_generations_beyond_it(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    keep = {"retention": {"keep_last": 2}}
+    for trigger in ("t1", "t2"):
+        stack.up(snapshot_program(stubs, trigger=trigger, **keep))
+    assert names(state) == ["orders-db-t1", "orders-db-t2"]  # a new trigger keeps the previous generation
+    up = stack.up(snapshot_program(stubs, trigger="t3", **keep))
+    assert names(state) == ["orders-db-t2", "orders-db-t3"]
+    deleted = [r.path for r in state.requests if r.method == "DELETE" and "/clones/" not in r.path]
+    assert len(deleted) == 1
+    held = generations(stack)
+    assert [g["name"] for g in held["generations"]] == ["orders-db-t3", "orders-db-t2"]
+    assert held["count"] == 2
+    assert up.of("orders-db-generations") == ["update"]
+
+
+def test_snapshots_of_other_series_and_untagged_ones_are_never_touched(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    other = engine(stack="other-stack")
+    other.up(snapshot_program(stubs, name="orders-db", trigger="o1"))  # same spec name, another stack
+    stack.up(snapshot_program(stubs, trigger="t1", retention={"keep_last": 1}))
+    stack.up(snapshot_program(stubs, trigger="t2", retention={"keep_last": 1}))
+    assert names(state) == ["orders-db-o1", "orders-db-t2"]
+
+
+def test_an_unchanged_up_deletes_what_aged_past_max_age_and_preview_says_so(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    aged = {"retention": {"max_age_days": 7}}
+    stack.up(snapshot_program(stubs, trigger="t1", **aged))
+    stack.up(snapshot_program(stubs, trigger="t2", **aged))
+    assert names(state) == ["orders-db-t1", "orders-db-t2"]
+    [first] = [s for s in state.in_region("us-south") if s["name"] == "orders-db-t1"]
+    eight_days_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=8)
+    first["created_at"] = eight_days_ago.isoformat().replace("+00:00", "Z")  # time passes
+    preview = stack.preview(snapshot_program(stubs, trigger="t2", **aged))
+    assert preview.changes() == [("update", "orders-db-generations")]
+    assert names(state) == ["orders-db-t1", "orders-db-t2"]  # a preview deletes nothing
+    assert stack.up(snapshot_program(stubs, trigger="t2", **aged)).changes() == [("update", "orders-db-generations")]
+    assert names(state) == ["orders-db-t2"]
+    assert stack.up(snapshot_program(stubs, trigger="t2", **aged)).changes() == []
+
+
+def test_the_current_generation_is_kept_however_old(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    state.clock_offset = -datetime.timedelta(days=400)
+    stack = engine()
+    stack.up(snapshot_program(stubs, retention={"max_age_days": 30}))
+    state.clock_offset = datetime.timedelta()
+    assert stack.up(snapshot_program(stubs, retention={"max_age_days": 30})).changes() == []
+    assert names(state) == ["orders-db-t1"]
+
+
+def test_refresh_shows_a_generation_deleted_out_of_band(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(snapshot_program(stubs, trigger="t1"))
+    stack.up(snapshot_program(stubs, trigger="t2"))
+    [first] = [s for s in state.in_region("us-south") if s["name"] == "orders-db-t1"]
+    del state.snapshots[first["id"]]
+    assert [g["name"] for g in generations(stack)["generations"]] == ["orders-db-t2", "orders-db-t1"]
+    stack.refresh()
+    assert [g["name"] for g in generations(stack)["generations"]] == ["orders-db-t2"]
+
+
+def test_a_groups_generations_go_whole_beyond_retention(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(group_program(stubs, retention={"keep_last": 1}, delete_snapshots_on_delete=False))
+    [first] = state.groups.values()
+    members = {s["id"] for s in first["snapshots"]}
+    stack.up(group_program(stubs, trigger="t2", retention={"keep_last": 1}, delete_snapshots_on_delete=False))
+    assert [g["name"] for g in state.groups.values()] == ["orders-app-t2"]
+    assert not members & set(state.snapshots)  # a generation is the group and its snapshots
+
+
+def test_copies_are_generations_in_the_destination_region(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    stack = engine()
+
+    def program(trigger: str) -> Callable[[], None]:
+        return copy_program(stubs, trigger=trigger)
+
+    stack.up(program("t1"))
+    stack.up(program("t2"))
+    assert names(state, "us-east") == ["orders-db-dr-t1", "orders-db-dr-t2"]
+    tags = {t for s in state.in_region("us-east") for t in s["user_tags"]}
+    assert tags == {ibm_series_tag("backup-topology/engine/ibm-copy/orders-db-dr")}
+
+
+# --- vault and key backup objects ---------------------------------------------------------------------
+
+
+def test_vault_backup_objects_beyond_retention_are_deleted_and_nothing_else_under_the_prefix(
+    stub: KmsStub, engine: Callable[..., Engine]
+) -> None:
+    stub.objects[("acme", "vault-backups", "payments/notes.txt")] = '"someone-elses"'
+    stack = engine()
+    keep = {"retention": {"keep_last": 2}}
+    for trigger in ("t1", "t2", "t3"):
+        stack.up(vault_program(stub, trigger=trigger, **keep))
+    held = sorted(o for _, _, o in stub.objects)
+    assert held == [
+        "payments/notes.txt",  # not a name the stack writes: never touched
+        "payments/t2/key-ljsstubkeyaaaaa1",
+        "payments/t2/vault",
+        "payments/t3/key-ljsstubkeyaaaaa1",
+        "payments/t3/vault",
+    ]
+    assert [g["name"] for g in generations(stack, "payments-generations")["generations"]] == ["t3", "t2"]
+
+
+def test_vault_backup_objects_stay_after_destroy_unless_delete_on_removal(
+    stub: KmsStub, engine: Callable[..., Engine]
+) -> None:
+    kept, removed = engine(), engine(stack="other")
+    kept.up(vault_program(stub, name="payments"))
+    removed.up(vault_program(stub, name="ledger", delete_on_removal=True, destination=LEDGER))
+    kept.destroy()
+    removed.destroy()
+    assert sorted(o for _, _, o in stub.objects) == ["payments/t1/key-ljsstubkeyaaaaa1", "payments/t1/vault"]
