@@ -27,6 +27,15 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+PROD_POLICY_CONFIG = ROOT / "policies" / "prod-example-config.json"
+"""The prod example's policy config: it waives the copy of the vault backups' bucket, replicated by its owner."""
+
+
+def run_prod(*args: str) -> subprocess.CompletedProcess[str]:
+    """The plan of a prod stack with the prod example's policy config."""
+    return run_cli(*args, "--policy-config", str(PROD_POLICY_CONFIG))
+
+
 def write_stack(tmp_path: Path, topology: Any, name: str = "Pulumi.bad.yaml", **extra: Any) -> Path:
     path = tmp_path / name
     path.write_text(yaml.safe_dump({"config": {CONFIG_KEY: topology, **extra}}))
@@ -34,11 +43,11 @@ def write_stack(tmp_path: Path, topology: Any, name: str = "Pulumi.bad.yaml", **
 
 
 def test_prod_json_lists_policies_schedules_assignments_and_coverage() -> None:
-    done = run_cli("--stack", "prod", "--json")
+    done = run_prod("--stack", "prod", "--json")
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["stack"] == "prod"
-    assert doc["findings"] == []
+    assert (doc["findings"]) == []
 
     prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
     plans = prod["oci"]["boot_volume_plans"]
@@ -64,8 +73,18 @@ def test_prod_json_lists_policies_schedules_assignments_and_coverage() -> None:
     rows = {row["asset_id"]: row for row in doc["coverage"] if row["asset_kind"] == "boot volume"}
     assert set(rows) == set(volumes)
     assert rows[plans[1]["boot_volumes"][0]["id"]]["rpo_hours"] == 1
-    assert rows[plans[0]["boot_volumes"][0]["id"]]["retention_days"] == 365
+    web = rows[plans[0]["boot_volumes"][0]["id"]]
+    assert (web["retention_days"], web["oldest_restore_point_days"]) == (30, 365)  # daily kept 30 d, monthly 365 d
     assert {row["cross_region"] for row in rows.values()} == {"us-phoenix-1"}
+
+
+def test_prod_json_says_which_generations_each_on_demand_backup_keeps() -> None:
+    done = run_prod("--stack", "prod", "--json")
+    rows = {row["asset_name"] or row["asset_id"]: row for row in json.loads(done.stdout)["coverage"]}
+    assert rows["orders-db"]["generations"] == "35d"
+    assert rows["payments-vault"]["generations"] == "last 30"
+    assert rows["orders-db"]["generations_held"] is None  # known after an up, from the output `generations`
+    assert rows["web-1"]["generations"] is None  # scheduled backups: OCI's retention, per schedule
 
 
 def test_dev_text_plan_prints_tree_coverage_and_findings() -> None:
@@ -174,7 +193,7 @@ def test_stack_and_config_are_mutually_exclusive(capsys: pytest.CaptureFixture[s
 
 
 def test_prod_json_lists_vault_backups_and_their_coverage() -> None:
-    done = run_cli("--stack", "prod", "--json")
+    done = run_prod("--stack", "prod", "--json")
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
@@ -201,7 +220,7 @@ def test_dev_plan_never_prints_a_par_url() -> None:
 
 
 def test_prod_json_covers_ibm_snapshots_clones_copies_and_clone_cost() -> None:
-    done = run_cli("--stack", "prod", "--json")
+    done = run_prod("--stack", "prod", "--json")
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
@@ -227,22 +246,34 @@ def _prod() -> dict[str, Any]:
 
 
 def test_the_prod_example_passes_every_mandatory_rule() -> None:
-    done = run_cli("--stack", "prod", "--json")
+    done = run_prod("--stack", "prod", "--json")
     assert done.returncode == 0, done.stdout[-2000:]
-    assert [f for f in json.loads(done.stdout)["findings"] if f["level"] == "mandatory"] == []
+    mandatory = [f for f in json.loads(done.stdout)["findings"] if f["level"] == "mandatory"]
+    assert mandatory == []
+
+
+def test_the_prod_example_vault_backups_need_the_waiver_of_its_policy_config() -> None:
+    done = run_cli("--stack", "prod", "--json")
+    assert done.returncode == 1
+    unwaived = json.loads(done.stdout)["findings"]
+    assert {f["policy"] for f in unwaived} == {"prod-cross-region-copy"}
+    assert sorted(f["resource"].rsplit("::", 1)[-1] for f in unwaived) == [
+        "payments-vault-key-igningkeyexample",
+        "payments-vault-vault",
+    ]
 
 
 def test_a_prod_stack_without_a_dr_copy_exits_1_naming_the_rule(tmp_path: Path) -> None:
     prod = _prod()
     del prod["oci"]["boot_volume_plans"][0]["policy"]["destination_region"]
     del prod["oci"]["boot_volume_plans"][0]["xrc_kms_key_id"]
-    done = run_cli("--config", str(write_stack(tmp_path, prod, name="Pulumi.prod.yaml")), "--json")
+    done = run_prod("--config", str(write_stack(tmp_path, prod, name="Pulumi.prod.yaml")), "--json")
     assert done.returncode == 1, done.stderr
     findings = json.loads(done.stdout)["findings"]
     assert {f["policy"] for f in findings} == {"prod-cross-region-copy"}
     assert len(findings) == 3  # web-1, web-2, web-3
     assert all(f["level"] == "mandatory" and f["resource"] for f in findings)
-    text = run_cli("--config", str(tmp_path / "Pulumi.prod.yaml"))
+    text = run_prod("--config", str(tmp_path / "Pulumi.prod.yaml"))
     assert text.returncode == 1
     assert (
         "[mandatory] prod-cross-region-copy: boot volume ocid1.bootvolume.oc1.iad.abuwcljrprodweb1example"
@@ -255,7 +286,7 @@ def test_a_prod_stack_with_a_par_valid_for_a_year_exits_1(tmp_path: Path) -> Non
     prod["oci"]["vault_backups"][0]["destination"] = {
         "par": {"namespace": "acmeprod", "bucket": "vault-backups", "expires_in_days": 365}
     }
-    done = run_cli("--config", str(write_stack(tmp_path, prod, name="Pulumi.prod.yaml")), "--json")
+    done = run_prod("--config", str(write_stack(tmp_path, prod, name="Pulumi.prod.yaml")), "--json")
     assert done.returncode == 1, done.stderr
     findings = json.loads(done.stdout)["findings"]
     assert {f["policy"] for f in findings} == {"par-write-only-short-lived"}
@@ -263,14 +294,15 @@ def test_a_prod_stack_with_a_par_valid_for_a_year_exits_1(tmp_path: Path) -> Non
 
 def test_policy_settings_come_from_a_policy_config_file(tmp_path: Path) -> None:
     settings = tmp_path / "policy.json"
-    settings.write_text(json.dumps({"backup-retention-and-rpo": {"prod_min_retention_days": 3000}}))
+    example = json.loads(PROD_POLICY_CONFIG.read_text())
+    settings.write_text(json.dumps({**example, "backup-retention-and-rpo": {"prod_min_retention_days": 3000}}))
     done = run_cli("--stack", "prod", "--json", "--policy-config", str(settings))
     assert done.returncode == 1
     findings = json.loads(done.stdout)["findings"]
-    assert len(findings) == 2  # web-tier keeps 365 d, database 2555 d
+    assert len(findings) == 2  # web-tier keeps its daily backups 14 d, database 30 d
     for finding in findings:
         assert finding["policy"] == "backup-retention-and-rpo"
-        assert "keep one at least 3000 d" in finding["message"]
+        assert "kept at least 3000 d" in finding["message"]
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]")
     done = run_cli("--stack", "prod", "--policy-config", str(bad))
@@ -280,9 +312,9 @@ def test_policy_settings_come_from_a_policy_config_file(tmp_path: Path) -> None:
 
 def test_a_rule_made_advisory_in_the_policy_config_does_not_fail_the_plan(tmp_path: Path) -> None:
     settings = tmp_path / "policy.json"
-    settings.write_text(
-        json.dumps({"backup-retention-and-rpo": {"prod_min_retention_days": 3000, "enforcementLevel": "advisory"}})
-    )
+    example = json.loads(PROD_POLICY_CONFIG.read_text())
+    retention = {"prod_min_retention_days": 3000, "enforcementLevel": "advisory"}
+    settings.write_text(json.dumps({**example, "backup-retention-and-rpo": retention}))
     done = run_cli("--stack", "prod", "--json", "--policy-config", str(settings))
     assert done.returncode == 0
     assert {f["level"] for f in json.loads(done.stdout)["findings"]} == {"advisory"}

@@ -15,7 +15,7 @@ from components.config import (
     VaultBackupSpec,
     resource_key,
 )
-from components.config.base import given
+from components.config.base import Lifecycle, given
 from components.oci.oracle_policies import ORACLE_POLICIES
 
 
@@ -34,6 +34,15 @@ class CoverageRow:
     schedules: list[str] = field(default_factory=list)
     rpo_hours: int | None = None
     retention_days: int | None = None
+    """Days the restore points `rpo_hours` apart are kept (the most frequent schedules' longest retention)."""
+    oldest_restore_point_days: int | None = None
+    """Age of the oldest restore point the schedules keep (the longest retention of any schedule)."""
+    generations: str | None = None
+    """On-demand backups: which generations the stack keeps (`all kept`, `last 7, 30d`, ...)."""
+    generations_held: int | None = None
+    """Generations the cloud holds: known after an `up` (the output `generations`), None in the offline plan."""
+    oldest_generation: str | None = None
+    """Creation time of the oldest generation held: known after an `up`, like generations_held."""
     cross_region: str | None = None
     manual_backups: list[str] = field(default_factory=list)
     destination: str | None = None
@@ -57,8 +66,23 @@ def effective_rpo_hours(schedules: tuple[Schedule, ...] | list[Schedule]) -> int
 
 
 def longest_retention_days(schedules: tuple[Schedule, ...] | list[Schedule]) -> int | None:
-    """Days the longest-kept backup of any schedule is retained."""
+    """Days the longest-kept backup of any schedule is retained: the age of the oldest restore point."""
     return max((s.retention_days for s in schedules), default=None)
+
+
+def retention_at_rpo_days(schedules: tuple[Schedule, ...] | list[Schedule]) -> int | None:
+    """Days restore points are kept at the effective RPO: the longest retention of the most frequent schedules.
+
+    Less frequent schedules keep older restore points, with gaps wider than the RPO between them.
+    """
+    rpo = effective_rpo_hours(schedules)
+    return max((s.retention_days for s in schedules if s.rpo_hours == rpo), default=None)
+
+
+def kept(spec: Lifecycle) -> str:
+    """Which generations of an on-demand backup are kept, and what removing it does."""
+    text = spec.retention.describe() if spec.retention is not None else "all kept"
+    return f"{text}; deleted on removal" if spec.delete_on_removal else text
 
 
 def _plan_policy(plan: BootVolumePlan) -> tuple[str, list[Schedule] | None, str | None]:
@@ -101,6 +125,7 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
                 protected_by=f"SnapshotWithClones {spec.name}",
                 policy=f"on demand (trigger {spec.trigger})",
                 schedules=[f"snapshot {spec.snapshot_name}"],
+                generations=kept(spec),
                 clone_zones=list(spec.clone_zones),
                 clone_zone_hours_per_month=hours,
                 monthly_clone_cost=round(hours * rate, 2) if rate is not None else None,
@@ -120,6 +145,7 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
                     protected_by=f"SnapshotConsistencyGroup {group.name}",
                     policy=f"on demand (trigger {group.trigger})",
                     schedules=[f"consistency group {group.group_name}"],
+                    generations=kept(group),
                 ),
             )
 
@@ -139,6 +165,7 @@ def _openstack_rows(section: OpenStackSection, rows: dict[str, CoverageRow]) -> 
                 protected_by=f"SnapshotBackup {spec.name}",
                 policy=f"on demand (trigger {spec.trigger})",
                 schedules=[f"snapshot {spec.resource_name}, then {kind} backup from it"],
+                generations=kept(spec),
                 destination=f"backup container {spec.backup.container}" if spec.backup.container else None,
             ),
         )
@@ -205,7 +232,8 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
                 schedules_known=schedules is not None,
                 schedules=[s.describe() for s in schedules or ()],
                 rpo_hours=effective_rpo_hours(schedules) if schedules is not None else None,
-                retention_days=longest_retention_days(schedules) if schedules is not None else None,
+                retention_days=retention_at_rpo_days(schedules) if schedules is not None else None,
+                oldest_restore_point_days=longest_retention_days(schedules) if schedules is not None else None,
                 cross_region=destination,
             )
     for plan in topology.oci.boot_volume_plans:
@@ -222,7 +250,8 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
                     protected_by=f"BootVolumeBackupPlan {plan.name}",
                     policy="none",
                 )
-            row.manual_backups.append(f"{plan.name}/{backup.name} ({backup.type})")
+            fate = "deleted on removal" if backup.delete_on_removal else "kept until deleted"
+            row.manual_backups.append(f"{plan.name}/{backup.name} ({backup.type}, {fate})")
     for spec in topology.oci.vault_backups:
         for row in _vault_rows(spec, region):
             rows.setdefault(row.asset_id, row)
@@ -255,6 +284,7 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
                 protected_by=owner,
                 policy=policy,
                 schedules=[f"{what}, to {where}"],
+                generations=kept(spec),
                 destination=where,
             )
         )
@@ -270,6 +300,7 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
                 protected_by=owner,
                 policy=policy,
                 schedules=[f"key with its enabled versions, to {where}"],
+                generations=kept(spec),
                 destination=where,
             )
         )

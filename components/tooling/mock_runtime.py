@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -14,7 +15,7 @@ from typing import Any
 import pulumi
 from pulumi import Output
 from pulumi.runtime import MockCallArgs, MockResourceArgs, Mocks, get_config, rpc, set_all_config, set_mocks
-from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.mocks import MockMonitor, _ensure_event_loop
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.settings import SETTINGS, get_root_resource, set_root_resource
 from pulumi.runtime.stack import run_pulumi_func
@@ -56,6 +57,8 @@ class Registered:
     dependencies: tuple[str, ...] = ()
     """URNs this resource explicitly depends on (depends_on and input dependencies)."""
     retain_on_delete: bool = False
+    outputs: dict[str, Any] | None = None
+    """A component's registered outputs (secrets masked); None until it registers them, and for custom resources."""
 
 
 @dataclass
@@ -206,6 +209,16 @@ class RecordingMonitor(MockMonitor):
         with self._lock:
             self._simulation.resources.append(record)
         return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        """Note a component's outputs: the engine keeps them as its state, which stack policies read as its props."""
+        _ensure_event_loop()  # deserializing a resource reference needs a loop, and this runs in an executor thread
+        outputs = mask_secrets(rpc.deserialize_properties(request.outputs, keep_unknowns=True))
+        with self._lock:
+            for i, record in enumerate(self._simulation.resources):
+                if record.urn == request.urn:
+                    self._simulation.resources[i] = dataclasses.replace(record, outputs=outputs)
+        return super().RegisterResourceOutputs(request)
 
     def register(self, request: Any) -> Any:
         """Answer one registration: the mocks' outputs; in a preview, as the engine does for a resource to create,

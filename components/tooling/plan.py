@@ -139,8 +139,16 @@ def run_plan(
         )
     except pulumi.RunError as exc:
         raise PlanError(str(exc).splitlines()) from None
+    # As the engine's stack analysis does: a component's registered outputs are its properties.
     resources = [
-        Res(type=r.type, name=r.name, urn=r.urn, props=r.inputs, parent=r.parent, dependencies=r.dependencies)
+        Res(
+            type=r.type,
+            name=r.name,
+            urn=r.urn,
+            props=r.inputs if r.outputs is None else r.outputs,
+            parent=r.parent,
+            dependencies=r.dependencies,
+        )
         for r in simulation.resources
     ]
     findings = [f.to_dict() for f in evaluate(resources, stack, policy_config)]
@@ -198,7 +206,19 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
     """The coverage table: one asset per row."""
     if not rows:
         return ["(no protected assets)"]
-    header = ("ASSET", "CLOUD", "PROTECTED BY", "POLICY", "RPO", "RETENTION", "CROSS-REGION", "CLONES", "MANUAL")
+    header = (
+        "ASSET",
+        "CLOUD",
+        "PROTECTED BY",
+        "POLICY",
+        "RPO",
+        "RETENTION",
+        "OLDEST",
+        "GENERATIONS",
+        "CROSS-REGION",
+        "CLONES",
+        "MANUAL",
+    )
     table = [header]
     for row in rows:
         table.append(
@@ -209,6 +229,8 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
                 row.policy,
                 _cell(row.rpo_hours, "h", row.schedules_known),
                 _cell(row.retention_days, "d", row.schedules_known),
+                _cell(row.oldest_restore_point_days, "d", row.schedules_known),
+                row.generations or "-",
                 row.cross_region or "-",
                 ",".join(row.clone_zones) or "-",
                 str(len(row.manual_backups)) if row.manual_backups else "-",
@@ -218,6 +240,10 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in table]
     lines.append("")
     lines.append("? = schedules of an existing policy are not known offline; - = none")
+    lines.append(
+        "RETENTION = days restore points RPO apart are kept; OLDEST = age of the oldest scheduled restore point; "
+        "GENERATIONS = on-demand backups kept (those held are known after an up: output `generations`)"
+    )
     for row in rows:
         if row.schedules:
             lines.append(f"{row.asset_name or row.asset_id}: " + "; ".join(row.schedules))

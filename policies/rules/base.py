@@ -19,8 +19,13 @@ BOOT_VOLUME_BACKUP = "oci:Core/bootVolumeBackup:BootVolumeBackup"
 PAR = "oci:ObjectStorage/preauthrequest:Preauthrequest"
 IBM_SNAPSHOT = DYNAMIC + "IbmSnapshot"
 IBM_COPY = DYNAMIC + "IbmSnapshotCopy"
+IBM_GROUP = DYNAMIC + "IbmSnapshotConsistencyGroup"
 OCI_VAULT_BACKUP = DYNAMIC + "OciVaultBackup"
 OCI_KEY_BACKUP = DYNAMIC + "OciKeyBackup"
+CINDER_BACKUP = DYNAMIC + "CinderBackup"
+REPLICATION_POLICY = "oci:ObjectStorage/replicationPolicy:ReplicationPolicy"
+BOOT_VOLUME_PLAN = "backup-topology:index:BootVolumeBackupPlan"
+"""The component whose registered outputs (`oracle_policy`) stack rules read as its props."""
 
 
 @dataclass(frozen=True)
@@ -79,4 +84,10 @@ def unknown(value: Any) -> bool:
 
 
 def of_type(resources: Sequence[Res], type_: str) -> list[Res]:
+    """The resources of one type token."""
     return [r for r in resources if r.type == type_]
+
+
+def name_in(urn: str | None) -> str:
+    """The resource name at the end of a URN ("" for None)."""
+    return (urn or "").rsplit("::", 1)[-1]

@@ -19,6 +19,7 @@ from pulumi_policy import (
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from policies.pack import PACK_NAME, build_policies
+from policies.rules import Res, evaluate
 
 POLICIES = {p.name: p for p in build_policies()}
 DYN = "pulumi-python:dynamic/backup-topology:"
@@ -70,52 +71,157 @@ def schedule(period: str, days: int) -> dict[str, Any]:
 
 POLICY_TYPE = "oci:Core/volumeBackupPolicy:VolumeBackupPolicy"
 ASSIGNMENT = "oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment"
+PLAN_TYPE = "backup-topology:index:BootVolumeBackupPlan"
+GROUP = DYN + "IbmSnapshotConsistencyGroup"
+PAR_TYPE = "oci:ObjectStorage/preauthrequest:Preauthrequest"
+VAULT = "ocid1.vault.oc1.iad.v.vault"
+
+
+def as_res(r: PolicyResource) -> Res:
+    """A PolicyResource as the offline plan hands it to the rules."""
+    return Res(
+        type=r.resource_type,
+        name=r.name,
+        urn=r.urn,
+        props=r.props,
+        parent=r.parent.urn if r.parent is not None else None,
+        dependencies=tuple(d.urn for d in r.dependencies),
+    )
+
+
+def with_stack(r: PolicyResource, stack: str) -> PolicyResource:
+    return resource(stack, r.resource_type, r.name, dict(r.props), parent=r.parent, deps=r.dependencies)
 
 
 def test_the_pack_loads_with_every_rule() -> None:
     _PolicyAnalyzerServicer(
         PACK_NAME, "0.0.1", build_policies(), EnforcementLevel.ADVISORY, None, None, None, None, None, None, None
     )
-    assert set(POLICIES) == {
-        "backup-retention-and-rpo",
-        "prod-cross-region-copy",
-        "one-policy-per-boot-volume",
-        "par-write-only-short-lived",
-        "encrypted-copy-names-key",
-        "no-confidential-names",
-        "required-keys-recoverable",
-        "clone-spend-ceiling",
+    assert {name: p.enforcement_level for name, p in POLICIES.items()} == {
+        "backup-retention-and-rpo": EnforcementLevel.MANDATORY,
+        "external-backup-policy": EnforcementLevel.ADVISORY,
+        "prod-cross-region-copy": EnforcementLevel.MANDATORY,
+        "prod-cinder-backup-single-region": EnforcementLevel.ADVISORY,
+        "one-policy-per-boot-volume": EnforcementLevel.MANDATORY,
+        "par-write-only-short-lived": EnforcementLevel.MANDATORY,
+        "encrypted-copy-names-key": EnforcementLevel.MANDATORY,
+        "no-confidential-names": EnforcementLevel.MANDATORY,
+        "required-keys-recoverable": EnforcementLevel.MANDATORY,
+        "clone-spend-ceiling": EnforcementLevel.ADVISORY,
     }
-    assert POLICIES["clone-spend-ceiling"].enforcement_level == EnforcementLevel.ADVISORY
-    assert POLICIES["prod-cross-region-copy"].enforcement_level == EnforcementLevel.MANDATORY
 
 
-def test_retention_floor_and_rpo_ceiling_per_environment() -> None:
-    weekly_short = {"schedules": [schedule("ONE_WEEK", 14)]}
-    found = check_resource("backup-retention-and-rpo", POLICY_TYPE, weekly_short, "prod")
-    assert found == [
-        "r: a backup every 168 h; prod stacks need one at least every 24 h",
-        "r: backups kept at most 14 d; prod stacks keep one at least 30 d",
+# --- backup-retention-and-rpo and external-backup-policy -----------------------------------------
+
+
+def policy(stack: str, *schedules: dict[str, Any], plan: PolicyResource | None = None) -> PolicyResource:
+    return resource(stack, POLICY_TYPE, "db-policy", {"schedules": list(schedules)}, parent=plan)
+
+
+def oracle_plan(stack: str, which: str | None, name: str = "apps") -> PolicyResource:
+    """A BootVolumeBackupPlan as stack validations see it: its registered outputs are its props."""
+    outputs = {"policy_id": "ocid1.volumebackuppolicy.oc1..x", "assignment_ids": {}, "manual_backup_ids": {}}
+    return resource(stack, PLAN_TYPE, name, {**outputs, **({"oracle_policy": which} if which else {})})
+
+
+def test_bronze_in_prod_misses_the_rpo() -> None:
+    [message] = check_stack("backup-retention-and-rpo", [oracle_plan("prod", "bronze")])
+    assert message.startswith("boot volume plan apps uses the Oracle-defined policy bronze:")
+    assert "its most frequent schedule takes monthly incremental backups kept 365 d, every 744 h" in message
+    assert "prod stacks need restore points at most 24 h apart, kept at least 30 d" in message
+
+
+def test_bronze_meets_the_non_prod_thresholds() -> None:
+    assert check_stack("backup-retention-and-rpo", [oracle_plan("dev", "bronze")]) == []
+
+
+def test_gold_in_prod_keeps_its_daily_backups_too_short() -> None:
+    [message] = check_stack("backup-retention-and-rpo", [oracle_plan("prod", "gold")])
+    assert "restore points at most 24 h apart are kept only 7 d (daily incremental backups kept 7 d)" in message
+    assert (
+        "weekly incremental backups kept 28 d, monthly incremental backups kept 365 d and yearly full backups kept "
+        "1825 d do not count, being more than 24 h apart"
+    ) in message
+
+
+def test_hourly_kept_a_day_and_yearly_kept_five_years_miss_the_prod_retention() -> None:
+    hourly_and_yearly = policy("prod", schedule("ONE_HOUR", 1), schedule("ONE_YEAR", 5 * 365))
+    assert check_stack("backup-retention-and-rpo", [hourly_and_yearly]) == [
+        "backup policy db-policy: restore points at most 24 h apart are kept only 1 d (hourly incremental backups "
+        "kept 1 d); yearly incremental backups kept 1825 d do not count, being more than 24 h apart; prod stacks "
+        "need restore points at most 24 h apart, kept at least 30 d: keep the hourly backups at least 30 d, or add "
+        "a schedule of period at most 24 h kept at least 30 d"
     ]
-    assert check_resource("backup-retention-and-rpo", POLICY_TYPE, weekly_short, "dev") == []
-    good = {"schedules": [schedule("ONE_DAY", 7), schedule("ONE_MONTH", 365)]}
-    assert check_resource("backup-retention-and-rpo", POLICY_TYPE, good, "prod") == []
-    assert check_resource("backup-retention-and-rpo", POLICY_TYPE, good, "prod", prod_min_retention_days=400) == [
-        "r: backups kept at most 365 d; prod stacks keep one at least 400 d"
-    ]
+
+
+def test_the_longest_retention_among_frequent_schedules_counts() -> None:
+    hourly_and_daily = policy("prod", schedule("ONE_HOUR", 2), schedule("ONE_DAY", 30), schedule("ONE_YEAR", 2555))
+    assert check_stack("backup-retention-and-rpo", [hourly_and_daily]) == []
+
+
+def test_weekly_backups_miss_the_prod_rpo_and_meet_the_non_prod_one() -> None:
+    [message] = check_stack("backup-retention-and-rpo", [policy("prod", schedule("ONE_WEEK", 35))])
+    assert "its most frequent schedule takes weekly incremental backups kept 35 d, every 168 h" in message
+    assert check_stack("backup-retention-and-rpo", [policy("dev", schedule("ONE_WEEK", 14))]) == []
+
+
+def test_thresholds_come_from_the_config() -> None:
+    daily_for_a_year = policy("prod", schedule("ONE_DAY", 365))
+    assert check_stack("backup-retention-and-rpo", [daily_for_a_year]) == []
+    [message] = check_stack("backup-retention-and-rpo", [daily_for_a_year], prod_min_retention_days=400)
+    assert "kept only 365 d" in message
+    assert "kept at least 400 d" in message
+
+
+def test_a_policy_given_by_ocid_cannot_be_judged_offline() -> None:
+    plan = oracle_plan("prod", None, name="tools")
+    by_ocid = resource(
+        "prod",
+        ASSIGNMENT,
+        "tools-a",
+        {"assetId": "ocid1.bootvolume.oc1.iad.a", "policyId": "ocid1.volumebackuppolicy.oc1.iad.shared"},
+        parent=plan,
+    )
+    assert check_stack("backup-retention-and-rpo", [plan, by_ocid]) == []
+    [message] = check_stack("external-backup-policy", [plan, by_ocid])
+    assert message.startswith(
+        "boot volume plan tools assigns policy ocid1.volumebackuppolicy.oc1.iad.shared, which is not made in this "
+        "stack, to ocid1.bootvolume.oc1.iad.a: its RPO and retention cannot be judged offline"
+    )
+    assert POLICIES["external-backup-policy"].enforcement_level == EnforcementLevel.ADVISORY
+
+
+@pytest.mark.parametrize("which", ["bronze", "custom"])
+def test_a_policy_of_the_stack_is_not_external(which: str) -> None:
+    plan = oracle_plan("dev", "bronze" if which == "bronze" else None)
+    made = [policy("dev", schedule("ONE_DAY", 7), plan=plan)] if which == "custom" else []
+    assignment = resource(
+        "dev", ASSIGNMENT, "apps-a", {"assetId": "ocid1.bootvolume.oc1.iad.a", "policyId": "x"}, parent=plan
+    )
+    assert check_stack("external-backup-policy", [plan, *made, assignment]) == []
+
+
+# --- prod-cross-region-copy and prod-cinder-backup-single-region ---------------------------------
 
 
 def test_prod_needs_a_cross_region_copy() -> None:
-    plan = resource("prod", "backup-topology:index:BootVolumeBackupPlan", "web", {})
+    plan = resource("prod", PLAN_TYPE, "web", {})
     local = resource("prod", POLICY_TYPE, "web-policy", {"schedules": []}, parent=plan)
     assignment = resource("prod", ASSIGNMENT, "web-a", {"assetId": "ocid1.bootvolume.oc1.iad.a"}, parent=plan)
     [message] = check_stack("prod-cross-region-copy", [plan, local, assignment])
     assert "has no cross-region copy" in message
     copied = resource("prod", POLICY_TYPE, "web-policy", {"destinationRegion": "us-phoenix-1"}, parent=plan)
     assert check_stack("prod-cross-region-copy", [plan, copied, assignment]) == []
-    dev_plan = resource("dev", "backup-topology:index:BootVolumeBackupPlan", "web", {})
+    dev_plan = resource("dev", PLAN_TYPE, "web", {})
     dev_assignment = resource("dev", ASSIGNMENT, "web-a", {"assetId": "x"}, parent=dev_plan)
     assert check_stack("prod-cross-region-copy", [dev_plan, dev_assignment]) == []
+
+
+def test_an_oracle_defined_policy_copies_to_no_other_region() -> None:
+    plan = oracle_plan("prod", "gold")
+    assignment = resource("prod", ASSIGNMENT, "apps-a", {"assetId": "ocid1.bootvolume.oc1.iad.a"}, parent=plan)
+    [message] = check_stack("prod-cross-region-copy", [plan, assignment])
+    assert "the Oracle-defined policy gold copies to no other region" in message
 
 
 def test_prod_ibm_snapshots_need_a_copy() -> None:
@@ -124,6 +230,129 @@ def test_prod_ibm_snapshots_need_a_copy() -> None:
     assert message.startswith("IBM snapshot db-1 of volume v has no cross-region copy")
     copy = resource("prod", DYN + "IbmSnapshotCopy", "db-dr", {}, deps=[snapshot])
     assert check_stack("prod-cross-region-copy", [snapshot, copy]) == []
+
+
+def consistency_group(members: int = 2) -> tuple[PolicyResource, PolicyResource]:
+    component = resource("prod", "backup-topology:index:SnapshotConsistencyGroup", "orders-app", {})
+    volumes = [f"r006-volume-{i}" for i in range(members)]
+    group = resource(
+        "prod", GROUP, "orders-app-group", {"name": "orders-app-v1", "source_volume_ids": volumes}, parent=component
+    )
+    return component, group
+
+
+def member_copies(group: PolicyResource, count: int) -> list[PolicyResource]:
+    return [
+        resource("prod", DYN + "IbmSnapshotCopy", f"orders-app-dr-copy-{i}", {}, deps=[group]) for i in range(count)
+    ]
+
+
+def test_a_consistency_group_without_copies_is_flagged() -> None:
+    component, group = consistency_group()
+    [message] = check_stack("prod-cross-region-copy", [component, group])
+    assert message.startswith(
+        "IBM consistency group orders-app-v1 (orders-app-group) has copies in another region of 0 of its 2 snapshots"
+    )
+    assert "consistency_group: orders-app" in message
+    assert 'waivers: {"orders-app": "<why>"}' in message
+
+
+def test_a_consistency_group_with_a_copy_of_one_member_of_two_is_flagged() -> None:
+    component, group = consistency_group()
+    [message] = check_stack("prod-cross-region-copy", [component, group, *member_copies(group, 1)])
+    assert "has copies in another region of 1 of its 2 snapshots" in message
+
+
+def test_a_consistency_group_with_a_copy_of_each_member_passes() -> None:
+    component, group = consistency_group()
+    assert check_stack("prod-cross-region-copy", [component, group, *member_copies(group, 2)]) == []
+
+
+@pytest.mark.parametrize("name", ["orders-app", "orders-app-group"])
+def test_a_waiver_with_a_reason_turns_the_group_finding_off_everywhere(name: str) -> None:
+    component, group = consistency_group()
+    waivers = {name: "a scratch copy of orders-db; rebuilt from it in any region"}
+    assert check_stack("prod-cross-region-copy", [component, group], waivers=waivers) == []
+    findings = evaluate([as_res(component), as_res(group)], "prod", {"prod-cross-region-copy": {"waivers": waivers}})
+    assert findings == []
+
+
+def test_a_waiver_without_a_reason_does_not_count() -> None:
+    component, group = consistency_group()
+    assert len(check_stack("prod-cross-region-copy", [component, group], waivers={"orders-app": " "})) == 1
+
+
+def vault_backup(**props: Any) -> PolicyResource:
+    component = resource("prod", "backup-topology:index:VaultBackup", "payments-vault", {})
+    location = {"namespace": "acmeprod", "bucket": "vault-backups", "object_name": "payments/v1/vault"}
+    base = {"vault_id": VAULT, "connection": {"region": "us-ashburn-1"}, "location": location}
+    return resource("prod", DYN + "OciVaultBackup", "payments-vault-vault", {**base, **props}, parent=component)
+
+
+def replication(destination: str) -> PolicyResource:
+    props = {
+        "bucket": "vault-backups",
+        "namespace": "acmeprod",
+        "destinationBucketName": "vault-backups-dr",
+        "destinationRegionName": destination,
+        "name": "vault-backups-dr",
+    }
+    return resource("prod", "oci:ObjectStorage/replicationPolicy:ReplicationPolicy", "vault-dr", props)
+
+
+def test_a_vault_backup_in_a_bucket_without_replication_is_flagged() -> None:
+    [message] = check_stack("prod-cross-region-copy", [vault_backup()])
+    assert message.startswith(
+        f"OCI vault backup payments-vault-vault of {VAULT} is written to bucket acmeprod/vault-backups in "
+        "us-ashburn-1 only: add an oci.objectstorage.ReplicationPolicy from that bucket to another region"
+    )
+
+
+def test_a_vault_backup_in_a_bucket_replicated_to_another_region_passes() -> None:
+    assert check_stack("prod-cross-region-copy", [vault_backup(), replication("us-phoenix-1")]) == []
+
+
+def test_a_replica_in_the_vault_region_does_not_count() -> None:
+    assert len(check_stack("prod-cross-region-copy", [vault_backup(), replication("us-ashburn-1")])) == 1
+
+
+def test_a_key_backup_through_a_stack_par_is_judged_by_the_par_bucket() -> None:
+    par = resource("prod", PAR_TYPE, "payments-key-par", {"namespace": "acmeprod", "bucket": "vault-backups"})
+    key_backup = resource(
+        "prod",
+        DYN + "OciKeyBackup",
+        "payments-key",
+        {"key_id": "ocid1.key.oc1.iad.v.k1", "vault_id": VAULT, "connection": {"region": "us-ashburn-1"}},
+        deps=[par],
+    )
+    [message] = check_stack("prod-cross-region-copy", [par, key_backup])
+    assert "OCI key backup payments-key of key ocid1.key.oc1.iad.v.k1 is written to bucket acmeprod/vault-backups" in (
+        message
+    )
+    assert check_stack("prod-cross-region-copy", [par, key_backup, replication("us-phoenix-1")]) == []
+
+
+def test_a_vault_backup_through_a_par_url_from_elsewhere_is_flagged() -> None:
+    [message] = check_stack("prod-cross-region-copy", [vault_backup(location=None, par_uri="[secret]")])
+    assert "is written through a PAR URL made outside this stack" in message
+
+
+def test_a_cinder_backup_in_prod_is_an_advisory_finding_only() -> None:
+    backup = resource(
+        "prod",
+        DYN + "CinderBackup",
+        "build-volume-backup",
+        {"name": "build-volume-v1", "volume_id": "6b3f", "connection": {"region_name": "RegionOne"}},
+    )
+    [message] = check_stack("prod-cinder-backup-single-region", [backup])
+    assert message.startswith(
+        "Cinder backup build-volume-v1 of volume 6b3f (build-volume-backup) stays in RegionOne: "
+        "Cinder cannot copy a backup to another region"
+    )
+    assert [(f.policy, f.level) for f in evaluate([as_res(backup)], "prod")] == [
+        ("prod-cinder-backup-single-region", "advisory")
+    ]
+    assert check_stack("prod-cinder-backup-single-region", [with_stack(backup, "dev")]) == []
 
 
 def test_one_policy_per_boot_volume() -> None:
