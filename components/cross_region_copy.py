@@ -209,10 +209,11 @@ class CrossRegionCopy(pulumi.ComponentResource):
         group = ibm.resource_group_id or (source.resource_group_id if source is not None else None)
         copies = []
         for source_id, suffix in sources:
-            # Each snapshot of a group is a series of its own: its copies are generations of one snapshot.
-            series = series_of("ibm-copy", f"{model.name}{suffix}")
+            # Each snapshot of a group is a series of its own ("/" cannot be in a copy's name: no copy takes it).
+            series = series_of("ibm-copy", f"{model.name}/member-{suffix[1:]}" if suffix else model.name)
             destination = {"region": model.destination_region, "endpoint": ibm.destination_endpoint}
             timeouts = {"create": model.timeouts.create, "update": 300, "delete": model.timeouts.create}
+            pruning = dict.fromkeys(("create", "update", "delete"), model.timeouts.create)
             copy = IbmSnapshotCopy(
                 f"{name}-copy{suffix}",
                 {
@@ -237,7 +238,7 @@ class CrossRegionCopy(pulumi.ComponentResource):
                 copy.snapshot_id.apply(lambda i: [i]),
                 model,
                 {"ibm": destination},
-                timeouts,
+                pruning,
                 pulumi.ResourceOptions(parent=self),
             )
             copies.append(copy)

@@ -22,8 +22,11 @@ class RetentionArgs(TypedDict, total=False):
 
 
 def series_of(kind: str, name: str) -> str:
-    """The series of one spec of this stack (`<project>/<stack>/<kind>/<name>`): what its generations carry."""
-    return series_name(pulumi.get_project(), pulumi.get_stack(), f"{kind}/{name}")
+    """The series of one spec of this stack (`<organization>/<project>/<stack>/<kind>/<name>`): what its
+    generations carry, so that no other stack or entry takes them for its own."""
+    # Stacks of the DIY backends (`pulumi login --local`, buckets) all belong to the organization "organization".
+    organization = pulumi.get_organization() or "organization"
+    return series_name(organization, pulumi.get_project(), pulumi.get_stack(), f"{kind}/{name}")
 
 
 def retained(parent: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:

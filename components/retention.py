@@ -11,6 +11,11 @@ from typing import Any
 
 _IBM_TAG_UNSAFE = re.compile(r"[^a-z0-9_.-]+")
 
+SERIES_KEY = "backup-topology-series"
+IBM_SERIES_TAG = f"{SERIES_KEY}:"
+"""Start of the IBM user tag naming the series of a snapshot (tags are `key:value` strings)."""
+"""Cinder metadata key naming the series (organization, project, stack and entry) a snapshot or backup belongs to."""
+
 
 @dataclass(frozen=True)
 class Generation:
@@ -32,22 +37,27 @@ class Generation:
         }
 
 
-def series_name(project: str, stack: str, spec: str) -> str:
+def series_name(organization: str, project: str, stack: str, spec: str) -> str:
     """The series of one backup spec of one stack: what its generations are marked with."""
-    return f"{project}/{stack}/{spec}"
+    return f"{organization}/{project}/{stack}/{spec}"
 
 
 def ibm_series_tag(series: str) -> str:
     """The IBM user tag of a series: readable, within IBM's tag alphabet and 128 characters, unique by a digest."""
     digest = hashlib.sha256(series.encode()).hexdigest()[:12]
     readable = _IBM_TAG_UNSAFE.sub("-", series.lower()).strip("-")[:80]
-    return f"backup-topology-series:{readable}-{digest}"
+    return f"{IBM_SERIES_TAG}{readable}-{digest}"
 
 
-def parse_time(value: Any) -> datetime.datetime:
-    """A cloud's creation time (ISO 8601, with or without a zone; naive means UTC)."""
-    text = str(value).replace("Z", "+00:00")
-    parsed = datetime.datetime.fromisoformat(text)
+def parse_time(value: Any) -> datetime.datetime | None:
+    """A cloud's creation time (ISO 8601, with or without a zone; naive means UTC); None when there is none."""
+    if isinstance(value, datetime.datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.UTC)
 
 

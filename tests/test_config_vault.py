@@ -197,3 +197,20 @@ def test_retention_names_what_is_missing_or_wrong() -> None:
     ]
     [wrong] = problems(spec(retention={"keep_last": 0}))
     assert wrong.startswith("oci.vault_backups[0].retention.keep_last: ")
+
+
+def test_two_backups_into_one_bucket_under_overlapping_prefixes_are_refused() -> None:
+    other_vault = "ocid1.vault.oc1.iad.bbpaymentsexample.abuwcljsothervaultexample"
+    bucket = {"namespace": "acme", "bucket": "vault-backups"}
+    first = spec(destination={"bucket": {**bucket, "object_prefix": "pay"}})
+    second = spec(
+        name="ledger", vault_id=other_vault, keys=[], destination={"bucket": {**bucket, "object_prefix": "pay-eu/"}}
+    )
+    assert problems(first, second) == [
+        "oci.vault_backups[1].destination.bucket.object_prefix: its objects (pay-eu/…) overlap those of "
+        "oci.vault_backups[0] (pay…) in bucket vault-backups: give each its own prefix"
+    ]
+    apart = spec(
+        name="ledger", vault_id=other_vault, keys=[], destination={"bucket": {**bucket, "object_prefix": "ledger/"}}
+    )
+    assert problems(spec(destination={"bucket": {**bucket, "object_prefix": "pay/"}}), apart) == []

@@ -58,6 +58,8 @@ class DynamicProvider(ResourceProvider):
         failures = [CheckFailure(p, r) for p, r in self.validation_problems(news)]
         failures += [CheckFailure(p, r) for p, r in self.check_secrets(news)]
         if not failures and olds:
+            failures += [CheckFailure(p, r) for p, r in self.upgrade_problems(olds, news)]
+        if not failures and olds:
             failures += [CheckFailure(p, r) for p, r in self.replacement_problems(olds, news)]
         if not failures and self.will_create(olds, news) and not is_unknown(self.model_inputs(news)):
             failures += [CheckFailure(p, r) for p, r in self.check_before_create(news)]
@@ -66,6 +68,22 @@ class DynamicProvider(ResourceProvider):
     def identity(self, props: Mapping[str, Any]) -> Any:
         """What names the resource in the cloud (its name in its region, say); None when nothing does."""
         return None
+
+    def unmarked(self, _olds: Mapping[str, Any]) -> bool:
+        """The backup was made by an earlier version, before it carried its series marker (and before the engine
+        was told to keep it on replacement): a new trigger would delete it."""
+        return False
+
+    def upgrade_problems(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """A new trigger on a backup of an earlier version is refused: its state does not keep it yet."""
+        key = "trigger" if "trigger" in olds else "name"
+        if is_unknown(news.get(key)) or olds.get(key) == news.get(key) or not self.unmarked(olds):
+            return []
+        why = (
+            "this backup was made before earlier generations were kept: run `pulumi up` once with the same trigger "
+            "(it marks the backup, so that a new trigger keeps it), then change the trigger"
+        )
+        return [("trigger", why)]
 
     def replacement_problems(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[tuple[str, str]]:
         """A replacement that keeps the resource's cloud identity cannot be made: the new resource would take the

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from components.clouds.calls import CloudError, Deadline, NotFoundError
 from components.clouds.openstack_block_storage import MARKER, BlockStorage, OpenStackConnection
 from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, state_inputs
+from components.retention import SERIES_KEY
 
 _READ_SECONDS = 120.0
 
@@ -192,6 +193,9 @@ class CinderBackupProvider(DynamicProvider):
     # deleted out of band) is recorded, it does not call for a new backup.
     immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "volume_id", "container", "incremental"})
     renamed_by_trigger: ClassVar[bool] = True
+
+    def unmarked(self, olds: Mapping[str, Any]) -> bool:
+        return SERIES_KEY not in (olds.get("metadata") or {})
 
     def identity(self, props: Mapping[str, Any]) -> Any:
         return (props.get("volume_id"), props.get("name"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, ClassVar, Literal
 
 import pulumi
@@ -34,6 +34,8 @@ from components.retention import (
 )
 
 _LIST_SECONDS = 120.0
+_IBM_LIVE = frozenset({"stable", "pending"})
+"""IBM snapshots and groups that are restore points (a `failed` or `suspended` one is not, nor one `deleting`)."""
 Kind = Literal["ibm_snapshot", "ibm_group", "cinder", "oci_objects"]
 
 
@@ -79,6 +81,15 @@ class GenerationsProps(BaseModel):
         return self
 
 
+def _generation(kind: str, id_: str, name: str, created: Any, incremental: bool = False) -> Generation | None:
+    """A generation, or None (said in the log) when the cloud gives no usable creation time: it is kept, unjudged."""
+    at = parse_time(created)
+    if at is None:
+        progress(f"{kind} {name} ({id_}): no creation time ({created!r}); kept, and not counted by retention")
+        return None
+    return Generation(id_, name, at, incremental)
+
+
 class _Shelf:
     """The generations of one series in one cloud: list them, delete one, tidy the ones kept."""
 
@@ -108,11 +119,13 @@ class _IbmSnapshots(_Shelf):
         self._vpc = Vpc(model.ibm.connection(), deadline, progress)
         self._tag = ibm_series_tag(model.series)
 
-    def _tagged(self) -> list[dict[str, Any]]:
-        return [s for s in self._vpc.tagged_snapshots(self._tag) if s.get("lifecycle_state") != "deleting"]
-
     def generations(self) -> list[Generation]:
-        return [Generation(str(s["id"]), str(s.get("name")), parse_time(s["created_at"])) for s in self._tagged()]
+        found = (
+            _generation("snapshot", str(s["id"]), str(s.get("name")), s.get("created_at"))
+            for s in self._vpc.tagged_snapshots(self._tag)
+            if s.get("lifecycle_state") in _IBM_LIVE
+        )
+        return [g for g in found if g is not None]
 
     def delete(self, generation: Generation) -> bool:
         self._vpc.delete_snapshot(generation.id)
@@ -151,8 +164,10 @@ class _IbmGroups(_Shelf):
                 group = self._vpc.get_consistency_group(group_id)
             except NotFoundError:
                 continue
-            if group.get("lifecycle_state") != "deleting":
-                found.append(Generation(group_id, str(group.get("name")), parse_time(group["created_at"])))
+            if group.get("lifecycle_state") in _IBM_LIVE:
+                generation = _generation("consistency group", group_id, str(group.get("name")), group.get("created_at"))
+                if generation is not None:
+                    found.append(generation)
         return found
 
     def delete(self, generation: Generation) -> bool:
@@ -177,11 +192,12 @@ class _CinderBackups(_Shelf):
         self._series = model.series
 
     def generations(self) -> list[Generation]:
-        return [
-            Generation(str(b["id"]), str(b.get("name")), parse_time(b["created_at"]), bool(b.get("is_incremental")))
+        found = (
+            _generation("backup", str(b["id"]), str(b.get("name")), b.get("created_at"), bool(b.get("is_incremental")))
             for b in self._storage.series_backups(self._volume_id, self._series)
             if b.get("status") not in ("deleting", "error")
-        ]
+        )
+        return [g for g in found if g is not None]
 
     def delete(self, generation: Generation) -> bool:
         try:
@@ -203,9 +219,13 @@ class _CinderBackups(_Shelf):
 
 
 class _VaultObjects(_Shelf):
-    """Vault and key backup objects: a generation is the objects one trigger wrote under the spec's prefix."""
+    """Vault and key backup objects: a generation is the objects one trigger wrote under the spec's prefix.
 
-    def __init__(self, model: GenerationsProps, deadline: Deadline) -> None:
+    The objects are written by OCI's backup service, which sets no marker: a generation counts only when this resource
+    recorded its trigger as current (`made`), so objects another stack or entry wrote under the prefix are never its.
+    """
+
+    def __init__(self, model: GenerationsProps, deadline: Deadline, made: Collection[str]) -> None:
         assert model.oci is not None
         assert model.objects is not None
         self._kms = Kms(model.oci.connection(), deadline, progress)
@@ -213,6 +233,7 @@ class _VaultObjects(_Shelf):
         # Only names the vault backup provider writes count: anything else under the prefix is not the stack's.
         self._ours = re.compile(rf"^(?P<generation>{re.escape(model.objects.prefix)}[^/]+/)(vault|key-[^/]+)$")
         self._objects: dict[str, list[str]] = {}
+        self._made = frozenset(made)
 
     def generations(self) -> list[Generation]:
         self._objects = {}
@@ -220,13 +241,18 @@ class _VaultObjects(_Shelf):
         where = self._where
         for name, time_created in self._kms.list_objects(where.namespace, where.bucket, where.prefix):
             found = self._ours.match(name)
-            if found is None:
+            if found is None or found["generation"] not in self._made:
                 continue
             generation = found["generation"]
             self._objects.setdefault(generation, []).append(name)
             at = parse_time(time_created)
-            created[generation] = min(at, created.get(generation, at))
-        return [Generation(g, g.removeprefix(where.prefix).rstrip("/"), created[g]) for g in sorted(self._objects)]
+            if at is not None:
+                created[generation] = min(at, created.get(generation, at))
+        held = (
+            _generation("backup objects", g, g.removeprefix(where.prefix).rstrip("/"), created.get(g))
+            for g in sorted(self._objects)
+        )
+        return [g for g in held if g is not None]
 
     def delete(self, generation: Generation) -> bool:
         for name in self._objects.get(generation.id, []):
@@ -234,13 +260,13 @@ class _VaultObjects(_Shelf):
         return True
 
 
-def _shelf(model: GenerationsProps, deadline: Deadline) -> _Shelf:
+def _shelf(model: GenerationsProps, deadline: Deadline, made: Collection[str] = ()) -> _Shelf:
     if model.kind == "ibm_snapshot":
         return _IbmSnapshots(model, deadline)
     if model.kind == "ibm_group":
         return _IbmGroups(model, deadline)
     if model.kind == "oci_objects":
-        return _VaultObjects(model, deadline)
+        return _VaultObjects(model, deadline, {*made, *model.current})
     return _CinderBackups(model, deadline)
 
 
@@ -253,9 +279,15 @@ def _due(shelf: _Shelf, model: GenerationsProps, held: Sequence[Generation]) -> 
     return rule(held, model.current, model.keep_last, model.max_age_days, now)
 
 
-def _outputs(held: Sequence[Generation]) -> dict[str, Any]:
+def _made(olds: Mapping[str, Any], model: GenerationsProps) -> list[str]:
+    """The generations this resource has held as current: the last record, and the current one."""
+    return sorted({*(olds.get("made") or []), *model.current})
+
+
+def _outputs(held: Sequence[Generation], made: Sequence[str]) -> dict[str, Any]:
     ordered = newest_first(held)
     return {
+        "made": list(made),
         "generations": [g.summary() for g in ordered],
         "count": len(ordered),
         "oldest_created_at": ordered[-1].summary()["created_at"] if ordered else None,
@@ -276,7 +308,7 @@ class GenerationsProvider(DynamicProvider):
         if model.max_age_days is None:  # a count-only retention changes when the stack makes a generation
             return result
         try:
-            shelf = _shelf(model, Deadline(_LIST_SECONDS))
+            shelf = _shelf(model, Deadline(_LIST_SECONDS), _made(olds, model))
             due = _due(shelf, model, shelf.generations())
         except CloudError as exc:  # a listing that fails now must not stop a preview: retention waits a run
             progress(f"generations of {model.series}: not listed ({exc}); retention applies at the next run")
@@ -286,9 +318,10 @@ class GenerationsProvider(DynamicProvider):
         progress(f"generations of {model.series}: {', '.join(g.name for g in due)} beyond retention, to be deleted")
         return DiffResult(changes=True, replaces=[], stables=[], delete_before_replace=False)
 
-    def _apply(self, props: Mapping[str, Any], operation: str) -> dict[str, Any]:
+    def _apply(self, props: Mapping[str, Any], olds: Mapping[str, Any], operation: str) -> dict[str, Any]:
         model = GenerationsProps.model_validate(self.model_inputs(props))
-        shelf = _shelf(model, self.deadline(props, operation))
+        made = _made(olds, model)
+        shelf = _shelf(model, self.deadline(props, operation), made)
         held = shelf.generations()
         gone = set()
         for generation in _due(shelf, model, held):
@@ -297,31 +330,40 @@ class GenerationsProvider(DynamicProvider):
                 gone.add(generation.id)
         kept = [g for g in held if g.id not in gone]
         shelf.tidy(kept, model.current)
-        return _outputs(kept)
+        return _outputs(kept, made)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Apply retention to what the cloud holds of the series."""
-        return CreateResult(str(props["series"]), {**state_inputs(props), **self._apply(props, "create")})
+        return CreateResult(str(props["series"]), {**state_inputs(props), **self._apply(props, {}, "create")})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Apply retention (a new current generation, new limits, or generations that aged past them)."""
-        return UpdateResult({**state_inputs(news), **self._apply(news, "update")})
+        return UpdateResult({**state_inputs(news), **self._apply(news, olds, "update")})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: the generations the cloud holds of the series now."""
         model = GenerationsProps.model_validate(self.model_inputs(props))
-        held = _shelf(model, Deadline(_LIST_SECONDS)).generations()
-        return ReadResult(id_, {**state_inputs(props), **_outputs(held)})
+        made = _made(props, model)
+        held = _shelf(model, Deadline(_LIST_SECONDS), made).generations()
+        return ReadResult(id_, {**state_inputs(props), **_outputs(held, made)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """With delete_on_removal, every generation of the series goes (newest first); else they all stay."""
+        """With delete_on_removal, every generation this resource recorded goes (newest first); else all stay.
+
+        Only recorded ones: a generation made meanwhile by another resource of the same series (a component renamed
+        without an alias) is not this resource's to delete.
+        """
         model = GenerationsProps.model_validate(self.model_inputs(props))
-        shelf = _shelf(model, self.deadline(props, "delete"))
-        held = shelf.generations()
         if not model.delete_on_removal:
-            if held:
-                progress(f"generations of {model.series}: {len(held)} kept in the cloud (delete_on_removal is off)")
+            progress(f"generations of {model.series}: kept in the cloud (delete_on_removal is off)")
             return
+        made = _made(props, model)
+        recorded = {str(g.get("id")) for g in props.get("generations") or [] if isinstance(g, Mapping)} | set(made)
+        shelf = _shelf(model, self.deadline(props, "delete"), made)
+        try:
+            held = [g for g in shelf.generations() if g.id in recorded]
+        except NotFoundError:
+            return  # the bucket (or volume) is gone, and its generations with it
         for generation in newest_first(held):
             progress(f"generations of {model.series}: deleting {generation.name} ({generation.id})")
             shelf.delete(generation)
@@ -332,10 +374,11 @@ class GenerationsProvider(DynamicProvider):
 class Generations(pulumi.dynamic.Resource, module=MODULE, name="Generations"):
     """The restore points of one backup spec: listed, pruned by retention, deleted on removal when asked."""
 
+    made: pulumi.Output[list[str]]
     generations: pulumi.Output[list[dict[str, Any]]]
     count: pulumi.Output[int]
     oldest_created_at: pulumi.Output[str]
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        outputs = dict.fromkeys(("generations", "count", "oldest_created_at"))
+        outputs = dict.fromkeys(("made", "generations", "count", "oldest_created_at"))
         super().__init__(GenerationsProvider(), name, {**outputs, **props}, opts)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from components.clouds.calls import CloudError, Deadline, NotFoundError
 from components.clouds.ibm_vpc import COPY_SIZE_LIMIT_GB, SECOND_GENERATION_PROFILES, IbmConnection, Vpc
 from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, state_inputs
+from components.retention import IBM_SERIES_TAG
 
 _CHECK_SECONDS = 120.0
 _IBM_NAME = r"^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$"
@@ -101,6 +102,11 @@ def _group_id(resource: Mapping[str, Any]) -> str | None:
     return (resource.get("resource_group") or {}).get("id")
 
 
+def _untagged(olds: Mapping[str, Any]) -> bool:
+    """The old inputs carry no series tag: the snapshot (or group, or copy) was made by an earlier version."""
+    return not any(str(t).startswith(IBM_SERIES_TAG) for t in olds.get("user_tags") or [])
+
+
 def _vpc(props: Any, operation: str, provider: DynamicProvider, raw: Mapping[str, Any]) -> Vpc:
     return Vpc(props.connection.connection(), provider.deadline(raw, operation), progress)
 
@@ -120,6 +126,9 @@ class IbmSnapshotProvider(DynamicProvider):
     props: ClassVar[type[BaseModel]] = SnapshotProps
     immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "source_volume_id", "resource_group_id"})
     renamed_by_trigger: ClassVar[bool] = True
+
+    def unmarked(self, olds: Mapping[str, Any]) -> bool:
+        return _untagged(olds)
 
     def identity(self, props: Mapping[str, Any]) -> Any:
         return ((props.get("connection") or {}).get("region"), props.get("name"))
@@ -214,6 +223,9 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
     props: ClassVar[type[BaseModel]] = GroupProps
     immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "source_volume_ids", "resource_group_id"})
     renamed_by_trigger: ClassVar[bool] = True
+
+    def unmarked(self, olds: Mapping[str, Any]) -> bool:
+        return _untagged(olds)
 
     def identity(self, props: Mapping[str, Any]) -> Any:
         return ((props.get("connection") or {}).get("region"), props.get("name"))
@@ -359,6 +371,9 @@ class IbmSnapshotCopyProvider(DynamicProvider):
     # not copied again. The copy's region is the destination's.
     immutable: ClassVar[frozenset[str]] = frozenset({"trigger", "encryption_key_crn", "resource_group_id"})
     renamed_by_trigger: ClassVar[bool] = True
+
+    def unmarked(self, olds: Mapping[str, Any]) -> bool:
+        return _untagged(olds)
 
     def identity(self, props: Mapping[str, Any]) -> Any:
         return ((props.get("destination") or {}).get("region"), props.get("name"))

@@ -6,13 +6,26 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from components.oci.vault_backup import VaultBackup
 from components.retention import ibm_series_tag
 from tests.engine.harness import Engine
 from tests.engine.test_ibm_engine import copy_program, group_program, snapshot_program
 from tests.engine.test_oci_engine import program as vault_program
+from tests.engine.test_oci_engine import spec as vault_spec
 from tests.fakes.oci_kms import KmsStub
 
 LEDGER = {"bucket": {"namespace": "acme", "bucket": "vault-backups", "object_prefix": "ledger/"}}
+
+
+def vault_args(stub: KmsStub, **changes: Any) -> dict[str, Any]:
+    """The args of the vault backup of tests/engine/test_oci_engine.py's program."""
+    destination = {"bucket": {"namespace": "acme", "bucket": "vault-backups", "object_prefix": "payments/"}}
+    return {
+        **vault_spec(destination, **changes),
+        "region": "us-ashburn-1",
+        "kms_endpoint": stub.url,
+        "objectstorage_endpoint": stub.url,
+    }
 
 
 def generations(stack: Engine, name: str = "orders-db-generations") -> dict[str, Any]:
@@ -119,7 +132,7 @@ def test_copies_are_generations_in_the_destination_region(cloud: Any, engine: Ca
     stack.up(program("t2"))
     assert names(state, "us-east") == ["orders-db-dr-t1", "orders-db-dr-t2"]
     tags = {t for s in state.in_region("us-east") for t in s["user_tags"]}
-    assert tags == {ibm_series_tag("backup-topology/engine/ibm-copy/orders-db-dr")}
+    assert tags == {ibm_series_tag("organization/backup-topology/engine/ibm-copy/orders-db-dr")}
 
 
 # --- vault and key backup objects ---------------------------------------------------------------------
@@ -153,3 +166,43 @@ def test_vault_backup_objects_stay_after_destroy_unless_delete_on_removal(
     kept.destroy()
     removed.destroy()
     assert sorted(o for _, _, o in stub.objects) == ["payments/t1/key-ljsstubkeyaaaaa1", "payments/t1/vault"]
+
+
+def test_another_stacks_backups_under_the_same_prefix_are_never_taken_for_ours(
+    stub: KmsStub, engine: Callable[..., Engine]
+) -> None:
+    engine(stack="prod").up(vault_program(stub, trigger="p1"))  # the same entry and bucket, another stack
+    ours = engine(stack="dev")
+    for trigger in ("d1", "d2"):
+        ours.up(vault_program(stub, trigger=trigger, retention={"keep_last": 1}))
+    held = sorted({o.rsplit("/", 1)[0] for _, _, o in stub.objects})
+    assert held == ["payments/d2", "payments/p1"]
+
+
+def test_a_component_renamed_without_an_alias_keeps_the_generation_its_successor_made(
+    stub: KmsStub, engine: Callable[..., Engine]
+) -> None:
+    stack = engine()
+    stack.up(vault_program(stub, trigger="t1", delete_on_removal=True))
+
+    def renamed() -> None:
+        args = {**vault_args(stub, trigger="t2", delete_on_removal=True)}
+        VaultBackup("payments-vault", {**args, "name": "payments"})  # a new resource name, the same entry
+
+    stack.up(renamed)
+    # The old Generations resource goes with delete_on_removal: it deletes what it recorded (t1), never t2.
+    assert sorted({o.rsplit("/", 1)[0] for _, _, o in stub.objects}) == ["payments/t2"]
+
+
+def test_failed_snapshots_are_not_generations(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    stack = engine()
+    keep_two = {"retention": {"keep_last": 2}}
+    stack.up(snapshot_program(stubs, trigger="t1", **keep_two))
+    stack.up(snapshot_program(stubs, trigger="t2", **keep_two))
+    [t1] = [s for s in state.in_region("us-south") if s["name"] == "orders-db-t1"]
+    [t2] = [s for s in state.in_region("us-south") if s["name"] == "orders-db-t2"]
+    t2["lifecycle_state"] = "failed"  # a restore point no more
+    stack.up(snapshot_program(stubs, trigger="t3", **keep_two))
+    assert names(state) == ["orders-db-t1", "orders-db-t2", "orders-db-t3"]  # t1 and t3 are the two kept
+    assert t1["id"] in {g["id"] for g in generations(stack)["generations"]}

@@ -332,7 +332,8 @@ class VpcStub(LoopbackJsonServer):
         cloud._reads[snapshot["id"]] = reads
         old_enough = time.monotonic() - snapshot["_created"] >= cloud.ready_after_seconds
         if reads > cloud.ready_after and old_enough:
-            snapshot["lifecycle_state"] = "stable"
+            if snapshot["lifecycle_state"] == "pending":  # a failed or suspended one stays so
+                snapshot["lifecycle_state"] = "stable"
             for clone in snapshot["clones"]:
                 clone["available"] = True
 

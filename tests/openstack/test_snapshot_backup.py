@@ -46,9 +46,9 @@ def test_a_snapshot_then_a_backup_from_it_deleted_in_that_order() -> None:
     # The series marker: retention finds this spec's generations by it.
     assert snapshot.inputs["metadata"] == {
         "app": "db",
-        "backup-topology-series": "backup-topology/test/cinder/db-volume",
+        "backup-topology-series": "organization/backup-topology/test/cinder/db-volume",
     }
-    assert backup.inputs["metadata"]["backup-topology-series"] == "backup-topology/test/cinder/db-volume"
+    assert backup.inputs["metadata"]["backup-topology-series"] == "organization/backup-topology/test/cinder/db-volume"
     assert snapshot.inputs["connection"] == {"cloud": "prod", "region_name": "RegionOne"}
     assert backup.inputs["snapshot_id"] == snapshot.inputs["snapshot_id"]
     assert backup.inputs["incremental"] is True
@@ -93,6 +93,6 @@ def test_retention_and_delete_on_removal_reach_the_generations_resource() -> Non
     sim = run_program(topology(spec(retention={"keep_last": 4, "max_age_days": 30}, delete_on_removal=True)))
     [generations] = sim.of_type("pulumi-python:dynamic/backup-topology:Generations")
     assert generations.inputs["kind"] == "cinder"
-    assert generations.inputs["series"] == "backup-topology/test/cinder/db-volume"
+    assert generations.inputs["series"] == "organization/backup-topology/test/cinder/db-volume"
     assert (generations.inputs["keep_last"], generations.inputs["max_age_days"]) == (4, 30)
     assert generations.inputs["delete_on_removal"] is True
