@@ -13,6 +13,7 @@ from components.ibm.snapshots import (
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan, BootVolumeBackupPlanArgs
 from components.oci.vault_backup import VaultBackup, VaultBackupArgs, VaultRestore, VaultRestoreArgs
 from components.openstack.snapshot_backup import SnapshotBackup, SnapshotBackupArgs
+from components.restore_drill import RestoreDrill, RestoreDrillArgs
 
 __all__ = [
     "ArgsError",
@@ -23,6 +24,8 @@ __all__ = [
     "IbmCopyArgs",
     "OciCopyArgs",
     "Problem",
+    "RestoreDrill",
+    "RestoreDrillArgs",
     "SnapshotBackup",
     "SnapshotBackupArgs",
     "SnapshotConsistencyGroup",

@@ -52,7 +52,7 @@ def test_unknown_field_suggests_the_near_name(topology: dict[str, Any]) -> None:
 
 def test_unknown_section_is_reported(topology: dict[str, Any]) -> None:
     topology["azure"] = {}
-    assert problems(topology) == ["azure: unknown field; known fields: copies, ibm, oci, openstack"]
+    assert problems(topology) == ["azure: unknown field; known fields: copies, ibm, oci, openstack, restore_drills"]
 
 
 def test_retention_shorter_than_period(topology: dict[str, Any]) -> None:

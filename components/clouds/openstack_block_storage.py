@@ -24,17 +24,21 @@ from components.clouds.calls import (
     wait_for,
     wait_gone,
 )
+from components.retention import SERIES_KEY
 
 T = TypeVar("T")
 
 POLL = Backoff(first=0.5, factor=2.0, cap=2.0)
 """Cinder status reads are cheap and snapshots/backups take seconds: poll often, so a wait ends soon after Cinder."""
 
+VOLUME_POLL = Backoff(first=0.25, factor=2.0, cap=0.5)
+"""A restore drill times the restore: its waits poll twice a second, so the time measured is the restore's."""
+
 MARKER = "backup-topology"
 """Metadata key naming the resource that made a snapshot or backup; a retried create finds its own by it."""
 
-SERIES = "backup-topology-series"
-"""Metadata key naming the series (stack and spec) a snapshot or backup belongs to; retention finds them by it."""
+SERIES = SERIES_KEY
+"""Metadata key naming the series a snapshot or backup belongs to; retention finds them by it."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,63 @@ class BlockStorage:
 
     def get_volume(self, volume_id: str) -> dict[str, Any]:
         return _plain(self._call(f"volume {volume_id}", lambda: self._bs.get_volume(volume_id)))
+
+    def find_volume(self, name: str, owner: str) -> dict[str, Any] | None:
+        """The volume named `name` marked as `owner`'s, if an earlier attempt made it."""
+        found = self._call(f"volumes named {name}", lambda: list(self._bs.volumes(details=True, name=name)))
+        return _owned(found, owner)
+
+    def volume_from_snapshot(self, attrs: Mapping[str, Any], owner: str) -> dict[str, Any]:
+        """POST a volume made from a snapshot, marked as `owner`'s; a retry adopts the one a lost answer hid."""
+        name = str(attrs["name"])
+        metadata = {**dict(attrs.get("metadata") or {}), MARKER: owner}
+        return self._create(
+            f"volume {name}",
+            lambda: self._bs.create_volume(**{**attrs, "metadata": metadata}),
+            lambda: self.find_volume(name, owner),
+        )
+
+    def restore_backup(self, backup_id: str, name: str) -> str:
+        """Restore a backup into a new volume named `name` (unique: a retry finds the volume a lost answer hid)."""
+
+        def restore() -> str:
+            restored = self._bs.restore_backup(backup_id, name=name)
+            return str(getattr(restored, "volume_id", None) or "")
+
+        def made() -> str | None:
+            found = list(self._bs.volumes(details=True, name=name))
+            return str(found[0].id) if found else None
+
+        volume_id = self._call(f"restore of backup {backup_id}", post_once(restore, made))
+        if not volume_id:
+            msg = f"restore of backup {backup_id}: Cinder named no volume"
+            raise CloudError(msg)
+        return volume_id
+
+    def wait_volume(self, volume_id: str) -> dict[str, Any]:
+        """Wait until `available` (a restore ends so); `error` and `error_restoring` are failures."""
+        return self._wait_available(f"volume {volume_id}", lambda: self.get_volume(volume_id), VOLUME_POLL)
+
+    def delete_volume(self, volume_id: str) -> None:
+        """Delete a volume and wait until gone; already gone is fine."""
+        self._call(f"volume {volume_id}", lambda: self._bs.delete_volume(volume_id, ignore_missing=True))
+        self._wait_gone(f"deletion of volume {volume_id}", lambda: self.get_volume(volume_id), VOLUME_POLL)
+
+    def connection_info(self, volume_id: str, connector: Mapping[str, Any]) -> dict[str, Any]:
+        """How a host reaches the volume's data (os-initialize_connection): the driver type and its details."""
+        return dict(
+            self._call(
+                f"connection to volume {volume_id}",
+                lambda: self._bs.init_volume_attachment(volume_id, dict(connector)),
+            )
+        )
+
+    def release_connection(self, volume_id: str, connector: Mapping[str, Any]) -> None:
+        """End what connection_info began (os-terminate_connection)."""
+        self._call(
+            f"connection to volume {volume_id}",
+            lambda: self._bs.terminate_volume_attachment(volume_id, dict(connector)),
+        )
 
     # --- snapshots -------------------------------------------------------------------------------
 
@@ -224,9 +285,11 @@ class BlockStorage:
         """POST once; a retry adopts what a lost answer hid (found by name and marker metadata)."""
         return self._call(what, post_once(lambda: _plain(post()), find))
 
-    def _wait_available(self, what: str, fetch: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def _wait_available(
+        self, what: str, fetch: Callable[[], dict[str, Any]], backoff: Backoff = POLL
+    ) -> dict[str, Any]:
         def failed(item: dict[str, Any]) -> str | None:
-            if item.get("status") in ("error", "error_deleting"):
+            if item.get("status") in ("error", "error_deleting", "error_restoring"):
                 reason = item.get("fail_reason")
                 return f"is {item.get('status')}" + (f": {reason}" if reason else "")
             return None
@@ -239,10 +302,10 @@ class BlockStorage:
             describe=lambda item: str(item.get("status")),
             deadline=self._deadline,
             progress=self._progress,
-            backoff=POLL,
+            backoff=backoff,
         )
 
-    def _wait_gone(self, what: str, fetch: Callable[[], dict[str, Any]]) -> None:
+    def _wait_gone(self, what: str, fetch: Callable[[], dict[str, Any]], backoff: Backoff = POLL) -> None:
         wait_gone(
             fetch,
             what=what,
@@ -251,7 +314,7 @@ class BlockStorage:
             gone_states=frozenset({"deleted"}),
             deadline=self._deadline,
             progress=self._progress,
-            backoff=POLL,
+            backoff=backoff,
         )
 
 

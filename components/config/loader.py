@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError
 from components.clouds.oci_regions import is_known_region
 from components.config.base import Model, problems_from_validation
 from components.config.copies import CopySpec
+from components.config.drills import RestoreDrillSpec
 from components.config.ibm import IbmSection
 from components.config.oci import OciSection
 from components.config.openstack import OpenStackSection
@@ -26,6 +27,9 @@ class Topology(Model):
     ibm: IbmSection | None = None
     openstack: OpenStackSection | None = None
     copies: list[CopySpec] = Field(default_factory=list, description="Cross-region copies (IBM and OCI).")
+    restore_drills: list[RestoreDrillSpec] = Field(
+        default_factory=list, description="Restore drills: restores that prove backups restore, and time them."
+    )
 
 
 # --- loading -----------------------------------------------------------------------------------
@@ -126,6 +130,22 @@ def stack_problems(raw: Mapping[str, Any]) -> list[Problem]:
     for i, spec in _items(raw.get("openstack"), "snapshot_backups"):
         problems += _unique_name(openstack_names, _text(spec, "name"), f"openstack.snapshot_backups[{i}].name")
     problems += _copy_problems(raw)
+    problems += _drill_problems(raw, set(openstack_names))
+    return problems
+
+
+def _drill_problems(raw: Mapping[str, Any], snapshot_backups: set[str]) -> list[Problem]:
+    """Drills have unique names and drill an entry the stack has."""
+    problems: list[Problem] = []
+    names: dict[str, str] = {}
+    for i, drill in _items(raw, "restore_drills"):
+        at = f"restore_drills[{i}]"
+        problems += _unique_name(names, _text(drill, "name"), f"{at}.name")
+        target = _text(drill.get("openstack") if isinstance(drill, Mapping) else None, "snapshot_backup")
+        if target is not None and target not in snapshot_backups:
+            known = ", ".join(sorted(snapshot_backups)) or "none"
+            why = f"no entry '{target}' in openstack.snapshot_backups (known: {known})"
+            problems.append(Problem(f"{at}.openstack.snapshot_backup", why))
     return problems
 
 
@@ -225,15 +245,41 @@ def _copy_problems(raw: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
+def _prefix_problem(seen: dict[tuple[str, str], list[tuple[str, str]]], spec: Any, at: str) -> list[Problem]:
+    """Two vault backups writing into one bucket under prefixes where one starts the other would take each other's
+    objects for their own (retention and delete_on_removal go by the names under the prefix)."""
+    destination = spec.get("destination") if isinstance(spec, Mapping) else None
+    for kind in ("bucket", "par"):
+        where = destination.get(kind) if isinstance(destination, Mapping) else None
+        if not isinstance(where, Mapping):
+            continue
+        namespace, bucket = _text(where, "namespace"), _text(where, "bucket")
+        name = _text(spec, "name")
+        prefix = _text(where, "object_prefix")
+        prefix = prefix if prefix is not None else (f"{name}/" if name else None)
+        if namespace is None or bucket is None or prefix is None:
+            return []
+        others = seen.setdefault((namespace, bucket), [])
+        for other, other_at in others:
+            if prefix.startswith(other) or other.startswith(prefix):
+                why = f"its objects ({prefix}…) overlap those of {other_at} ({other}…) in bucket {bucket}: give each "
+                return [Problem(f"{at}.destination.{kind}.object_prefix", why + "its own prefix")]
+        others.append((prefix, at))
+        return []  # one destination per backup (a second one is the model's error)
+    return []
+
+
 def _vault_problems(oci: Any, region: str | None) -> list[Problem]:
     """Vault backups: unique names, one backup of a vault or key at a time, backups in the vault's region."""
     problems: list[Problem] = []
     names: dict[str, str] = {}
     vaults: dict[str, str] = {}
     keys: dict[str, str] = {}
+    prefixes: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for i, spec in _items(oci, "vault_backups"):
         at = f"oci.vault_backups[{i}]"
-        problems += _unique_name(names, _text(spec, "name"), f"{at}.name")
+        duplicate = _unique_name(names, _text(spec, "name"), f"{at}.name")
+        problems += duplicate or _prefix_problem(prefixes, spec, at)  # a name twice: its default prefix twice
         given = (spec.get("destination") or {}).get("par_uri") if isinstance(spec, Mapping) else None
         if isinstance(given, Mapping) and "uri" in given:
             problems.append(

@@ -9,10 +9,10 @@ import pulumi
 from pydantic import Field
 
 from components.base import component_args
-from components.clouds.openstack_block_storage import SERIES
 from components.config import SnapshotBackupSpec
 from components.dynamic.cinder import CinderBackup, CinderSnapshot
 from components.lifecycle import RetentionArgs, keep_generations, retained, series_of, with_metadata
+from components.retention import SERIES_KEY
 
 TYPE = "backup-topology:index:SnapshotBackup"
 
@@ -80,6 +80,10 @@ class SnapshotBackupInputs(SnapshotBackupSpec):
 class SnapshotBackup(pulumi.ComponentResource):
     """A snapshot of a Cinder volume and a backup made from it; each trigger a new generation, earlier backups kept."""
 
+    cloud: str | None
+    """Entry of clouds.yaml the backups are made in (None: OS_CLOUD or the OS_* variables)."""
+    region_name: str | None
+    """Region of the cloud."""
     snapshot_id: pulumi.Output[str]
     """ID of the snapshot."""
     backup_id: pulumi.Output[str]
@@ -102,6 +106,8 @@ class SnapshotBackup(pulumi.ComponentResource):
         model = component_args(SnapshotBackupInputs, args, f"SnapshotBackup '{resource_name}'", name=resource_name)
         connection = {"cloud": model.cloud, "region_name": model.region_name}
         super().__init__(TYPE, resource_name, None, opts)
+        self.cloud = model.cloud
+        self.region_name = model.region_name
         timeouts = {"create": model.timeouts.create, "update": model.timeouts.create, "delete": model.timeouts.create}
         series = series_of("cinder", model.name)
         snapshot = CinderSnapshot(
@@ -112,7 +118,7 @@ class SnapshotBackup(pulumi.ComponentResource):
                 "volume_id": model.volume_id,
                 "description": model.snapshot.description,
                 "force": model.snapshot.force,
-                "metadata": with_metadata(model.snapshot.metadata, SERIES, series),
+                "metadata": with_metadata(model.snapshot.metadata, SERIES_KEY, series),
                 "connection": connection,
                 "timeouts": timeouts,
             },
@@ -131,7 +137,7 @@ class SnapshotBackup(pulumi.ComponentResource):
                 "container": model.backup.container,
                 "incremental": model.backup.incremental,
                 "force": model.backup.force,
-                "metadata": with_metadata(model.backup.metadata, SERIES, series),
+                "metadata": with_metadata(model.backup.metadata, SERIES_KEY, series),
                 "connection": connection,
                 "timeouts": timeouts,
             },

@@ -44,6 +44,12 @@ class CoverageRow:
     oldest_generation: str | None = None
     """Creation time of the oldest generation held: known after an `up`, like generations_held."""
     cross_region: str | None = None
+    drills: list[str] = field(default_factory=list)
+    """Restore drills of the asset's backups (name and trigger)."""
+    last_drill: str | None = None
+    """When the last drill finished and whether it passed: known after an `up` (the drill's outputs)."""
+    measured_rto_seconds: float | None = None
+    """How long the last drill's restore took: known after an `up` (output `restore_seconds`)."""
     manual_backups: list[str] = field(default_factory=list)
     destination: str | None = None
     """Where on-demand backups are written (vault backups), when the plan knows."""
@@ -106,7 +112,18 @@ def coverage(topology: Topology) -> list[CoverageRow]:
     if topology.openstack is not None:
         _openstack_rows(topology.openstack, rows)
     _copy_rows(topology, rows)
+    _drill_rows(topology, rows)
     return list(rows.values())
+
+
+def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
+    entries = {s.name: given(s.volume_id) for s in (topology.openstack.snapshot_backups if topology.openstack else [])}
+    for drill in topology.restore_drills:
+        if drill.openstack is None:
+            continue
+        row = rows.get(entries.get(drill.openstack.snapshot_backup, ""))
+        if row is not None:
+            row.drills.append(f"{drill.name} ({drill.openstack.restore_point}, trigger {drill.trigger})")
 
 
 def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:

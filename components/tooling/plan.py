@@ -218,6 +218,8 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
         "CROSS-REGION",
         "CLONES",
         "MANUAL",
+        "DRILL",
+        "RTO",
     )
     table = [header]
     for row in rows:
@@ -234,6 +236,8 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
                 row.cross_region or "-",
                 ",".join(row.clone_zones) or "-",
                 str(len(row.manual_backups)) if row.manual_backups else "-",
+                ",".join(d.split(" ", 1)[0] for d in row.drills) or "-",
+                "after up" if row.drills else "-",
             )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
@@ -242,7 +246,8 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
     lines.append("? = schedules of an existing policy are not known offline; - = none")
     lines.append(
         "RETENTION = days restore points RPO apart are kept; OLDEST = age of the oldest scheduled restore point; "
-        "GENERATIONS = on-demand backups kept (those held are known after an up: output `generations`)"
+        "GENERATIONS = on-demand backups kept (those held are known after an up: output `generations`); "
+        "RTO = the last drill's measured restore time, known after an up (output `restore_drills.<name>`)"
     )
     for row in rows:
         if row.schedules:

@@ -9,6 +9,7 @@ import pulumi_oci
 
 from components.config import IbmSection, OciSection, Topology, VaultBackupSpec, load_topology
 from components.config.base import given
+from components.config.drills import RestoreDrillSpec
 from components.config.oci import GivenPar
 from components.cross_region_copy import CrossRegionCopy
 from components.errors import TopologyError
@@ -22,6 +23,7 @@ from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
 from components.oci.ocid import parse_ocid
 from components.oci.vault_backup import VaultBackup, VaultBackupInputs, VaultRestore
 from components.openstack.snapshot_backup import SnapshotBackup, SnapshotBackupInputs
+from components.restore_drill import RestoreDrill, RestoreDrillInputs
 
 PROJECT = "backup-topology"
 
@@ -68,17 +70,25 @@ def build(topology: Topology) -> dict[str, Any]:
     if topology.ibm is not None:
         ibm_sources, ibm_exports = _ibm(topology.ibm)
         exports.update(ibm_exports)
+    snapshot_backups: dict[str, SnapshotBackup] = {}
     if topology.openstack is not None and topology.openstack.snapshot_backups:
         section = topology.openstack
-        exports["openstack_snapshot_backups"] = {
+        snapshot_backups = {
             spec.name: SnapshotBackup(
                 spec.name,
                 SnapshotBackupInputs.model_validate(
                     {**spec.fields(), "cloud": section.cloud, "region_name": section.region_name}
                 ),
-            ).outputs()
+            )
             for spec in section.snapshot_backups
         }
+        exports["openstack_snapshot_backups"] = {name: c.outputs() for name, c in snapshot_backups.items()}
+    drills = {
+        spec.name: RestoreDrill(spec.name, _drill_args(spec, snapshot_backups)).outputs()
+        for spec in topology.restore_drills
+    }
+    if drills:
+        exports["restore_drills"] = drills
     copies = _copies(topology, ibm_sources, plans, providers)
     if copies:
         exports["copies"] = copies
@@ -198,6 +208,24 @@ def _copies(
             continue
         copies[copy.name] = CrossRegionCopy(copy.name, args).outputs()
     return copies
+
+
+def _drill_args(spec: RestoreDrillSpec, snapshot_backups: dict[str, SnapshotBackup]) -> RestoreDrillInputs:
+    assert spec.openstack is not None  # the only kind of drill the model takes
+    point = spec.openstack
+    return RestoreDrillInputs(
+        name=spec.name,
+        trigger=spec.trigger,
+        openstack={
+            "source": snapshot_backups[point.snapshot_backup],
+            "restore_point": point.restore_point,
+            "availability_zone": point.availability_zone,
+            "volume_type": point.volume_type,
+        },
+        expect=spec.expect,
+        keep_scratch=spec.keep_scratch,
+        timeouts=spec.timeouts,
+    )
 
 
 def _vault_backup_args(section: OciSection, index: int, spec: VaultBackupSpec) -> VaultBackupInputs:

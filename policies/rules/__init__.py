@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from policies.rules import access, protection
+from policies.rules import access, drills, protection
 from policies.rules.base import Level, Res, Rule, Violation
 
-RULES: list[Rule] = [*protection.RULES, *access.RULES]
+RULES: list[Rule] = [*protection.RULES, *drills.RULES, *access.RULES]
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,7 @@ def test_the_first_preview_of_the_dev_stack_is_clean(
     assert {step for step, _ in preview.steps} == {"create"}
     assert sorted(name for _, name in preview.steps) == [
         "build-volume-backup",
+        "build-volume-drill-drill",
         "build-volume-generations",
         "build-volume-snapshot",
         "dev-vault-par-expiry",

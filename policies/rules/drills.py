@@ -1,0 +1,85 @@
+"""Rules on restore drills: every kind of asset of a prod stack is drilled, and a failed drill is a finding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from policies.rules.base import (
+    BOOT_VOLUME_BACKUP,
+    CINDER_BACKUP,
+    CINDER_DRILL,
+    IBM_GROUP,
+    IBM_SNAPSHOT,
+    OCI_KEY_BACKUP,
+    OCI_VAULT_BACKUP,
+    POLICY_ASSIGNMENT,
+    Res,
+    Rule,
+    Violation,
+    is_prod,
+    of_type,
+)
+
+# Asset classes by the resources that back them up, and the drills that restore them.
+_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "Cinder volumes": ((CINDER_BACKUP,), (CINDER_DRILL,)),
+    "IBM block volumes": ((IBM_SNAPSHOT, IBM_GROUP), ()),
+    "OCI boot volumes": ((POLICY_ASSIGNMENT, BOOT_VOLUME_BACKUP), ()),
+    "OCI vaults and keys": ((OCI_VAULT_BACKUP, OCI_KEY_BACKUP), ()),
+}
+_PROD_STACKS = {"type": "array", "items": {"type": "string"}, "description": "Stacks held to the prod thresholds."}
+
+
+def _every_class_drilled(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
+    if not is_prod(stack, config):
+        return []
+    found = []
+    for label, (backed_up_by, drilled_by) in _CLASSES.items():
+        backed = [r for t in backed_up_by for r in of_type(resources, t)]
+        if not backed or any(of_type(resources, t) for t in drilled_by):
+            continue
+        how = (
+            "add a restore_drills entry for one of them"
+            if drilled_by
+            else "RestoreDrill restores Cinder backups and snapshots; drill these by hand and keep the record"
+        )
+        count = f"{len(backed)} resource{'s' if len(backed) != 1 else ''}"
+        found.append(Violation(f"{label} are backed up ({count}) but never restore-drilled: {how}"))
+    return found
+
+
+def _drills_passed(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
+    found = []
+    for drill in of_type(resources, CINDER_DRILL):
+        if drill.props.get("checks_passed") is not False:  # passed, or not run yet (a preview)
+            continue
+        found.append(
+            Violation(
+                f"restore drill {drill.name} of {drill.props.get('restore_point')} "
+                f"{drill.props.get('restore_point_id')} failed at {drill.props.get('finished_at') or '-'}: "
+                f"{drill.props.get('error')}; fix the backup, then change the drill's trigger to run it again",
+                drill.urn,
+            )
+        )
+    return found
+
+
+RULES = [
+    Rule(
+        name="restore-drill-every-asset-class",
+        description="In prod stacks every kind of asset backed up (Cinder, IBM, OCI boot volumes, vaults) is drilled.",
+        level="advisory",
+        scope="stack",
+        check=_every_class_drilled,
+        defaults={"prod_stacks": ["prod", "production"]},
+        schema={"prod_stacks": _PROD_STACKS},
+    ),
+    Rule(
+        name="restore-drill-passed",
+        description="The last run of every restore drill passed its checks.",
+        level="mandatory",
+        scope="stack",
+        check=_drills_passed,
+    ),
+]

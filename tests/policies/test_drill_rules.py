@@ -1,0 +1,47 @@
+"""The restore drill rules through the CrossGuard pack: every asset class drilled in prod, failed drills found."""
+
+from __future__ import annotations
+
+from tests.policies.test_rules import DYN, check_stack, resource
+
+BACKUP = DYN + "CinderBackup"
+DRILL = DYN + "CinderRestoreDrill"
+SNAPSHOT = DYN + "IbmSnapshot"
+
+
+def test_a_prod_class_backed_up_without_a_drill_is_named() -> None:
+    found = check_stack(
+        "restore-drill-every-asset-class",
+        [resource("prod", BACKUP, "db-backup", {}), resource("prod", SNAPSHOT, "s", {})],
+    )
+    assert found == [
+        "Cinder volumes are backed up (1 resource) but never restore-drilled: add a restore_drills entry for one of "
+        "them",
+        "IBM block volumes are backed up (1 resource) but never restore-drilled: RestoreDrill restores Cinder "
+        "backups and snapshots; drill these by hand and keep the record",
+    ]
+
+
+def test_a_drilled_class_and_other_stacks_pass() -> None:
+    drilled = [resource("prod", BACKUP, "db-backup", {}), resource("prod", DRILL, "db-drill", {})]
+    assert check_stack("restore-drill-every-asset-class", drilled) == []
+    assert check_stack("restore-drill-every-asset-class", [resource("dev", BACKUP, "db-backup", {})]) == []
+
+
+def test_a_failed_drill_is_a_finding_with_its_reason() -> None:
+    failed = {
+        "checks_passed": False,
+        "restore_point": "backup",
+        "restore_point_id": "b-1",
+        "finished_at": "2026-11-23T20:00:00Z",
+        "error": "content: sha256 of 1048576 bytes is ab, expected cd",
+    }
+    [message] = check_stack("restore-drill-passed", [resource("dev", DRILL, "db-drill", failed)])
+    assert message.startswith("restore drill db-drill of backup b-1 failed at 2026-11-23T20:00:00Z: content: sha256")
+    assert "change the drill's trigger" in message
+
+
+def test_a_passed_drill_or_one_not_run_yet_is_not_a_finding() -> None:
+    passed = resource("dev", DRILL, "a", {"checks_passed": True})
+    unknown = resource("dev", DRILL, "b", {})  # a preview: the outputs are not known
+    assert check_stack("restore-drill-passed", [passed, unknown]) == []
