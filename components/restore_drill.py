@@ -9,13 +9,20 @@ import pulumi
 from pydantic import ConfigDict, Field, InstanceOf, model_validator
 
 from components.base import component_args
-from components.config.base import Model, Name, OperationTimeouts, Ref, Trigger
+from components.config.base import HttpsUrl, Model, Name, OperationTimeouts, Ref, Trigger
 from components.config.drills import DrillExpect
-from components.dynamic.drills import CinderRestoreDrill
+from components.config.ibm import IbmId, IbmRegion, zone_problems
+from components.dynamic.drills import CinderRestoreDrill, IbmRestoreDrill
 from components.errors import FieldProblemError
+from components.ibm.snapshots import SnapshotWithClones
 from components.openstack.snapshot_backup import SnapshotBackup
 
 TYPE = "backup-topology:index:RestoreDrill"
+
+
+def _ibm_safe(trigger: str) -> str:
+    """A trigger as IBM names take it (lowercase letters, digits and '-')."""
+    return "".join(c if c.isalnum() else "-" for c in trigger.lower()).strip("-") or "drill"
 
 
 class ExpectArgs(TypedDict, total=False):
@@ -46,6 +53,25 @@ class OpenStackDrillArgs(TypedDict, total=False):
     """Region of the cloud."""
 
 
+class IbmDrillArgs(TypedDict, total=False):
+    """An IBM VPC snapshot restored as a volume in a zone: a SnapshotWithClones of the program, or an ID."""
+
+    source: SnapshotWithClones
+    """The SnapshotWithClones whose current snapshot is restored; the drill runs after it, in its region."""
+    snapshot_id: pulumi.Input[str]
+    """Instead of `source`: the ID of the snapshot to restore (with `region`)."""
+    region: str
+    """Region of `snapshot_id`."""
+    endpoint: str
+    """VPC API URL of the region; default its public one (or the source's)."""
+    zone: Required[str]
+    """Zone of the scratch volume (a zone with a fast-restore clone restores at once)."""
+    profile: str
+    """Volume profile of the scratch volume; default `general-purpose`."""
+    resource_group_id: pulumi.Input[str]
+    """Resource group of the scratch volume; default the account's."""
+
+
 class TimeoutsArgs(TypedDict, total=False):
     """Deadlines, as durations (`90s`, `30m`, `2h`) or seconds."""
 
@@ -58,8 +84,10 @@ class RestoreDrillArgs(TypedDict, total=False):
 
     trigger: Required[str]
     """Change it (e.g. to today's date) to run the drill again; a new restore point runs it again too."""
-    openstack: Required[OpenStackDrillArgs]
-    """The Cinder restore point drilled."""
+    openstack: OpenStackDrillArgs
+    """A Cinder restore point (exactly one of `openstack` and `ibm`)."""
+    ibm: IbmDrillArgs
+    """An IBM VPC snapshot."""
     name: str
     """Base name of the scratch volume; default the resource name."""
     expect: ExpectArgs
@@ -88,6 +116,30 @@ class _OpenStackPoint(Model):
         return self
 
 
+class _IbmPoint(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    source: InstanceOf[SnapshotWithClones] | None = None
+    snapshot_id: Ref[IbmId] | None = None
+    region: IbmRegion | None = None
+    endpoint: HttpsUrl | None = None
+    zone: str = Field(min_length=1)
+    profile: str = Field("general-purpose", min_length=1)
+    resource_group_id: Ref[IbmId] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _IbmPoint:
+        if (self.source is None) == (self.snapshot_id is None):
+            raise FieldProblemError([(("source",), "give exactly one of source or snapshot_id")])
+        region = self.source.region if self.source is not None else self.region
+        if region is None:
+            raise FieldProblemError([(("region",), "required with snapshot_id")])
+        problems = zone_problems(region, [self.zone], ("zone",))
+        if problems:
+            raise FieldProblemError([(("zone",), problems[0][1])])
+        return self
+
+
 class RestoreDrillInputs(Model):
     """A drill as the component takes it."""
 
@@ -95,10 +147,20 @@ class RestoreDrillInputs(Model):
 
     name: Name
     trigger: Trigger
-    openstack: _OpenStackPoint
+    openstack: _OpenStackPoint | None = None
+    ibm: _IbmPoint | None = None
     expect: DrillExpect | None = None
     keep_scratch: bool = False
     timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts)
+
+    @model_validator(mode="after")
+    def _one(self) -> RestoreDrillInputs:
+        if (self.openstack is None) == (self.ibm is None):
+            raise FieldProblemError([(("openstack",), "give exactly one of openstack or ibm")])
+        if self.ibm is not None and self.expect is not None:
+            why = "IBM volumes are read by an instance they are attached to; an IBM drill checks state and source"
+            raise FieldProblemError([(("expect",), why)])
+        return self
 
 
 class RestoreDrill(pulumi.ComponentResource):
@@ -129,7 +191,44 @@ class RestoreDrill(pulumi.ComponentResource):
     ) -> None:
         model = component_args(RestoreDrillInputs, args, f"RestoreDrill '{resource_name}'", name=resource_name)
         super().__init__(TYPE, resource_name, None, opts)
+        drill = self._ibm(resource_name, model) if model.ibm is not None else self._openstack(resource_name, model)
+        self.restore_point_id = drill.restore_point_id
+        self.started_at = drill.started_at
+        self.finished_at = drill.finished_at
+        self.restore_seconds = drill.restore_seconds
+        self.checks_passed = drill.checks_passed
+        self.checks = drill.checks
+        self.error = drill.error
+        self.scratch_volume_id = drill.scratch_volume_id
+        self.register_outputs(self.outputs())
+
+    def _ibm(self, resource_name: str, model: RestoreDrillInputs) -> IbmRestoreDrill:
+        point = model.ibm
+        assert point is not None
+        source = point.source
+        create = model.timeouts.create
+        return IbmRestoreDrill(
+            f"{resource_name}-drill",
+            {
+                "name": f"{model.name}-{_ibm_safe(model.trigger)}"[:51].rstrip("-"),  # + 9 chars: IBM's 63
+                "trigger": model.trigger,
+                "restore_point_id": source.snapshot_id if source is not None else point.snapshot_id,
+                "zone": point.zone,
+                "profile": point.profile,
+                "resource_group_id": point.resource_group_id,
+                "keep_scratch": model.keep_scratch,
+                "connection": {
+                    "region": source.region if source is not None else point.region,
+                    "endpoint": point.endpoint or (source.endpoint if source is not None else None),
+                },
+                "timeouts": {"create": create, "update": create, "delete": create},
+            },
+            pulumi.ResourceOptions(parent=self, depends_on=[source] if source is not None else None),
+        )
+
+    def _openstack(self, resource_name: str, model: RestoreDrillInputs) -> CinderRestoreDrill:
         point = model.openstack
+        assert point is not None
         source = point.source
         restore_point_id: pulumi.Input[str] | None
         if source is not None:
@@ -137,7 +236,7 @@ class RestoreDrill(pulumi.ComponentResource):
         else:
             restore_point_id = point.restore_point_id
         create = model.timeouts.create
-        drill = CinderRestoreDrill(
+        return CinderRestoreDrill(
             f"{resource_name}-drill",
             {
                 "name": f"{model.name}-{model.trigger}",
@@ -156,15 +255,6 @@ class RestoreDrill(pulumi.ComponentResource):
             },
             pulumi.ResourceOptions(parent=self, depends_on=[source] if source is not None else None),
         )
-        self.restore_point_id = drill.restore_point_id
-        self.started_at = drill.started_at
-        self.finished_at = drill.finished_at
-        self.restore_seconds = drill.restore_seconds
-        self.checks_passed = drill.checks_passed
-        self.checks = drill.checks
-        self.error = drill.error
-        self.scratch_volume_id = drill.scratch_volume_id
-        self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""

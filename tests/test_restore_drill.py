@@ -57,4 +57,36 @@ def test_an_expected_digest_must_be_a_sha256() -> None:
 def test_a_drill_names_its_restore_point() -> None:
     raw = topology()
     del raw["restore_drills"][0]["openstack"]
-    assert topology_problems(raw) == ["restore_drills[0].openstack: give the restore point to drill: openstack"]
+    assert topology_problems(raw) == [
+        "restore_drills[0].openstack: give the restore point to drill: exactly one of openstack or ibm"
+    ]
+
+
+def ibm_topology(**ibm: Any) -> dict[str, Any]:
+    return {
+        "ibm": {"region": "us-south", "snapshots": [{"name": "orders-db", "volume_id": "vol-1", "trigger": "t1"}]},
+        "restore_drills": [
+            {"name": "orders-drill", "ibm": {"snapshot": "orders-db", "zone": "us-south-2", **ibm}, "trigger": "d1"}
+        ],
+    }
+
+
+def test_an_ibm_drill_restores_the_current_snapshot_in_its_zone() -> None:
+    sim = run_program(ibm_topology())
+    [snapshot] = sim.of_type("pulumi-python:dynamic/backup-topology:IbmSnapshot")
+    [drill] = sim.of_type("pulumi-python:dynamic/backup-topology:IbmRestoreDrill")
+    assert drill.inputs["restore_point_id"] == snapshot.inputs["snapshot_id"]
+    assert (drill.inputs["zone"], drill.inputs["profile"]) == ("us-south-2", "general-purpose")
+    assert drill.inputs["connection"]["region"] == "us-south"
+
+
+def test_an_ibm_drill_names_a_wrong_zone_or_snapshot_and_takes_no_expect() -> None:
+    raw = ibm_topology(zone="eu-de-1", snapshot="other")
+    assert topology_problems(raw) == [
+        "restore_drills[0].ibm.snapshot: no entry 'other' in ibm.snapshots (known: orders-db)",
+        "restore_drills[0].ibm.zone: 'eu-de-1' is not a zone of us-south (us-south-1, ...)",
+    ]
+    raw = ibm_topology()
+    raw["restore_drills"][0]["expect"] = {"sha256": SHA}
+    [problem] = topology_problems(raw)
+    assert problem.startswith("restore_drills[0].expect: IBM volumes are read by an instance they are attached to")

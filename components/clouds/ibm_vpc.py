@@ -16,6 +16,7 @@ from ibm_cloud_sdk_core.get_authenticator import get_authenticator_from_environm
 from ibm_vpc import VpcV1
 
 from components.clouds.calls import (
+    Backoff,
     CloudError,
     Deadline,
     NotFoundError,
@@ -30,6 +31,9 @@ from components.clouds.calls import (
 )
 
 T = TypeVar("T")
+
+VOLUME_POLL = Backoff(first=0.25, factor=2.0, cap=0.5)
+"""A restore drill times the restore: a restored volume's wait polls twice a second."""
 
 API_VERSION = "2025-02-18"
 COPY_SIZE_LIMIT_GB = 10 * 1024
@@ -136,6 +140,40 @@ class Vpc:
     def get_volume(self, volume_id: str) -> dict[str, Any]:
         """A block volume (profile, zone, capacity, encryption)."""
         return dict(self._result(f"volume {volume_id}", lambda: self._client.get_volume(volume_id)))
+
+    def find_volume(self, name: str) -> dict[str, Any] | None:
+        """The volume of this region named `name` (names are unique per region), or None."""
+        found = self._result(f"volume named {name}", lambda: self._client.list_volumes(name=name))
+        volumes = found.get("volumes", [])
+        return dict(volumes[0]) if volumes else None
+
+    def restore_volume(self, prototype: dict[str, Any]) -> dict[str, Any]:
+        """POST /volumes from a snapshot (`source_snapshot`), adopting on retry like create_snapshot."""
+        name = str(prototype.get("name"))
+        return self._create(
+            f"volume {name}", lambda: self._client.create_volume(prototype), lambda: self.find_volume(name)
+        )
+
+    def wait_volume(self, volume_id: str) -> dict[str, Any]:
+        """Wait for a restored volume to be `available`."""
+        return wait_for(
+            lambda: self.get_volume(volume_id),
+            what=f"volume {volume_id}",
+            done=lambda v: v.get("status") == "available",
+            failed=lambda v: f"is {v.get('status')}" if v.get("status") in ("failed", "unusable") else None,
+            describe=lambda v: str(v.get("status")),
+            deadline=self._deadline,
+            progress=self._progress,
+            backoff=VOLUME_POLL,
+        )
+
+    def delete_volume(self, volume_id: str) -> None:
+        """DELETE /volumes/{id} and wait until it is gone; already gone is fine."""
+        try:
+            self._call(f"volume {volume_id}", lambda: self._client.delete_volume(volume_id))
+        except NotFoundError:
+            return
+        self._wait_gone(f"deletion of volume {volume_id}", lambda: self.get_volume(volume_id))
 
     def get_snapshot(self, snapshot_id: str) -> dict[str, Any]:
         """A snapshot, with its clones."""

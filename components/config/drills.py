@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from components.config.base import Model, Name, OperationTimeouts, Trigger
+from components.config.ibm import IbmName
 from components.errors import FieldProblemError
 
 
@@ -30,11 +31,20 @@ class OpenStackDrill(Model):
     volume_type: str | None = Field(None, min_length=1, description="Volume type of a scratch volume from a snapshot.")
 
 
+class IbmDrill(Model):
+    """A drill of one of `ibm.snapshots`: its current snapshot restored as a volume in a zone."""
+
+    snapshot: IbmName = Field(description="`name` of the ibm.snapshots entry.")
+    zone: str = Field(min_length=1, description="Zone of the scratch volume (one of ibm.region).")
+    profile: str = Field("general-purpose", min_length=1, description="Volume profile of the scratch volume.")
+
+
 class RestoreDrillSpec(Model):
     """A restore drill: restore, check, time, and remove the scratch volume; a new trigger runs it again."""
 
     name: Name = Field(description="Name unique among drills; names the scratch volume.")
     openstack: OpenStackDrill | None = Field(None, description="A drill of a Cinder backup or snapshot.")
+    ibm: IbmDrill | None = Field(None, description="A drill of an IBM VPC snapshot.")
     trigger: Trigger = Field(description="Change it (e.g. to today's date) to run the drill again.")
     expect: DrillExpect | None = Field(None, description="The content the restore must hold.")
     keep_scratch: bool = Field(False, description="Keep the scratch volume after the drill (to look at it).")
@@ -42,6 +52,11 @@ class RestoreDrillSpec(Model):
 
     @model_validator(mode="after")
     def _one(self) -> RestoreDrillSpec:
-        if self.openstack is None:
-            raise FieldProblemError([(("openstack",), "give the restore point to drill: openstack")])
+        if (self.openstack is None) == (self.ibm is None):
+            raise FieldProblemError(
+                [(("openstack",), "give the restore point to drill: exactly one of openstack or ibm")]
+            )
+        if self.ibm is not None and self.expect is not None:
+            why = "IBM volumes are read by an instance they are attached to; an IBM drill checks state and source"
+            raise FieldProblemError([(("expect",), why)])
         return self

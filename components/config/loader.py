@@ -11,7 +11,7 @@ from components.clouds.oci_regions import is_known_region
 from components.config.base import Model, problems_from_validation
 from components.config.copies import CopySpec
 from components.config.drills import RestoreDrillSpec
-from components.config.ibm import IbmSection
+from components.config.ibm import IbmSection, zone_problems
 from components.config.oci import OciSection
 from components.config.openstack import OpenStackSection
 from components.errors import Problem, TopologyError
@@ -135,17 +135,28 @@ def stack_problems(raw: Mapping[str, Any]) -> list[Problem]:
 
 
 def _drill_problems(raw: Mapping[str, Any], snapshot_backups: set[str]) -> list[Problem]:
-    """Drills have unique names and drill an entry the stack has."""
+    """Drills have unique names and drill an entry the stack has, in a zone of its region."""
     problems: list[Problem] = []
     names: dict[str, str] = {}
+    ibm = raw.get("ibm")
+    ibm_snapshots = {_text(s, "name") for _, s in _items(ibm, "snapshots")} - {None}
+    region = _text(ibm, "region")
     for i, drill in _items(raw, "restore_drills"):
         at = f"restore_drills[{i}]"
         problems += _unique_name(names, _text(drill, "name"), f"{at}.name")
-        target = _text(drill.get("openstack") if isinstance(drill, Mapping) else None, "snapshot_backup")
-        if target is not None and target not in snapshot_backups:
-            known = ", ".join(sorted(snapshot_backups)) or "none"
-            why = f"no entry '{target}' in openstack.snapshot_backups (known: {known})"
-            problems.append(Problem(f"{at}.openstack.snapshot_backup", why))
+        if not isinstance(drill, Mapping):
+            continue
+        for section, field, known_names, where in (
+            ("openstack", "snapshot_backup", snapshot_backups, "openstack.snapshot_backups"),
+            ("ibm", "snapshot", ibm_snapshots, "ibm.snapshots"),
+        ):
+            target = _text(drill.get(section), field)
+            if target is not None and target not in known_names:
+                known = ", ".join(sorted(str(n) for n in known_names)) or "none"
+                problems.append(Problem(f"{at}.{section}.{field}", f"no entry '{target}' in {where} (known: {known})"))
+        zone = _text(drill.get("ibm"), "zone")
+        if zone is not None and region is not None:
+            problems += [Problem(f"{at}.ibm.zone", why) for _, why in zone_problems(region, [zone], ())]
     return problems
 
 

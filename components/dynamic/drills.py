@@ -11,17 +11,19 @@ import datetime
 import time
 import uuid
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.clouds.calls import CloudError, Deadline, NotFoundError
+from components.clouds.ibm_vpc import Vpc
 from components.clouds.openstack_block_storage import BlockStorage
 from components.clouds.volume_data import connector, digest, volume_file
 from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, state_inputs
 from components.dynamic.cinder import OpenStackConnectionProps
+from components.dynamic.ibm_snapshot import IbmConnectionProps
 
 _READ_SECONDS = 120.0
 
@@ -56,19 +58,50 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class CinderRestoreDrillProvider(DynamicProvider):
-    """Restores a Cinder backup (or snapshot) into a scratch volume, checks and times it; every input reruns it."""
+class _VolumeCloud(Protocol):
+    """What a drill needs of a cloud adapter: a volume's state, a wait until it is usable, its deletion."""
 
-    props: ClassVar[type[BaseModel]] = CinderDrillProps
+    def get_volume(self, volume_id: str) -> dict[str, Any]: ...
+    def wait_volume(self, volume_id: str) -> dict[str, Any]: ...
+    def delete_volume(self, volume_id: str) -> None: ...
+
+
+class _DrillProvider(DynamicProvider):
+    """A drill run: restore into a scratch volume, check, time, remove the scratch volume (unless kept), record.
+
+    Subclasses say how their cloud restores (`_restore`) and what it can check (`_checks`). Every input reruns it.
+    """
 
     def replaces(self, olds: Mapping[str, Any], news: Mapping[str, Any], changed: set[str]) -> set[str]:
         return set(changed)  # a drill is a record of one run: anything new is a new run
 
+    def _cloud(self, model: Any, deadline: Deadline) -> _VolumeCloud:
+        raise NotImplementedError
+
+    def _restore(self, cloud: Any, model: Any, scratch: str) -> str:
+        """Start the restore into a volume named `scratch`; its ID."""
+        raise NotImplementedError
+
+    def _checks(
+        self,
+        cloud: Any,
+        model: Any,
+        volume_id: str,
+        ready: Mapping[str, Any],
+        deadline: Deadline,
+        result: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    @staticmethod
+    def _what(model: Any) -> str:
+        return f"{getattr(model, 'restore_point', 'snapshot')} {model.restore_point_id}"
+
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Run the drill: restore, check, time, remove the scratch volume (unless kept); record the result."""
-        model = CinderDrillProps.model_validate(self.model_inputs(props))
+        model: Any = self.props.model_validate(self.model_inputs(props))
         deadline = self.deadline(props, "create")
-        storage = BlockStorage(model.connection.connection(), deadline, progress)
+        cloud = self._cloud(model, deadline)
         scratch = f"{model.name}-{uuid.uuid4().hex[:8]}"  # unique: a retried restore finds its own volume
         result: dict[str, Any] = {
             "restore_point_id": model.restore_point_id,
@@ -84,28 +117,66 @@ class CinderRestoreDrillProvider(DynamicProvider):
         volume_id: str | None = None
         started = time.monotonic()
         try:
-            volume_id = self._restore(storage, model, scratch)
-            ready = storage.wait_volume(volume_id)
+            volume_id = self._restore(cloud, model, scratch)
+            ready = cloud.wait_volume(volume_id)
             result["restore_seconds"] = round(time.monotonic() - started, 3)
             result["finished_at"] = _now()
-            progress(f"drill {model.name}: {model.restore_point} {model.restore_point_id} restored as {volume_id}")
-            result["checks"] = self._checks(storage, model, volume_id, ready, deadline, result)
+            progress(f"drill {model.name}: {self._what(model)} restored as {volume_id}")
+            result["checks"] = self._checks(cloud, model, volume_id, ready, deadline, result)
             result["checks_passed"] = all(c["passed"] for c in result["checks"])
             if not result["checks_passed"]:
                 failed = [f"{c['name']}: {c['detail']}" for c in result["checks"] if not c["passed"]]
                 result["error"] = "; ".join(failed)
         except CloudError as exc:
-            result["error"] = f"restore of {model.restore_point} {model.restore_point_id} failed: {exc}"
+            result["error"] = f"restore of {self._what(model)} failed: {exc}"
         if result["error"]:
             progress(f"drill {model.name}: FAILED: {result['error']}")
         if volume_id is not None and model.keep_scratch:
             result["scratch_volume_id"] = volume_id
         elif volume_id is not None:
-            self._remove(storage, volume_id, result)
+            _remove(cloud, volume_id, result)
         return CreateResult(f"drill-{scratch}", {**state_inputs(props), **result})
 
-    @staticmethod
-    def _restore(storage: BlockStorage, model: CinderDrillProps, scratch: str) -> str:
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Refresh: a kept scratch volume deleted out of band is no longer named; the record stays."""
+        model: Any = self.props.model_validate(self.model_inputs(props))
+        kept = props.get("scratch_volume_id")
+        if kept:
+            try:
+                self._cloud(model, Deadline(_READ_SECONDS)).get_volume(str(kept))
+            except NotFoundError:
+                return ReadResult(id_, {**state_inputs(props), "scratch_volume_id": None})
+        return ReadResult(id_, state_inputs(props))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """The drill's record goes; a scratch volume it kept goes with it."""
+        model: Any = self.props.model_validate(self.model_inputs(props))
+        kept = props.get("scratch_volume_id")
+        if kept:
+            self._cloud(model, self.deadline(props, "delete")).delete_volume(str(kept))
+
+
+def _remove(cloud: _VolumeCloud, volume_id: str, result: dict[str, Any]) -> None:
+    """The scratch volume goes whatever the checks said; if it cannot, the record says so."""
+    try:
+        cloud.delete_volume(volume_id)
+    except CloudError as exc:
+        result["scratch_volume_id"] = volume_id
+        note = f"scratch volume {volume_id} could not be removed: {exc}"
+        result["error"] = f"{result['error']}; {note}" if result["error"] else note
+        progress(f"drill: {note}")
+
+
+class CinderRestoreDrillProvider(_DrillProvider):
+    """Restores a Cinder backup (or snapshot) into a scratch volume and proves it by status, size and content."""
+
+    props: ClassVar[type[BaseModel]] = CinderDrillProps
+
+    def _cloud(self, model: Any, deadline: Deadline) -> BlockStorage:
+        return BlockStorage(model.connection.connection(), deadline, progress)
+
+    def _restore(self, cloud: Any, model: Any, scratch: str) -> str:
+        storage: BlockStorage = cloud
         if model.restore_point == "backup":
             return storage.restore_backup(model.restore_point_id, scratch)
         snapshot = storage.get_snapshot(model.restore_point_id)
@@ -116,15 +187,16 @@ class CinderRestoreDrillProvider(DynamicProvider):
             attrs["volume_type"] = model.volume_type
         return str(storage.volume_from_snapshot(attrs, scratch)["id"])
 
-    @staticmethod
     def _checks(
-        storage: BlockStorage,
-        model: CinderDrillProps,
+        self,
+        cloud: Any,
+        model: Any,
         volume_id: str,
         ready: Mapping[str, Any],
         deadline: Deadline,
         result: dict[str, Any],
     ) -> list[dict[str, Any]]:
+        storage: BlockStorage = cloud
         source = (
             storage.get_backup(model.restore_point_id)
             if model.restore_point == "backup"
@@ -160,40 +232,84 @@ class CinderRestoreDrillProvider(DynamicProvider):
         checks.append({"name": "content", "passed": passed, "detail": detail})
         return checks
 
-    @staticmethod
-    def _remove(storage: BlockStorage, volume_id: str, result: dict[str, Any]) -> None:
-        """The scratch volume goes whatever the checks said; if it cannot, the record says so."""
-        try:
-            storage.delete_volume(volume_id)
-        except CloudError as exc:
-            result["scratch_volume_id"] = volume_id
-            note = f"scratch volume {volume_id} could not be removed: {exc}"
-            result["error"] = f"{result['error']}; {note}" if result["error"] else note
-            progress(f"drill: {note}")
 
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Refresh: a kept scratch volume deleted out of band is no longer named; the record stays."""
-        model = CinderDrillProps.model_validate(self.model_inputs(props))
-        kept = props.get("scratch_volume_id")
-        if kept:
-            try:
-                BlockStorage(model.connection.connection(), Deadline(_READ_SECONDS)).get_volume(str(kept))
-            except NotFoundError:
-                return ReadResult(id_, {**state_inputs(props), "scratch_volume_id": None})
-        return ReadResult(id_, state_inputs(props))
+class IbmDrillProps(BaseModel):
+    """Inputs of IbmRestoreDrill: a VPC snapshot restored as a volume in a zone."""
 
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        """The drill's record goes; a scratch volume it kept goes with it."""
-        model = CinderDrillProps.model_validate(self.model_inputs(props))
-        kept = props.get("scratch_volume_id")
-        if kept:
-            BlockStorage(model.connection.connection(), self.deadline(props, "delete"), progress).delete_volume(
-                str(kept)
-            )
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str = Field(pattern=r"^[a-z]([a-z0-9-]{0,49}[a-z0-9])?$", description="Base name of the scratch volume.")
+    trigger: str | None = Field(None, min_length=1, description="A new trigger runs the drill again.")
+    restore_point_id: str = Field(min_length=1, description="The snapshot restored.")
+    zone: str = Field(min_length=1, description="Zone of the scratch volume.")
+    profile: str = "general-purpose"
+    resource_group_id: str | None = None
+    keep_scratch: bool = False
+    connection: IbmConnectionProps
+    timeouts: Timeouts = Field(default_factory=Timeouts)
 
 
-class CinderRestoreDrill(pulumi.dynamic.Resource, module=MODULE, name="CinderRestoreDrill"):
-    """A restore drill of a Cinder backup or snapshot."""
+class IbmRestoreDrillProvider(_DrillProvider):
+    """Restores an IBM VPC snapshot as a volume in a zone (`POST /volumes` with `source_snapshot`) and checks it.
+
+    The VPC API has no data path: the content of a volume is read by an instance it is attached to. The drill checks
+    that the volume is available, holds the snapshot's capacity, and was made from the snapshot drilled; it notes
+    whether the zone has a fast-restore clone (a restore there is immediate).
+    """
+
+    props: ClassVar[type[BaseModel]] = IbmDrillProps
+
+    def _cloud(self, model: Any, deadline: Deadline) -> Vpc:
+        return Vpc(model.connection.connection(), deadline, progress)
+
+    def _restore(self, cloud: Any, model: Any, scratch: str) -> str:
+        vpc: Vpc = cloud
+        prototype: dict[str, Any] = {
+            "name": scratch,
+            "profile": {"name": model.profile},
+            "zone": {"name": model.zone},
+            "source_snapshot": {"id": model.restore_point_id},
+        }
+        if model.resource_group_id:
+            prototype["resource_group"] = {"id": model.resource_group_id}
+        return str(vpc.restore_volume(prototype)["id"])
+
+    def _checks(
+        self,
+        cloud: Any,
+        model: Any,
+        volume_id: str,
+        ready: Mapping[str, Any],
+        deadline: Deadline,
+        result: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        vpc: Vpc = cloud
+        snapshot = vpc.get_snapshot(model.restore_point_id)
+        capacity, wanted = ready.get("capacity"), snapshot.get("minimum_capacity")
+        made_from = (ready.get("source_snapshot") or {}).get("id")
+        fast = any(c["zone"]["name"] == model.zone and c.get("available") for c in snapshot.get("clones") or [])
+        return [
+            {"name": "available", "passed": ready.get("status") == "available", "detail": str(ready.get("status"))},
+            {
+                "name": "capacity",
+                "passed": isinstance(capacity, int) and isinstance(wanted, int) and capacity >= wanted,
+                "detail": f"{capacity} GB restored, snapshot of a {wanted} GB volume",
+            },
+            {
+                "name": "source",
+                "passed": made_from == model.restore_point_id,
+                "detail": f"made from snapshot {made_from}"
+                + (
+                    f" with the fast-restore clone in {model.zone}"
+                    if fast
+                    else f"; no fast-restore clone in {model.zone}"
+                ),
+            },
+        ]
+
+
+class _DrillRecord(pulumi.dynamic.Resource):
+    """What every drill resource outputs: the record of its run."""
 
     restore_point_id: pulumi.Output[str]
     scratch_volume_id: pulumi.Output[str]
@@ -205,17 +321,32 @@ class CinderRestoreDrill(pulumi.dynamic.Resource, module=MODULE, name="CinderRes
     sha256: pulumi.Output[str]
     error: pulumi.Output[str]
 
+    _OUTPUTS = (
+        "scratch_volume_id",
+        "started_at",
+        "finished_at",
+        "restore_seconds",
+        "checks",
+        "checks_passed",
+        "sha256",
+        "error",
+    )
+
+    def __init__(
+        self, provider: _DrillProvider, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None
+    ) -> None:
+        super().__init__(provider, name, {**dict.fromkeys(self._OUTPUTS), **props}, opts)
+
+
+class CinderRestoreDrill(_DrillRecord, module=MODULE, name="CinderRestoreDrill"):
+    """A restore drill of a Cinder backup or snapshot."""
+
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
-        outputs = dict.fromkeys(
-            (
-                "scratch_volume_id",
-                "started_at",
-                "finished_at",
-                "restore_seconds",
-                "checks",
-                "checks_passed",
-                "sha256",
-                "error",
-            )
-        )
-        super().__init__(CinderRestoreDrillProvider(), name, {**outputs, **props}, opts)
+        super().__init__(CinderRestoreDrillProvider(), name, props, opts)
+
+
+class IbmRestoreDrill(_DrillRecord, module=MODULE, name="IbmRestoreDrill"):
+    """A restore drill of an IBM VPC snapshot."""
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(IbmRestoreDrillProvider(), name, props, opts)

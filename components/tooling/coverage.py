@@ -117,13 +117,19 @@ def coverage(topology: Topology) -> list[CoverageRow]:
 
 
 def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
-    entries = {s.name: given(s.volume_id) for s in (topology.openstack.snapshot_backups if topology.openstack else [])}
+    cinder = {s.name: given(s.volume_id) for s in (topology.openstack.snapshot_backups if topology.openstack else [])}
+    ibm = {s.name: given(s.volume_id) for s in (topology.ibm.snapshots if topology.ibm else [])}
     for drill in topology.restore_drills:
-        if drill.openstack is None:
+        what: str
+        if drill.openstack is not None:
+            volume, what = cinder.get(drill.openstack.snapshot_backup, ""), drill.openstack.restore_point
+        elif drill.ibm is not None:
+            volume, what = ibm.get(drill.ibm.snapshot, ""), f"snapshot in {drill.ibm.zone}"
+        else:
             continue
-        row = rows.get(entries.get(drill.openstack.snapshot_backup, ""))
+        row = rows.get(volume)
         if row is not None:
-            row.drills.append(f"{drill.name} ({drill.openstack.restore_point}, trigger {drill.trigger})")
+            row.drills.append(f"{drill.name} ({what}, trigger {drill.trigger})")
 
 
 def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:

@@ -84,7 +84,7 @@ def build(topology: Topology) -> dict[str, Any]:
         }
         exports["openstack_snapshot_backups"] = {name: c.outputs() for name, c in snapshot_backups.items()}
     drills = {
-        spec.name: RestoreDrill(spec.name, _drill_args(spec, snapshot_backups)).outputs()
+        spec.name: RestoreDrill(spec.name, _drill_args(spec, snapshot_backups, ibm_sources)).outputs()
         for spec in topology.restore_drills
     }
     if drills:
@@ -210,21 +210,40 @@ def _copies(
     return copies
 
 
-def _drill_args(spec: RestoreDrillSpec, snapshot_backups: dict[str, SnapshotBackup]) -> RestoreDrillInputs:
-    assert spec.openstack is not None  # the only kind of drill the model takes
+def _drill_args(
+    spec: RestoreDrillSpec,
+    snapshot_backups: dict[str, SnapshotBackup],
+    ibm_sources: dict[str, SnapshotWithClones | SnapshotConsistencyGroup],
+) -> RestoreDrillInputs:
+    common: dict[str, Any] = {
+        "name": spec.name,
+        "trigger": spec.trigger,
+        "expect": spec.expect,
+        "keep_scratch": spec.keep_scratch,
+        "timeouts": spec.timeouts,
+    }
+    if spec.ibm is not None:
+        ibm = spec.ibm
+        source = ibm_sources[ibm.snapshot]
+        return RestoreDrillInputs(
+            **common,
+            ibm={
+                "source": source,
+                "zone": ibm.zone,
+                "profile": ibm.profile,
+                "resource_group_id": source.resource_group_id,
+            },
+        )
+    assert spec.openstack is not None  # the model takes exactly one of the two
     point = spec.openstack
     return RestoreDrillInputs(
-        name=spec.name,
-        trigger=spec.trigger,
+        **common,
         openstack={
             "source": snapshot_backups[point.snapshot_backup],
             "restore_point": point.restore_point,
             "availability_zone": point.availability_zone,
             "volume_type": point.volume_type,
         },
-        expect=spec.expect,
-        keep_scratch=spec.keep_scratch,
-        timeouts=spec.timeouts,
     )
 
 

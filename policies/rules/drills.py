@@ -9,6 +9,7 @@ from policies.rules.base import (
     BOOT_VOLUME_BACKUP,
     CINDER_BACKUP,
     CINDER_DRILL,
+    IBM_DRILL,
     IBM_GROUP,
     IBM_SNAPSHOT,
     OCI_KEY_BACKUP,
@@ -24,7 +25,7 @@ from policies.rules.base import (
 # Asset classes by the resources that back them up, and the drills that restore them.
 _CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Cinder volumes": ((CINDER_BACKUP,), (CINDER_DRILL,)),
-    "IBM block volumes": ((IBM_SNAPSHOT, IBM_GROUP), ()),
+    "IBM block volumes": ((IBM_SNAPSHOT, IBM_GROUP), (IBM_DRILL,)),
     "OCI boot volumes": ((POLICY_ASSIGNMENT, BOOT_VOLUME_BACKUP), ()),
     "OCI vaults and keys": ((OCI_VAULT_BACKUP, OCI_KEY_BACKUP), ()),
 }
@@ -42,7 +43,7 @@ def _every_class_drilled(resources: Sequence[Res], config: Mapping[str, Any], st
         how = (
             "add a restore_drills entry for one of them"
             if drilled_by
-            else "RestoreDrill restores Cinder backups and snapshots; drill these by hand and keep the record"
+            else "RestoreDrill restores Cinder and IBM restore points; drill these by hand and keep the record"
         )
         count = f"{len(backed)} resource{'s' if len(backed) != 1 else ''}"
         found.append(Violation(f"{label} are backed up ({count}) but never restore-drilled: {how}"))
@@ -51,12 +52,12 @@ def _every_class_drilled(resources: Sequence[Res], config: Mapping[str, Any], st
 
 def _drills_passed(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
     found = []
-    for drill in of_type(resources, CINDER_DRILL):
+    for drill in [*of_type(resources, CINDER_DRILL), *of_type(resources, IBM_DRILL)]:
         if drill.props.get("checks_passed") is not False:  # passed, or not run yet (a preview)
             continue
         found.append(
             Violation(
-                f"restore drill {drill.name} of {drill.props.get('restore_point')} "
+                f"restore drill {drill.name} of {drill.props.get('restore_point') or 'snapshot'} "
                 f"{drill.props.get('restore_point_id')} failed at {drill.props.get('finished_at') or '-'}: "
                 f"{drill.props.get('error')}; fix the backup, then change the drill's trigger to run it again",
                 drill.urn,

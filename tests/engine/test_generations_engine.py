@@ -6,10 +6,12 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from components.ibm.snapshots import SnapshotWithClones
 from components.oci.vault_backup import VaultBackup
+from components.restore_drill import RestoreDrill
 from components.retention import ibm_series_tag
 from tests.engine.harness import Engine
-from tests.engine.test_ibm_engine import copy_program, group_program, snapshot_program
+from tests.engine.test_ibm_engine import copy_program, group_program, only_snapshot, snapshot_program, snapshot_spec
 from tests.engine.test_oci_engine import program as vault_program
 from tests.engine.test_oci_engine import spec as vault_spec
 from tests.fakes.oci_kms import KmsStub
@@ -206,3 +208,51 @@ def test_failed_snapshots_are_not_generations(cloud: Any, engine: Callable[..., 
     stack.up(snapshot_program(stubs, trigger="t3", **keep_two))
     assert names(state) == ["orders-db-t1", "orders-db-t2", "orders-db-t3"]  # t1 and t3 are the two kept
     assert t1["id"] in {g["id"] for g in generations(stack)["generations"]}
+
+
+# --- IBM restore drills ---------------------------------------------------------------------------------
+
+
+def ibm_drill_program(stubs: Any, zone: str, trigger: str = "d1") -> Callable[[], None]:
+    def run() -> None:
+        where = {"region": "us-south", "endpoint": stubs["us-south"].url}
+        source = SnapshotWithClones("orders-db", {**snapshot_spec(), **where})
+        RestoreDrill("orders-drill", {"trigger": trigger, "ibm": {"source": source, "zone": zone}})
+
+    return run
+
+
+def drill_record(stack: Engine) -> dict[str, Any]:
+    return next(s.outputs for urn, s in stack.state.items() if urn.endswith("::orders-drill-drill"))
+
+
+def test_an_ibm_drill_restores_the_snapshot_as_a_volume_checks_it_and_removes_it(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    before = set(state.volumes)
+    stack = engine()
+    stack.up(ibm_drill_program(stubs, "us-south-2"))  # a zone with a fast-restore clone
+    record = drill_record(stack)
+    assert record["checks_passed"] is True, record["error"]
+    assert [c["name"] for c in record["checks"]] == ["available", "capacity", "source"]
+    assert "with the fast-restore clone in us-south-2" in record["checks"][2]["detail"]
+    assert record["restore_seconds"] >= 0
+    assert set(state.volumes) == before  # the scratch volume is gone
+    assert [r.path for r in state.requests if r.method == "POST" and r.path.endswith("/volumes")] == ["/v1/volumes"]
+    assert stack.up(ibm_drill_program(stubs, "us-south-2")).changes() == []
+
+
+def test_an_ibm_drill_of_a_snapshot_gone_records_the_failure(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    stack = engine()
+    stack.up(ibm_drill_program(stubs, "us-south-1"))
+    assert "no fast-restore clone in us-south-1" in drill_record(stack)["checks"][2]["detail"]
+    snapshot = only_snapshot(state)
+    del state.snapshots[snapshot["id"]]  # deleted out of band, and no refresh since
+    stack.up(ibm_drill_program(stubs, "us-south-1", trigger="d2"))  # the drill runs again on what the stack holds
+    record = drill_record(stack)
+    assert record["checks_passed"] is False
+    assert record["error"].startswith(f"restore of snapshot {snapshot['id']} failed: ")
+    assert "not found" in record["error"]
+    assert record.get("scratch_volume_id") is None  # nothing was made, nothing is left

@@ -33,6 +33,7 @@ SNAPSHOT_PATCH = frozenset({"name", "user_tags"})
 GROUP_PROTOTYPE = frozenset({"name", "snapshots", "delete_snapshots_on_delete", "resource_group"})
 GROUP_SNAPSHOT_PROTOTYPE = frozenset({"name", "source_volume", "user_tags"})
 GROUP_PATCH = frozenset({"name", "delete_snapshots_on_delete"})
+VOLUME_PROTOTYPE = frozenset({"name", "profile", "zone", "source_snapshot", "capacity", "resource_group", "user_tags"})
 
 
 @dataclass
@@ -167,10 +168,26 @@ class VpcStub(LoopbackJsonServer):
                     {},
                     False,
                 )
-            case ["volumes", volume_id] if method == "GET":
+            case ["volumes"] if method == "GET":
+                found = [
+                    _public(v)
+                    for v in cloud.volumes.values()
+                    if v["_region"] == self.region and query.get("name") in (None, v["name"])
+                ]
+                return 200, {"volumes": found, "limit": 50}, {}, False
+            case ["volumes"] if method == "POST":
+                return self._restore_volume(body)
+            case ["volumes", volume_id] if method in ("GET", "DELETE"):
                 volume = cloud.volumes.get(volume_id)
                 if volume is None or volume["_region"] != self.region:
                     return 404, _errors("volume_not_found", f"Volume {volume_id} not found"), {}, False
+                if method == "DELETE":
+                    del cloud.volumes[volume_id]
+                    return 204, None, {}, False
+                if volume["status"] == "pending":
+                    volume["_reads"] += 1
+                    if volume["_reads"] > cloud.ready_after:
+                        volume["status"] = "available"
                 return 200, _public(volume), {}, False
             case ["snapshots"]:
                 return self._snapshots(method, query, body)
@@ -237,6 +254,43 @@ class VpcStub(LoopbackJsonServer):
         snapshot["user_tags"] = list(body.get("user_tags", []))
         snapshot["resource_group"] = _resource_group(body)
         return 201, _public(snapshot), {}, self._drop()
+
+    def _restore_volume(self, body: Any) -> tuple[int, Any, dict[str, str], bool]:
+        """POST /volumes from a snapshot (a restore): `pending`, then `available`, its data the snapshot's."""
+        unknown = _unknown_fields(body, VOLUME_PROTOTYPE)
+        if unknown:
+            return 400, unknown, {}, False
+        cloud = self.cloud
+        source = cloud.snapshots.get((body.get("source_snapshot") or {}).get("id", ""))
+        if source is None or source["_region"] != self.region:
+            return 404, _errors("snapshot_not_found", "source snapshot not found"), {}, False
+        if source["lifecycle_state"] != "stable":
+            return 409, _errors("snapshot_not_stable", "The source snapshot must be stable"), {}, False
+        zone = (body.get("zone") or {}).get("name")
+        if zone not in cloud.zones.get(self.region, []):
+            return 400, _errors("invalid_zone", f"zone {zone} is not a zone of {self.region}"), {}, False
+        capacity = body.get("capacity", source["minimum_capacity"])
+        if capacity < source["minimum_capacity"]:
+            return 400, _errors("volume_capacity_too_small", "capacity is below the snapshot's"), {}, False
+        volume_id = f"r0{next(_ids):02d}-{self.region}-volume"
+        fast = any(c["zone"]["name"] == zone and c["available"] for c in source["clones"])
+        cloud.volumes[volume_id] = {
+            "id": volume_id,
+            "crn": f"crn:v1:bluemix:public:is:{zone}:{ACCOUNT}::volume:{volume_id}",
+            "name": body.get("name"),
+            "capacity": capacity,
+            "encryption": source["encryption"],
+            "profile": body.get("profile") or {"name": "general-purpose"},
+            "zone": {"name": zone},
+            "status": "pending",
+            "source_snapshot": {"id": source["id"], "crn": source["crn"], "name": source["name"]},
+            "health_state": "ok",
+            "_used": source["size"],
+            "_region": self.region,
+            "_reads": 0,
+            "_fast_restore": fast,
+        }
+        return 201, _public(cloud.volumes[volume_id]), {}, self._drop()
 
     def _new_snapshot(
         self, name: str, *, size: int, capacity: int, encryption: str, clones: list[str]

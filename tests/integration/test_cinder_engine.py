@@ -184,6 +184,7 @@ def test_the_first_preview_of_the_dev_stack_is_clean(
         "build-volume-drill-drill",
         "build-volume-generations",
         "build-volume-snapshot",
+        "dev-vault-generations",
         "dev-vault-par-expiry",
         "dev-vault-vault",
     ]

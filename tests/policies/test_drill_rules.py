@@ -17,13 +17,18 @@ def test_a_prod_class_backed_up_without_a_drill_is_named() -> None:
     assert found == [
         "Cinder volumes are backed up (1 resource) but never restore-drilled: add a restore_drills entry for one of "
         "them",
-        "IBM block volumes are backed up (1 resource) but never restore-drilled: RestoreDrill restores Cinder "
-        "backups and snapshots; drill these by hand and keep the record",
+        "IBM block volumes are backed up (1 resource) but never restore-drilled: add a restore_drills entry for one "
+        "of them",
     ]
 
 
 def test_a_drilled_class_and_other_stacks_pass() -> None:
-    drilled = [resource("prod", BACKUP, "db-backup", {}), resource("prod", DRILL, "db-drill", {})]
+    drilled = [
+        resource("prod", BACKUP, "db-backup", {}),
+        resource("prod", DRILL, "db-drill", {}),
+        resource("prod", SNAPSHOT, "s", {}),
+        resource("prod", DYN + "IbmRestoreDrill", "s-drill", {}),
+    ]
     assert check_stack("restore-drill-every-asset-class", drilled) == []
     assert check_stack("restore-drill-every-asset-class", [resource("dev", BACKUP, "db-backup", {})]) == []
 
