@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field, InstanceOf, model_validator
 
 from components.base import component_args
 from components.config.base import HttpsUrl, Model, Name, OperationTimeouts, Ref, Trigger
-from components.config.drills import DrillExpect
+from components.config.drills import DrillExpect, snapshot_placement
 from components.config.ibm import IbmId, IbmRegion, zone_problems
 from components.dynamic.drills import CinderRestoreDrill, IbmRestoreDrill
 from components.errors import FieldProblemError
@@ -113,7 +113,7 @@ class _OpenStackPoint(Model):
     def _one_source(self) -> _OpenStackPoint:
         if (self.source is None) == (self.restore_point_id is None):
             raise FieldProblemError([(("source",), "give exactly one of source or restore_point_id")])
-        return self
+        return snapshot_placement(self)
 
 
 class _IbmPoint(Model):

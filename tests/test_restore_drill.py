@@ -90,3 +90,14 @@ def test_an_ibm_drill_names_a_wrong_zone_or_snapshot_and_takes_no_expect() -> No
     raw["restore_drills"][0]["expect"] = {"sha256": SHA}
     [problem] = topology_problems(raw)
     assert problem.startswith("restore_drills[0].expect: IBM volumes are read by an instance they are attached to")
+
+
+def test_placement_is_for_a_volume_made_from_a_snapshot() -> None:
+    raw = topology()
+    raw["restore_drills"][0]["openstack"]["availability_zone"] = "az2"
+    assert topology_problems(raw) == [
+        "restore_drills[0].openstack.availability_zone: only for restore_point: snapshot (a backup is restored "
+        "where Cinder's backup service places it)"
+    ]
+    raw["restore_drills"][0]["openstack"]["restore_point"] = "snapshot"
+    assert topology_problems(raw) == []

@@ -147,6 +147,11 @@ class Vpc:
         volumes = found.get("volumes", [])
         return dict(volumes[0]) if volumes else None
 
+    def volume_named(self, name: str) -> str | None:
+        """The ID of the volume of this region named `name`, if there is one."""
+        found = self.find_volume(name)
+        return str(found["id"]) if found is not None else None
+
     def restore_volume(self, prototype: dict[str, Any]) -> dict[str, Any]:
         """POST /volumes from a snapshot (`source_snapshot`), adopting on retry like create_snapshot."""
         name = str(prototype.get("name"))

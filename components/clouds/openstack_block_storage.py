@@ -119,6 +119,11 @@ class BlockStorage:
     def get_volume(self, volume_id: str) -> dict[str, Any]:
         return _plain(self._call(f"volume {volume_id}", lambda: self._bs.get_volume(volume_id)))
 
+    def volume_named(self, name: str) -> str | None:
+        """The ID of the volume named `name`, if there is one."""
+        found = self._call(f"volumes named {name}", lambda: list(self._bs.volumes(details=False, name=name)))
+        return str(found[0].id) if found else None
+
     def find_volume(self, name: str, owner: str) -> dict[str, Any] | None:
         """The volume named `name` marked as `owner`'s, if an earlier attempt made it."""
         found = self._call(f"volumes named {name}", lambda: list(self._bs.volumes(details=True, name=name)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -20,6 +20,15 @@ class DrillExpect(Model):
     )
 
 
+def snapshot_placement(point: Any) -> Any:
+    """Placement is for a volume made from a snapshot: a backup restores where Cinder's backup service puts it."""
+    placed = [f for f in ("availability_zone", "volume_type") if getattr(point, f) is not None]
+    if placed and point.restore_point != "snapshot":
+        why = "only for restore_point: snapshot (a backup is restored where Cinder's backup service places it)"
+        raise FieldProblemError([((placed[0],), why)])
+    return point
+
+
 class OpenStackDrill(Model):
     """A drill of one of `openstack.snapshot_backups`: its current backup (or snapshot) into a scratch volume."""
 
@@ -27,8 +36,18 @@ class OpenStackDrill(Model):
     restore_point: Literal["backup", "snapshot"] = Field(
         "backup", description="Restore the entry's current backup (default) or its current snapshot."
     )
-    availability_zone: str | None = Field(None, min_length=1, description="Zone of the scratch volume.")
-    volume_type: str | None = Field(None, min_length=1, description="Volume type of a scratch volume from a snapshot.")
+    availability_zone: str | None = Field(
+        None, min_length=1, description="Zone of a scratch volume made from the snapshot (restore_point: snapshot)."
+    )
+    volume_type: str | None = Field(
+        None,
+        min_length=1,
+        description="Volume type of a scratch volume made from the snapshot (restore_point: snapshot).",
+    )
+
+    @model_validator(mode="after")
+    def _placement(self) -> OpenStackDrill:
+        return snapshot_placement(self)
 
 
 class IbmDrill(Model):

@@ -62,6 +62,7 @@ class _VolumeCloud(Protocol):
     """What a drill needs of a cloud adapter: a volume's state, a wait until it is usable, its deletion."""
 
     def get_volume(self, volume_id: str) -> dict[str, Any]: ...
+    def volume_named(self, name: str) -> str | None: ...
     def wait_volume(self, volume_id: str) -> dict[str, Any]: ...
     def delete_volume(self, volume_id: str) -> None: ...
 
@@ -128,13 +129,22 @@ class _DrillProvider(DynamicProvider):
                 failed = [f"{c['name']}: {c['detail']}" for c in result["checks"] if not c["passed"]]
                 result["error"] = "; ".join(failed)
         except CloudError as exc:
-            result["error"] = f"restore of {self._what(model)} failed: {exc}"
+            result["error"] = f"restore of {self._what(model)} into volume {scratch} failed: {exc}"
         if result["error"]:
             progress(f"drill {model.name}: FAILED: {result['error']}")
         if volume_id is not None and model.keep_scratch:
             result["scratch_volume_id"] = volume_id
-        elif volume_id is not None:
-            _remove(cloud, volume_id, result)
+            return CreateResult(f"drill-{scratch}", {**state_inputs(props), **result})
+        # The removal has a deadline of its own: a restore that used up the drill's must not leave its volume behind.
+        cleanup = self._cloud(model, self.deadline(props, "delete"))
+        if volume_id is None:  # the cloud may have made it although its answer was lost
+            try:
+                volume_id = cleanup.volume_named(scratch)
+            except CloudError as exc:
+                note = f"whether volume {scratch} was made could not be checked: {exc}"
+                result["error"] = f"{result['error']}; {note}"
+        if volume_id is not None:
+            _remove(cleanup, volume_id, result)
         return CreateResult(f"drill-{scratch}", {**state_inputs(props), **result})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:

@@ -253,6 +253,25 @@ def test_an_ibm_drill_of_a_snapshot_gone_records_the_failure(cloud: Any, engine:
     stack.up(ibm_drill_program(stubs, "us-south-1", trigger="d2"))  # the drill runs again on what the stack holds
     record = drill_record(stack)
     assert record["checks_passed"] is False
-    assert record["error"].startswith(f"restore of snapshot {snapshot['id']} failed: ")
+    assert record["error"].startswith(f"restore of snapshot {snapshot['id']} into volume orders-drill-d2-")
     assert "not found" in record["error"]
     assert record.get("scratch_volume_id") is None  # nothing was made, nothing is left
+
+
+def test_a_drill_past_its_deadline_still_removes_its_scratch_volume(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+    before = set(state.volumes)
+    state.volume_ready_after = 10**6  # the restored volume never becomes available
+
+    def program() -> None:
+        where = {"region": "us-south", "endpoint": stubs["us-south"].url}
+        source = SnapshotWithClones("orders-db", {**snapshot_spec(), **where})
+        drill = {"trigger": "d1", "ibm": {"source": source, "zone": "us-south-1"}, "timeouts": {"create": "3s"}}
+        RestoreDrill("orders-drill", drill)
+
+    stack = engine()
+    stack.up(program)
+    record = drill_record(stack)
+    assert record["checks_passed"] is False
+    assert "at the deadline" in record["error"]
+    assert set(state.volumes) == before  # removed under a deadline of its own

@@ -64,6 +64,8 @@ class VpcCloud:
         self.ready_after = ready_after
         """Reads of a snapshot before it is `stable` (and its clones available)."""
         self.ready_after_seconds = ready_after_seconds
+        self.volume_ready_after: int | None = None
+        """Reads of a restored volume before it is `available` (None: as ready_after)."""
         """Seconds a snapshot takes before it can be `stable`, however often it is read."""
         self.max_pending = 0
         """The most snapshots seen `pending` at once (creates under way together)."""
@@ -186,7 +188,8 @@ class VpcStub(LoopbackJsonServer):
                     return 204, None, {}, False
                 if volume["status"] == "pending":
                     volume["_reads"] += 1
-                    if volume["_reads"] > cloud.ready_after:
+                    wanted = cloud.ready_after if cloud.volume_ready_after is None else cloud.volume_ready_after
+                    if volume["_reads"] > wanted:
                         volume["status"] = "available"
                 return 200, _public(volume), {}, False
             case ["snapshots"]:
