@@ -166,6 +166,11 @@ class _DrillProvider(DynamicProvider):
             self._cloud(model, self.deadline(props, "delete")).delete_volume(str(kept))
 
 
+def _available(ready: Mapping[str, Any]) -> dict[str, Any]:
+    """The first check of every drill: the restored volume is usable."""
+    return {"name": "available", "passed": ready.get("status") == "available", "detail": str(ready.get("status"))}
+
+
 def _remove(cloud: _VolumeCloud, volume_id: str, result: dict[str, Any]) -> None:
     """The scratch volume goes whatever the checks said; if it cannot, the record says so."""
     try:
@@ -214,7 +219,7 @@ class CinderRestoreDrillProvider(_DrillProvider):
         )
         size, wanted = ready.get("size"), source.get("size")
         checks = [
-            {"name": "available", "passed": ready.get("status") == "available", "detail": str(ready.get("status"))},
+            _available(ready),
             {
                 "name": "size",
                 "passed": isinstance(size, int) and isinstance(wanted, int) and size >= wanted,
@@ -299,7 +304,7 @@ class IbmRestoreDrillProvider(_DrillProvider):
         made_from = (ready.get("source_snapshot") or {}).get("id")
         fast = any(c["zone"]["name"] == model.zone and c.get("available") for c in snapshot.get("clones") or [])
         return [
-            {"name": "available", "passed": ready.get("status") == "available", "detail": str(ready.get("status"))},
+            _available(ready),
             {
                 "name": "capacity",
                 "passed": isinstance(capacity, int) and isinstance(wanted, int) and capacity >= wanted,
