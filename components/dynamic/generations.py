@@ -330,7 +330,9 @@ class GenerationsProvider(DynamicProvider):
                 gone.add(generation.id)
         kept = [g for g in held if g.id not in gone]
         shelf.tidy(kept, model.current)
-        return _outputs(kept, made)
+        # The record keeps what is still held (and the current one): it does not grow with every trigger ever taken.
+        still = {g.id for g in kept} | set(model.current)
+        return _outputs(kept, [m for m in made if m in still])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Apply retention to what the cloud holds of the series."""
