@@ -213,7 +213,7 @@ class CrossRegionCopy(pulumi.ComponentResource):
             series = series_of("ibm-copy", f"{model.name}/member-{suffix[1:]}" if suffix else model.name)
             destination = {"region": model.destination_region, "endpoint": ibm.destination_endpoint}
             timeouts = {"create": model.timeouts.create, "update": 300, "delete": model.timeouts.create}
-            pruning = dict.fromkeys(("create", "update", "delete"), model.timeouts.create)
+            pruning = model.timeouts.every_operation()
             copy = IbmSnapshotCopy(
                 f"{name}-copy{suffix}",
                 {

@@ -206,7 +206,6 @@ class RestoreDrill(pulumi.ComponentResource):
         point = model.ibm
         assert point is not None
         source = point.source
-        create = model.timeouts.create
         return IbmRestoreDrill(
             f"{resource_name}-drill",
             {
@@ -221,7 +220,7 @@ class RestoreDrill(pulumi.ComponentResource):
                     "region": source.region if source is not None else point.region,
                     "endpoint": point.endpoint or (source.endpoint if source is not None else None),
                 },
-                "timeouts": {"create": create, "update": create, "delete": create},
+                "timeouts": model.timeouts.every_operation(),
             },
             pulumi.ResourceOptions(parent=self, depends_on=[source] if source is not None else None),
         )
@@ -235,7 +234,6 @@ class RestoreDrill(pulumi.ComponentResource):
             restore_point_id = source.backup_id if point.restore_point == "backup" else source.snapshot_id
         else:
             restore_point_id = point.restore_point_id
-        create = model.timeouts.create
         return CinderRestoreDrill(
             f"{resource_name}-drill",
             {
@@ -251,7 +249,7 @@ class RestoreDrill(pulumi.ComponentResource):
                     "cloud": point.cloud or (source.cloud if source is not None else None),
                     "region_name": point.region_name or (source.region_name if source is not None else None),
                 },
-                "timeouts": {"create": create, "update": create, "delete": create},
+                "timeouts": model.timeouts.every_operation(),
             },
             pulumi.ResourceOptions(parent=self, depends_on=[source] if source is not None else None),
         )

@@ -230,6 +230,10 @@ class OperationTimeouts(Model):
 
     create: Duration = Field(1800, description="How long a backup (request and wait) may take; default 30m.")
 
+    def every_operation(self) -> dict[str, int]:
+        """The dynamic resources' `timeouts` input: create, update and delete each under this deadline."""
+        return dict.fromkeys(("create", "update", "delete"), self.create)
+
 
 FieldProblems = list[tuple[tuple[str | int, ...], str]]
 """(location relative to a model, reason): what FieldProblemError carries."""

@@ -80,10 +80,6 @@ class SnapshotWithClonesInputs(_Where):
         return self
 
 
-def _timeouts(create: int) -> dict[str, int]:
-    return {"create": create, "update": create, "delete": create}
-
-
 def _connection(region: str, endpoint: str | None) -> dict[str, Any]:
     return {"region": region, "endpoint": endpoint}
 
@@ -147,7 +143,7 @@ class SnapshotWithClones(pulumi.ComponentResource):
                 "user_tags": with_tag(model.user_tags, ibm_series_tag(series)),
                 "clone_zones": list(model.clone_zones),
                 "connection": connection,
-                "timeouts": _timeouts(model.timeouts.create),
+                "timeouts": model.timeouts.every_operation(),
             },
             retained(self),
         )
@@ -158,7 +154,7 @@ class SnapshotWithClones(pulumi.ComponentResource):
             snapshot.snapshot_id.apply(lambda i: [i]),
             model,
             {"ibm": connection},
-            _timeouts(model.timeouts.create),
+            model.timeouts.every_operation(),
             pulumi.ResourceOptions(parent=self),
         )
         self.generations = generations.generations
@@ -274,7 +270,7 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
                 "delete_snapshots_on_delete": model.delete_snapshots_on_delete,
                 "user_tags": [ibm_series_tag(series)],
                 "connection": connection,
-                "timeouts": _timeouts(model.timeouts.create),
+                "timeouts": model.timeouts.every_operation(),
             },
             retained(self),
         )
@@ -285,7 +281,7 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
             group.group_id.apply(lambda i: [i]),
             model,
             {"ibm": connection},
-            _timeouts(model.timeouts.create),
+            model.timeouts.every_operation(),
             pulumi.ResourceOptions(parent=self),
         )
         self.generations = generations.generations

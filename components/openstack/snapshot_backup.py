@@ -108,7 +108,7 @@ class SnapshotBackup(pulumi.ComponentResource):
         super().__init__(TYPE, resource_name, None, opts)
         self.cloud = model.cloud
         self.region_name = model.region_name
-        timeouts = {"create": model.timeouts.create, "update": model.timeouts.create, "delete": model.timeouts.create}
+        timeouts = model.timeouts.every_operation()
         series = series_of("cinder", model.name)
         snapshot = CinderSnapshot(
             f"{resource_name}-snapshot",
