@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal, Required, TypedDict
 
 import pulumi
+import pulumi_oci as oci
 from pydantic import ConfigDict, Field, InstanceOf, model_validator
 
-from components.base import component_args
+from components.base import args_problem, component_args
 from components.config.base import HttpsUrl, Model, Name, OperationTimeouts, Ref, Trigger
-from components.config.drills import DrillExpect, snapshot_placement
+from components.config.copies import BootVolumeBackupId
+from components.config.drills import DrillExpect, one_kind, snapshot_placement
 from components.config.ibm import IbmId, IbmRegion, zone_problems
-from components.dynamic.drills import CinderRestoreDrill, IbmRestoreDrill
+from components.config.oci import (
+    BucketName,
+    CompartmentId,
+    KeyId,
+    NonEmpty,
+    ObjectName,
+    OciAuth,
+    OciRegion,
+    ParUrl,
+    VaultId,
+)
+from components.dynamic.drills import CinderRestoreDrill, IbmRestoreDrill, OciVaultRestoreDrill
 from components.errors import FieldProblemError
 from components.ibm.snapshots import SnapshotWithClones
+from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
+from components.oci.vault_backup import VaultBackup
 from components.openstack.snapshot_backup import SnapshotBackup
 
 TYPE = "backup-topology:index:RestoreDrill"
@@ -72,6 +89,54 @@ class IbmDrillArgs(TypedDict, total=False):
     """Resource group of the scratch volume; default the account's."""
 
 
+class OciDrillArgs(TypedDict, total=False):
+    """An OCI boot volume backup restored as a boot volume (native `oci.core.BootVolume`)."""
+
+    source: BootVolumeBackupPlan
+    """The plan whose manual backup (`manual_backup`) is restored; the drill runs after it."""
+    manual_backup: str
+    """Name of the plan's manual backup."""
+    backup_id: pulumi.Input[str]
+    """Instead of `source`: the OCID of a boot volume backup."""
+    availability_domain: Required[pulumi.Input[str]]
+    """Availability domain of the scratch boot volume."""
+    compartment_id: pulumi.Input[str]
+    """Drill compartment of the scratch boot volume (required with `backup_id`; default the plan's)."""
+    kms_key_id: pulumi.Input[str]
+    """Vault key of the scratch boot volume; default Oracle-managed."""
+
+
+class OciVaultDrillArgs(TypedDict, total=False):
+    """An OCI vault backup restored into another region (the vault's own region would restore over it)."""
+
+    source: VaultBackup
+    """The VaultBackup whose current vault backup is restored; the drill runs after it."""
+    vault_id: pulumi.Input[str]
+    """Instead of `source`: the vault that was backed up (with one of location, par_uri or file)."""
+    location: Mapping[str, pulumi.Input[str]]
+    """The backup object: namespace, bucket, object_name."""
+    par_uri: pulumi.Input[str]
+    """A pre-authenticated request URL of the backup object (a secret)."""
+    file: str
+    """A backup file on this machine (downloaded from its bucket); with `source`, instead of its object."""
+    region: Required[str]
+    """Region the vault is restored in: another region of the realm."""
+    kms_endpoint: str
+    """KMS vault endpoint of `region`; default its public one."""
+    compartment_id: pulumi.Input[str]
+    """The vault's compartment (OCI restores only there); default read from the vault."""
+    expect_keys: int
+    """Keys the restored vault must hold at least."""
+    home_region: str
+    """Region of the backed-up vault (with `vault_id`; the source's otherwise)."""
+    home_kms_endpoint: str
+    """KMS vault endpoint of the vault's own region (with `vault_id`)."""
+    auth: str
+    """OCI auth: api_key (default), instance_principal, resource_principal or security_token."""
+    profile: str
+    """Profile of the OCI config file."""
+
+
 class TimeoutsArgs(TypedDict, total=False):
     """Deadlines, as durations (`90s`, `30m`, `2h`) or seconds."""
 
@@ -85,9 +150,13 @@ class RestoreDrillArgs(TypedDict, total=False):
     trigger: Required[str]
     """Change it (e.g. to today's date) to run the drill again; a new restore point runs it again too."""
     openstack: OpenStackDrillArgs
-    """A Cinder restore point (exactly one of `openstack` and `ibm`)."""
+    """A Cinder restore point (exactly one of `openstack`, `ibm`, `oci` and `oci_vault`)."""
     ibm: IbmDrillArgs
     """An IBM VPC snapshot."""
+    oci: OciDrillArgs
+    """An OCI boot volume backup."""
+    oci_vault: OciVaultDrillArgs
+    """An OCI vault backup."""
     name: str
     """Base name of the scratch volume; default the resource name."""
     expect: ExpectArgs
@@ -140,6 +209,71 @@ class _IbmPoint(Model):
         return self
 
 
+class _OciPoint(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    source: InstanceOf[BootVolumeBackupPlan] | None = None
+    manual_backup: Name | None = None
+    backup_id: Ref[BootVolumeBackupId] | None = None
+    availability_domain: Ref[NonEmpty]
+    compartment_id: Ref[CompartmentId] | None = None
+    kms_key_id: Ref[KeyId] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _OciPoint:
+        if (self.source is None) == (self.backup_id is None):
+            raise FieldProblemError([(("source",), "give exactly one of source (with manual_backup) or backup_id")])
+        if self.source is not None:
+            known = sorted(self.source.manual_backup_ids)
+            if self.manual_backup not in known:
+                why = f"name a manual backup of the plan (known: {', '.join(known) or 'none'})"
+                raise FieldProblemError([(("manual_backup",), why)])
+        elif self.compartment_id is None:
+            raise FieldProblemError([(("compartment_id",), "required with backup_id")])
+        return self
+
+
+class _BackupObject(Model):
+    namespace: Ref[NonEmpty]
+    bucket: Ref[BucketName]
+    object_name: Ref[ObjectName]
+
+
+class _VaultPoint(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    source: InstanceOf[VaultBackup] | None = None
+    vault_id: Ref[VaultId] | None = None
+    location: _BackupObject | None = None
+    par_uri: Ref[ParUrl] | None = None
+    file: str | None = Field(None, min_length=1)
+    region: OciRegion
+    kms_endpoint: HttpsUrl | None = None
+    compartment_id: Ref[CompartmentId] | None = None
+    expect_keys: int | None = Field(None, ge=0)
+    home_region: OciRegion | None = None
+    home_kms_endpoint: HttpsUrl | None = None
+    auth: OciAuth | None = None
+    profile: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _VaultPoint:
+        if (self.source is None) == (self.vault_id is None):
+            raise FieldProblemError([(("source",), "give exactly one of source or vault_id")])
+        points = [f for f in ("location", "par_uri", "file") if getattr(self, f) is not None]
+        if self.source is not None:
+            if points not in ([], ["file"]):
+                raise FieldProblemError([((points[0],), "not with source: its backup object is restored")])
+            if "vault" not in self.source.time_backed_up:
+                raise FieldProblemError([(("source",), "the VaultBackup backs up no vault (backup_vault: false)")])
+        else:
+            if len(points) != 1:
+                raise FieldProblemError([(("location",), "give exactly one of location, par_uri or file")])
+            if self.home_region is None:
+                raise FieldProblemError([(("home_region",), "required with vault_id: the vault's own region")])
+        return self
+
+
 class RestoreDrillInputs(Model):
     """A drill as the component takes it."""
 
@@ -149,18 +283,15 @@ class RestoreDrillInputs(Model):
     trigger: Trigger
     openstack: _OpenStackPoint | None = None
     ibm: _IbmPoint | None = None
+    oci: _OciPoint | None = None
+    oci_vault: _VaultPoint | None = None
     expect: DrillExpect | None = None
     keep_scratch: bool = False
     timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts)
 
     @model_validator(mode="after")
     def _one(self) -> RestoreDrillInputs:
-        if (self.openstack is None) == (self.ibm is None):
-            raise FieldProblemError([(("openstack",), "give exactly one of openstack or ibm")])
-        if self.ibm is not None and self.expect is not None:
-            why = "IBM volumes are read by an instance they are attached to; an IBM drill checks state and source"
-            raise FieldProblemError([(("expect",), why)])
-        return self
+        return one_kind(self)
 
 
 class RestoreDrill(pulumi.ComponentResource):
@@ -189,9 +320,19 @@ class RestoreDrill(pulumi.ComponentResource):
         args: RestoreDrillArgs | RestoreDrillInputs | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        model = component_args(RestoreDrillInputs, args, f"RestoreDrill '{resource_name}'", name=resource_name)
+        owner = f"RestoreDrill '{resource_name}'"
+        model = component_args(RestoreDrillInputs, args, owner, name=resource_name)
+        file = _backup_file(owner, model.oci_vault.file) if model.oci_vault is not None else None
         super().__init__(TYPE, resource_name, None, opts)
-        drill = self._ibm(resource_name, model) if model.ibm is not None else self._openstack(resource_name, model)
+        drill: Any
+        if model.ibm is not None:
+            drill = self._ibm(resource_name, model)
+        elif model.oci is not None:
+            drill = _BootVolumeDrill(self, resource_name, model)
+        elif model.oci_vault is not None:
+            drill = self._vault(resource_name, model, file)
+        else:
+            drill = self._openstack(resource_name, model)
         self.restore_point_id = drill.restore_point_id
         self.started_at = drill.started_at
         self.finished_at = drill.finished_at
@@ -254,6 +395,49 @@ class RestoreDrill(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, depends_on=[source] if source is not None else None),
         )
 
+    def _vault(
+        self, resource_name: str, model: RestoreDrillInputs, file: dict[str, str] | None
+    ) -> OciVaultRestoreDrill:
+        point = model.oci_vault
+        assert point is not None
+        source = point.source
+        restore_point: dict[str, Any] = {"file": file}
+        if source is not None:
+            home = source.connection
+            if file is None:  # the object where the stack knows it (a PAR it made only writes); else the given PAR
+                if source.vault_object is not None:
+                    restore_point = {"location": source.vault_object}
+                else:
+                    restore_point = {"par_uri": source.par_uris["vault"]}
+        else:
+            home = {
+                "region": point.home_region,
+                "auth": point.auth,
+                "profile": point.profile,
+                "kms_endpoint": point.home_kms_endpoint,
+            }
+            if point.location is not None:
+                restore_point = {"location": point.location.model_dump()}
+            elif point.par_uri is not None:
+                restore_point = {"par_uri": pulumi.Output.secret(point.par_uri)}
+        return OciVaultRestoreDrill(
+            f"{resource_name}-drill",
+            {
+                "name": f"{model.name}-{model.trigger}",
+                "trigger": model.trigger,
+                "vault_id": source.vault_id if source is not None else point.vault_id,
+                "compartment_id": point.compartment_id,
+                **restore_point,
+                "region": point.region,
+                "kms_endpoint": point.kms_endpoint,
+                "expect_keys": point.expect_keys,
+                "keep_scratch": model.keep_scratch,
+                "connection": home,
+                "timeouts": model.timeouts.every_operation(),
+            },
+            pulumi.ResourceOptions(parent=self, depends_on=[source] if source is not None else None),
+        )
+
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {
@@ -266,3 +450,72 @@ class RestoreDrill(pulumi.ComponentResource):
             "error": self.error,
             "scratch_volume_id": self.scratch_volume_id,
         }
+
+
+def _backup_file(owner: str, path: str | None) -> dict[str, str] | None:
+    """A vault backup file, read now: its path and SHA-256 (the drill restores it only if it is unchanged)."""
+    if path is None:
+        return None
+    try:
+        content = Path(path).read_bytes()
+    except OSError as exc:
+        raise args_problem(owner, "oci_vault.file", f"cannot be read ({exc.strerror})") from None
+    if not content:
+        raise args_problem(owner, "oci_vault.file", "is empty: not a vault backup")
+    return {"path": str(Path(path).resolve()), "sha256": hashlib.sha256(content).hexdigest()}
+
+
+class _BootVolumeDrill:
+    """An OCI boot volume restored from a backup by the native `oci.core.BootVolume` (the engine waits until it is
+    AVAILABLE); its record is read from the boot volume. The volume is a resource of the stack: a new trigger
+    replaces it, and it goes when the drill is removed."""
+
+    def __init__(self, parent: pulumi.Resource, resource_name: str, model: RestoreDrillInputs) -> None:
+        point = model.oci
+        assert point is not None
+        source = point.source
+        backup_id = source.manual_backup_ids[point.manual_backup or ""] if source is not None else point.backup_id
+        compartment = point.compartment_id or (source.compartment_id if source is not None else None)
+        volume = oci.core.BootVolume(
+            f"{resource_name}-boot-volume",
+            availability_domain=point.availability_domain,
+            compartment_id=compartment,
+            source_details=oci.core.BootVolumeSourceDetailsArgs(type="bootVolumeBackup", id=backup_id),
+            kms_key_id=point.kms_key_id,
+            display_name=f"{model.name}-{model.trigger}",
+            freeform_tags={"backup-topology-drill": model.name},
+            opts=pulumi.ResourceOptions(
+                parent=parent,
+                depends_on=[source] if source is not None else None,
+                replace_on_changes=["displayName"],  # a new trigger is a new restore
+                delete_before_replace=True,  # one scratch boot volume at a time
+            ),
+        )
+        record = pulumi.Output.all(
+            volume.id, volume.state, volume.source_details, volume.time_created, pulumi.Output.from_input(backup_id)
+        ).apply(lambda found: _boot_volume_record(*found))
+        self.restore_point_id = pulumi.Output.from_input(backup_id)
+        self.started_at = volume.time_created
+        self.finished_at = pulumi.Output.from_input(None)
+        self.restore_seconds = pulumi.Output.from_input(None)
+        self.checks = record.apply(lambda r: r["checks"])
+        self.checks_passed = record.apply(lambda r: r["checks_passed"])
+        self.error = record.apply(lambda r: r["error"])
+        self.scratch_volume_id = volume.id
+
+
+def _boot_volume_record(
+    volume_id: str, state: str | None, source: Any, created: str | None, backup_id: str
+) -> dict[str, Any]:
+    """The checks of a restored boot volume, from what OCI reports of it."""
+    made_from = (source or {}).get("id") if isinstance(source, Mapping) else getattr(source, "id", None)
+    checks = [
+        {"name": "available", "passed": state == "AVAILABLE", "detail": str(state)},
+        {
+            "name": "source",
+            "passed": made_from == backup_id,
+            "detail": f"boot volume {volume_id} made from backup {made_from} at {created}",
+        },
+    ]
+    failed = [f"{c['name']}: {c['detail']}" for c in checks if not c["passed"]]
+    return {"checks": checks, "checks_passed": not failed, "error": "; ".join(failed) or None}

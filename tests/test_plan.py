@@ -32,12 +32,6 @@ PROD_POLICY_CONFIG = ROOT / "policies" / "prod-example-config.json"
 
 
 DRILL_GAPS = "restore-drill-every-asset-class"
-"""The prod example drills no OCI asset (RestoreDrill restores Cinder and IBM): advisory findings of their own test."""
-
-
-def judged(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The findings but the prod example's advisory drill gaps."""
-    return [f for f in findings if f["policy"] != DRILL_GAPS]
 
 
 def run_prod(*args: str) -> subprocess.CompletedProcess[str]:
@@ -56,7 +50,7 @@ def test_prod_json_lists_policies_schedules_assignments_and_coverage() -> None:
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["stack"] == "prod"
-    assert judged(doc["findings"]) == []
+    assert doc["findings"] == []
 
     prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
     plans = prod["oci"]["boot_volume_plans"]
@@ -87,13 +81,16 @@ def test_prod_json_lists_policies_schedules_assignments_and_coverage() -> None:
     assert {row["cross_region"] for row in rows.values()} == {"us-phoenix-1"}
 
 
-def test_prod_json_names_the_asset_classes_no_drill_restores() -> None:
+def test_prod_json_drills_every_asset_class() -> None:
     done = run_prod("--stack", "prod", "--json")
-    gaps = [f for f in json.loads(done.stdout)["findings"] if f["policy"] == DRILL_GAPS]
-    assert {f["level"] for f in gaps} == {"advisory"}
-    assert sorted(f["message"].split(" are backed up", 1)[0] for f in gaps) == [
-        "OCI boot volumes",
-        "OCI vaults and keys",
+    doc = json.loads(done.stdout)
+    assert [f for f in doc["findings"] if f["policy"] == DRILL_GAPS] == []
+    drilled = {row["asset_id"]: row["drills"] for row in doc["coverage"] if row["drills"]}
+    assert drilled["ocid1.bootvolume.oc1.iad.abuwcljrprodweb1example"] == [
+        "web-golden-drill (boot volume backup in Uocm:US-ASHBURN-AD-1, trigger 2026-11-23)"
+    ]
+    assert drilled["ocid1.vault.oc1.iad.bbprodpaymentsexample.abuwcljsprodpaymentsvaultexample"] == [
+        "payments-vault-drill (vault backup into us-phoenix-1, trigger 2026-11-23)"
     ]
 
 
@@ -274,7 +271,7 @@ def test_the_prod_example_passes_every_mandatory_rule() -> None:
 def test_the_prod_example_vault_backups_need_the_waiver_of_its_policy_config() -> None:
     done = run_cli("--stack", "prod", "--json")
     assert done.returncode == 1
-    unwaived = judged(json.loads(done.stdout)["findings"])
+    unwaived = json.loads(done.stdout)["findings"]
     assert {f["policy"] for f in unwaived} == {"prod-cross-region-copy"}
     assert sorted(f["resource"].rsplit("::", 1)[-1] for f in unwaived) == [
         "payments-vault-key-igningkeyexample",
@@ -288,7 +285,7 @@ def test_a_prod_stack_without_a_dr_copy_exits_1_naming_the_rule(tmp_path: Path) 
     del prod["oci"]["boot_volume_plans"][0]["xrc_kms_key_id"]
     done = run_prod("--config", str(write_stack(tmp_path, prod, name="Pulumi.prod.yaml")), "--json")
     assert done.returncode == 1, done.stderr
-    findings = judged(json.loads(done.stdout)["findings"])
+    findings = json.loads(done.stdout)["findings"]
     assert {f["policy"] for f in findings} == {"prod-cross-region-copy"}
     assert len(findings) == 3  # web-1, web-2, web-3
     assert all(f["level"] == "mandatory" and f["resource"] for f in findings)
@@ -307,7 +304,7 @@ def test_a_prod_stack_with_a_par_valid_for_a_year_exits_1(tmp_path: Path) -> Non
     }
     done = run_prod("--config", str(write_stack(tmp_path, prod, name="Pulumi.prod.yaml")), "--json")
     assert done.returncode == 1, done.stderr
-    findings = judged(json.loads(done.stdout)["findings"])
+    findings = json.loads(done.stdout)["findings"]
     assert {f["policy"] for f in findings} == {"par-write-only-short-lived"}
 
 
@@ -317,7 +314,7 @@ def test_policy_settings_come_from_a_policy_config_file(tmp_path: Path) -> None:
     settings.write_text(json.dumps({**example, "backup-retention-and-rpo": {"prod_min_retention_days": 3000}}))
     done = run_cli("--stack", "prod", "--json", "--policy-config", str(settings))
     assert done.returncode == 1
-    findings = judged(json.loads(done.stdout)["findings"])
+    findings = json.loads(done.stdout)["findings"]
     assert len(findings) == 2  # web-tier keeps its daily backups 14 d, database 30 d
     for finding in findings:
         assert finding["policy"] == "backup-retention-and-rpo"

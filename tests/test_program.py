@@ -67,6 +67,8 @@ def test_no_oci_provider_without_a_native_oci_resource() -> None:
     topology = stack_topology("prod")
     topology["oci"]["boot_volume_plans"] = []
     topology["copies"] = [c for c in topology["copies"] if "oci" not in c]
+    topology["restore_drills"] = [d for d in topology["restore_drills"] if "oci" not in d]  # a vault drill stays
     sim = run_program(topology, stack="prod")
     assert sim.of_type("pulumi:providers:oci") == []
+    assert len(sim.of_type("pulumi-python:dynamic/backup-topology:OciVaultRestoreDrill")) == 1
     assert len(sim.of_type("pulumi-python:dynamic/backup-topology:OciVaultBackup")) == 1

@@ -58,7 +58,7 @@ def test_a_drill_names_its_restore_point() -> None:
     raw = topology()
     del raw["restore_drills"][0]["openstack"]
     assert topology_problems(raw) == [
-        "restore_drills[0].openstack: give the restore point to drill: exactly one of openstack or ibm"
+        "restore_drills[0].openstack: give the restore point to drill: exactly one of openstack, ibm, oci, oci_vault"
     ]
 
 
@@ -89,7 +89,7 @@ def test_an_ibm_drill_names_a_wrong_zone_or_snapshot_and_takes_no_expect() -> No
     raw = ibm_topology()
     raw["restore_drills"][0]["expect"] = {"sha256": SHA}
     [problem] = topology_problems(raw)
-    assert problem.startswith("restore_drills[0].expect: IBM volumes are read by an instance they are attached to")
+    assert problem.startswith("restore_drills[0].expect: only a Cinder drill reads the restored data")
 
 
 def test_placement_is_for_a_volume_made_from_a_snapshot() -> None:
@@ -101,3 +101,103 @@ def test_placement_is_for_a_volume_made_from_a_snapshot() -> None:
     ]
     raw["restore_drills"][0]["openstack"]["restore_point"] = "snapshot"
     assert topology_problems(raw) == []
+
+
+# --- OCI: a boot volume from a boot volume backup, and a vault backup restored elsewhere -------------------
+
+OCI_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaplancompartment"
+DRILL_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaadrillcompartment"
+BOOT_VOLUME = "ocid1.bootvolume.oc1.iad.abuwcljrdrillsourcevolume"
+OCI_VAULT = "ocid1.vault.oc1.iad.bbpaymentsexample.abuwcljspaymentsvaultexample"
+
+
+def oci_topology(drill: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "oci": {
+            "region": "us-ashburn-1",
+            "boot_volume_plans": [
+                {
+                    "name": "web",
+                    "compartment_id": OCI_COMPARTMENT,
+                    "oracle_policy": "silver",
+                    "boot_volumes": [BOOT_VOLUME],
+                    "manual_backups": [{"name": "pre-upgrade", "boot_volume_id": BOOT_VOLUME, "trigger": "t1"}],
+                }
+            ],
+            "vault_backups": [
+                {
+                    "name": "payments",
+                    "vault_id": OCI_VAULT,
+                    "destination": {"bucket": {"namespace": "acme", "bucket": "vault-backups"}},
+                    "trigger": "t1",
+                }
+            ],
+        },
+        "restore_drills": [{"name": "oci-drill", "trigger": "d1", **drill}],
+    }
+
+
+def test_an_oci_drill_restores_the_manual_backup_as_a_boot_volume_in_the_drill_compartment() -> None:
+    drill = {"plan": "web", "manual_backup": "pre-upgrade", "availability_domain": "Uocm:US-ASHBURN-AD-1"}
+    sim = run_program(oci_topology({"oci": {**drill, "compartment_id": DRILL_COMPARTMENT}}))
+    [backup] = sim.of_type("oci:Core/bootVolumeBackup:BootVolumeBackup")
+    [volume] = sim.of_type("oci:Core/bootVolume:BootVolume")
+    assert volume.inputs["sourceDetails"] == {"type": "bootVolumeBackup", "id": backup.id}
+    assert volume.inputs["compartmentId"] == DRILL_COMPARTMENT
+    assert volume.inputs["availabilityDomain"] == "Uocm:US-ASHBURN-AD-1"
+    assert volume.inputs["displayName"] == "oci-drill-d1"
+    assert backup.urn in volume.dependencies or any(backup.urn.startswith(d) for d in volume.dependencies)
+    record = sim.exports["restore_drills"]["oci-drill"]
+    assert record["restore_point_id"] == backup.id
+    assert record["checks_passed"] is True
+    assert [c["name"] for c in record["checks"]] == ["available", "source"]
+    assert record["scratch_volume_id"] == volume.id
+    # without a drill compartment, the plan's
+    sim = run_program(oci_topology({"oci": drill}))
+    assert sim.of_type("oci:Core/bootVolume:BootVolume")[0].inputs["compartmentId"] == OCI_COMPARTMENT
+
+
+def test_an_oci_drill_names_an_unknown_plan_or_manual_backup() -> None:
+    drill = {"plan": "web", "manual_backup": "weekly", "availability_domain": "AD-1"}
+    assert topology_problems(oci_topology({"oci": drill})) == [
+        "restore_drills[0].oci.manual_backup: no manual backup 'weekly' in plan 'web' (known: pre-upgrade)"
+    ]
+    drill = {"backup_id": "ocid1.bootvolumebackup.oc1.iad.abuwcljrsomebackup", "availability_domain": "AD-1"}
+    assert topology_problems(oci_topology({"oci": drill})) == [
+        "restore_drills[0].oci.compartment_id: required with backup_id (there is no plan to take it from)"
+    ]
+
+
+def test_a_vault_drill_restores_the_current_vault_object_into_another_region() -> None:
+    drill = {"vault_backup": "payments", "region": "us-phoenix-1", "expect_keys": 2}
+    sim = run_program(oci_topology({"oci_vault": drill}))
+    [backup] = sim.of_type("pulumi-python:dynamic/backup-topology:OciVaultBackup")
+    [restore] = sim.of_type("pulumi-python:dynamic/backup-topology:OciVaultRestoreDrill")
+    assert restore.inputs["location"] == backup.inputs["location"]
+    assert restore.inputs["region"] == "us-phoenix-1"
+    assert restore.inputs["vault_id"] == OCI_VAULT
+    assert restore.inputs["connection"]["region"] == "us-ashburn-1"
+    assert restore.inputs["expect_keys"] == 2
+
+
+def test_a_vault_drill_in_the_vaults_region_or_of_a_backup_without_its_vault_is_refused() -> None:
+    raw = oci_topology({"oci_vault": {"vault_backup": "payments", "region": "us-ashburn-1"}})
+    raw["oci"]["vault_backups"][0].update(
+        backup_vault=False, keys=["ocid1.key.oc1.iad.bbpaymentsexample.abuwcljspaymentskey1example"]
+    )
+    assert topology_problems(raw) == [
+        "restore_drills[0].oci_vault.vault_backup: oci.vault_backups 'payments' backs up no vault (backup_vault: "
+        "false): there is no vault backup to drill",
+        "restore_drills[0].oci_vault.region: us-ashburn-1 is the vault's own region: a restore there goes over the "
+        "live vault (same OCID); drill into another region of the realm",
+    ]
+    raw = oci_topology({"oci_vault": {"vault_backup": "ledger", "region": "us-phoenix-1"}})
+    assert topology_problems(raw) == [
+        "restore_drills[0].oci_vault.vault_backup: no entry 'ledger' in oci.vault_backups (known: payments)"
+    ]
+
+
+def test_only_a_cinder_drill_takes_expect() -> None:
+    drill = {"oci_vault": {"vault_backup": "payments", "region": "us-phoenix-1"}, "expect": {"sha256": SHA}}
+    [problem] = topology_problems(oci_topology(drill))
+    assert problem.startswith("restore_drills[0].expect: only a Cinder drill reads the restored data")

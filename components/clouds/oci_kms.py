@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import datetime
+import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -91,6 +94,26 @@ class VaultInfo:
     lifecycle_state: str
     management_endpoint: str
     compartment_id: str
+    time_created: str = ""
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """A vault backup file on this machine (downloaded from its bucket), to restore from."""
+
+    name: str
+    content: bytes = field(repr=False)
+
+    def describe(self) -> str:
+        return f"file {self.name}"
+
+
+RestoreSource = BucketLocation | ParLocation | FileSource
+
+RESTORE_STATES = frozenset({"RESTORING", "CREATING", "UPDATING"})
+"""States of a vault while a restore runs."""
+DELETION_DAYS = 7
+"""OCI deletes a vault no sooner than 7 days (and no later than 30) after its deletion is scheduled."""
 
 
 @dataclass(frozen=True)
@@ -297,6 +320,95 @@ class Kms:
         )
         return _key(data)
 
+    # --- restores -------------------------------------------------------------------------------
+
+    def restore_vault(self, compartment_id: str, source: RestoreSource, *, retry_token: str) -> VaultInfo:
+        """Ask the service to restore a vault (and the keys its backup holds) from a backup object or file.
+
+        The vault endpoint of this connection decides the region: in the vault's own region the restore goes over
+        the vault (same OCID, additive), in another region of the realm it makes a vault with a new OCID.
+        `retry_token` makes the request idempotent.
+        """
+        what = f"restore of a vault from {source.describe()}"
+        if isinstance(source, FileSource):
+            md5 = base64.b64encode(hashlib.md5(source.content).digest()).decode()
+            return _vault(
+                self._call(
+                    what,
+                    lambda: (
+                        self._vaults()
+                        .restore_vault_from_file(
+                            compartment_id,
+                            source.content,
+                            content_length=len(source.content),
+                            content_md5=md5,
+                            opc_retry_token=retry_token,
+                        )
+                        .data
+                    ),
+                )
+            )
+        details = kms_models.RestoreVaultFromObjectStoreDetails(backup_location=_location(source))
+        return _vault(
+            self._call(
+                what,
+                lambda: (
+                    self._vaults()
+                    .restore_vault_from_object_store(
+                        compartment_id, restore_vault_from_object_store_details=details, opc_retry_token=retry_token
+                    )
+                    .data
+                ),
+            )
+        )
+
+    def wait_vault_restored(self, vault_id: str) -> VaultInfo:
+        """Wait until a restored vault is ACTIVE (its keys are restored with it)."""
+        return wait_for(
+            lambda: self.get_vault(vault_id),
+            what=f"restored vault {vault_id}",
+            done=lambda v: v.lifecycle_state == "ACTIVE",
+            failed=lambda v: None if v.lifecycle_state in RESTORE_STATES else f"became {v.lifecycle_state}",
+            describe=lambda v: v.lifecycle_state,
+            deadline=self._deadline,
+            progress=self._progress,
+        )
+
+    def vaults_in(self, compartment_id: str) -> list[VaultInfo]:
+        """The vaults of a compartment in this connection's region."""
+        data = self._call(
+            f"vaults of compartment {compartment_id}", lambda: self._vaults().list_vaults(compartment_id).data
+        )
+        return [_vault(v) for v in data or []]
+
+    def keys_in(self, management_endpoint: str, compartment_id: str) -> list[KeyInfo]:
+        """The keys of the vault behind `management_endpoint` in a compartment."""
+        data = self._call(
+            f"keys of the vault at {management_endpoint}",
+            lambda: self._keys(management_endpoint).list_keys(compartment_id).data,
+        )
+        return [_key(k) for k in data or []]
+
+    def schedule_vault_deletion(self, vault_id: str, days: int = DELETION_DAYS) -> VaultInfo | None:
+        """Schedule the vault's deletion in `days` (OCI's least is 7); one gone or already scheduled is fine."""
+        try:
+            vault = self.get_vault(vault_id)
+        except NotFoundError:
+            return None
+        if vault.lifecycle_state in {"PENDING_DELETION", "DELETING", "DELETED"}:
+            return vault
+        # an hour's margin: OCI measures the 7 days from its own clock, when the request arrives
+        when = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=days, hours=1)
+        details = kms_models.ScheduleVaultDeletionDetails(time_of_deletion=when)
+        try:
+            data = self._call(
+                f"deletion of vault {vault_id}",
+                lambda: self._vaults().schedule_vault_deletion(vault_id, details).data,
+            )
+        except NotFoundError:
+            return None
+        return _vault(data)
+
     def wait_vault_idle(self, vault_id: str) -> VaultInfo:
         """Wait until the vault is ACTIVE: no backup or restore of it is running."""
         return wait_for(
@@ -404,6 +516,7 @@ def _vault(data: Any) -> VaultInfo:
         lifecycle_state=data.lifecycle_state or "",
         management_endpoint=data.management_endpoint or "",
         compartment_id=data.compartment_id or "",
+        time_created=str(data.time_created or ""),
     )
 
 

@@ -6,8 +6,10 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from components.config.base import Model, Name, OperationTimeouts, Trigger
+from components.config.base import HttpsUrl, Model, Name, OperationTimeouts, Ref, Trigger
+from components.config.copies import BootVolumeBackupId
 from components.config.ibm import IbmName
+from components.config.oci import CompartmentId, KeyId, OciRegion
 from components.errors import FieldProblemError
 
 
@@ -58,12 +60,60 @@ class IbmDrill(Model):
     profile: str = Field("general-purpose", min_length=1, description="Volume profile of the scratch volume.")
 
 
+class OciBootVolumeDrill(Model):
+    """A drill of an OCI boot volume backup: a boot volume restored from it (native `oci.core.BootVolume`)."""
+
+    plan: Name | None = Field(None, description="`name` of the oci.boot_volume_plans entry (with manual_backup).")
+    manual_backup: Name | None = Field(None, description="`name` of the plan's manual backup whose backup is restored.")
+    backup_id: Ref[BootVolumeBackupId] | None = Field(
+        None, description="Instead of plan and manual_backup: the OCID of a boot volume backup."
+    )
+    availability_domain: str = Field(min_length=1, description="Availability domain of the scratch boot volume.")
+    compartment_id: Ref[CompartmentId] | None = Field(
+        None, description="Drill compartment of the scratch boot volume; default the plan's compartment."
+    )
+    kms_key_id: Ref[KeyId] | None = Field(None, description="Vault key of the scratch boot volume; default Oracle's.")
+
+    @model_validator(mode="after")
+    def _one(self) -> OciBootVolumeDrill:
+        named = self.plan is not None or self.manual_backup is not None
+        if named == (self.backup_id is not None):
+            raise FieldProblemError([(("plan",), "give plan with manual_backup, or backup_id")])
+        if named and (self.plan is None or self.manual_backup is None):
+            missing = "manual_backup" if self.manual_backup is None else "plan"
+            raise FieldProblemError([((missing,), "required: a manual backup is named by its plan and its name")])
+        if self.backup_id is not None and self.compartment_id is None:
+            raise FieldProblemError(
+                [(("compartment_id",), "required with backup_id (there is no plan to take it from)")]
+            )
+        return self
+
+
+class OciVaultDrill(Model):
+    """A drill of one of `oci.vault_backups`: its current vault backup restored into another region, then checked."""
+
+    vault_backup: Name = Field(description="`name` of the oci.vault_backups entry (one that backs up its vault).")
+    region: OciRegion = Field(
+        description="Region the vault is restored in; not the vault's own (a restore there goes over the live vault)."
+    )
+    kms_endpoint: HttpsUrl | None = Field(None, description="KMS vault endpoint of `region`; default its public one.")
+    compartment_id: Ref[CompartmentId] | None = Field(
+        None, description="The vault's compartment (OCI restores only there); default read from the vault."
+    )
+    expect_keys: int | None = Field(None, ge=0, description="Keys the restored vault must hold at least.")
+    file: str | None = Field(
+        None, min_length=1, description="Restore this backup file (downloaded from the bucket) instead of the object."
+    )
+
+
 class RestoreDrillSpec(Model):
     """A restore drill: restore, check, time, and remove the scratch volume; a new trigger runs it again."""
 
     name: Name = Field(description="Name unique among drills; names the scratch volume.")
     openstack: OpenStackDrill | None = Field(None, description="A drill of a Cinder backup or snapshot.")
     ibm: IbmDrill | None = Field(None, description="A drill of an IBM VPC snapshot.")
+    oci: OciBootVolumeDrill | None = Field(None, description="A drill of an OCI boot volume backup.")
+    oci_vault: OciVaultDrill | None = Field(None, description="A drill of an OCI vault backup.")
     trigger: Trigger = Field(description="Change it (e.g. to today's date) to run the drill again.")
     expect: DrillExpect | None = Field(None, description="The content the restore must hold.")
     keep_scratch: bool = Field(False, description="Keep the scratch volume after the drill (to look at it).")
@@ -71,11 +121,23 @@ class RestoreDrillSpec(Model):
 
     @model_validator(mode="after")
     def _one(self) -> RestoreDrillSpec:
-        if (self.openstack is None) == (self.ibm is None):
-            raise FieldProblemError(
-                [(("openstack",), "give the restore point to drill: exactly one of openstack or ibm")]
-            )
-        if self.ibm is not None and self.expect is not None:
-            why = "IBM volumes are read by an instance they are attached to; an IBM drill checks state and source"
-            raise FieldProblemError([(("expect",), why)])
-        return self
+        return one_kind(self)
+
+
+DRILL_KINDS = ("openstack", "ibm", "oci", "oci_vault")
+
+
+def one_kind(drill: Any) -> Any:
+    """A drill has exactly one kind; only a Cinder drill reads the restored data (`expect`)."""
+    given = [k for k in DRILL_KINDS if getattr(drill, k) is not None]
+    if len(given) != 1:
+        also = f" (got {', '.join(given)})" if given else ""
+        why = f"give the restore point to drill: exactly one of {', '.join(DRILL_KINDS)}{also}"
+        raise FieldProblemError([((given[-1] if given else "openstack",), why)])
+    if given[0] != "openstack" and drill.expect is not None:
+        why = (
+            "only a Cinder drill reads the restored data; an IBM or OCI volume is read by an instance it is attached "
+            "to, and a vault is checked by its state and keys"
+        )
+        raise FieldProblemError([(("expect",), why)])
+    return drill

@@ -157,6 +157,50 @@ def _drill_problems(raw: Mapping[str, Any], snapshot_backups: set[str]) -> list[
         zone = _text(drill.get("ibm"), "zone")
         if zone is not None and region is not None:
             problems += [Problem(f"{at}.ibm.zone", why) for _, why in zone_problems(region, [zone], ())]
+        problems += _oci_drill_problems(raw.get("oci"), drill, at)
+    return problems
+
+
+def _oci_drill_problems(oci: Any, drill: Mapping[str, Any], at: str) -> list[Problem]:
+    """An OCI drill names a manual backup of a plan, or a vault backup that backs up its vault, in another region."""
+    problems: list[Problem] = []
+    boot = drill.get("oci")
+    plan_name, backup_name = _text(boot, "plan"), _text(boot, "manual_backup")
+    if plan_name is not None:
+        plans = {_text(p, "name"): p for _, p in _items(oci, "boot_volume_plans")}
+        if plan_name not in plans:
+            known = ", ".join(sorted(str(n) for n in plans if n)) or "none"
+            problems.append(
+                Problem(f"{at}.oci.plan", f"no entry '{plan_name}' in oci.boot_volume_plans (known: {known})")
+            )
+        elif backup_name is not None:
+            manual = {_text(b, "name") for _, b in _items(plans[plan_name], "manual_backups")} - {None}
+            if backup_name not in manual:
+                known = ", ".join(sorted(str(n) for n in manual)) or "none"
+                why = f"no manual backup '{backup_name}' in plan '{plan_name}' (known: {known})"
+                problems.append(Problem(f"{at}.oci.manual_backup", why))
+    vault_drill = drill.get("oci_vault")
+    name = _text(vault_drill, "vault_backup")
+    if name is None:
+        return problems
+    backups = {_text(b, "name"): b for _, b in _items(oci, "vault_backups")}
+    backup = backups.get(name)
+    if backup is None:
+        known = ", ".join(sorted(str(n) for n in backups if n)) or "none"
+        problems.append(
+            Problem(f"{at}.oci_vault.vault_backup", f"no entry '{name}' in oci.vault_backups (known: {known})")
+        )
+        return problems
+    if isinstance(backup, Mapping) and backup.get("backup_vault") is False:
+        why = f"oci.vault_backups '{name}' backs up no vault (backup_vault: false): there is no vault backup to drill"
+        problems.append(Problem(f"{at}.oci_vault.vault_backup", why))
+    home = _ocid_region(_text(backup, "vault_id"))
+    if home is not None and home == _text(vault_drill, "region"):
+        why = (
+            f"{home} is the vault's own region: a restore there goes over the live vault (same OCID); "
+            "drill into another region of the realm"
+        )
+        problems.append(Problem(f"{at}.oci_vault.region", why))
     return problems
 
 
@@ -291,15 +335,8 @@ def _vault_problems(oci: Any, region: str | None) -> list[Problem]:
         at = f"oci.vault_backups[{i}]"
         duplicate = _unique_name(names, _text(spec, "name"), f"{at}.name")
         problems += duplicate or _prefix_problem(prefixes, spec, at)  # a name twice: its default prefix twice
-        given = (spec.get("destination") or {}).get("par_uri") if isinstance(spec, Mapping) else None
-        if isinstance(given, Mapping) and "uri" in given:
-            problems.append(
-                Problem(
-                    f"{at}.destination.par_uri.uri",
-                    "a PAR URL grants access to the bucket: keep it out of the stack file, in a secret config key "
-                    "(`pulumi config set --secret <key> <url>`), and name the key in uri_config_key",
-                )
-            )
+        destination = spec.get("destination") if isinstance(spec, Mapping) else None
+        problems += _plain_par(destination, f"{at}.destination")
         vault = _text(spec, "vault_id")
         if vault is not None:
             problems += _region_problem(
@@ -327,8 +364,27 @@ def _vault_problems(oci: Any, region: str | None) -> list[Problem]:
             keys.setdefault(key, at)
     restore_names: dict[str, str] = {}
     for i, spec in _items(oci, "vault_restores"):
-        problems += _unique_name(restore_names, _text(spec, "name"), f"oci.vault_restores[{i}].name")
+        at = f"oci.vault_restores[{i}]"
+        problems += _unique_name(restore_names, _text(spec, "name"), f"{at}.name")
+        vault = spec.get("vault") if isinstance(spec, Mapping) else None
+        if isinstance(vault, Mapping):
+            problems += _plain_par(vault.get("source"), f"{at}.vault.source")
+        for k, key in _items(spec, "keys"):
+            if isinstance(key, Mapping):
+                problems += _plain_par(key.get("source"), f"{at}.keys[{k}].source")
     return problems
+
+
+def _plain_par(holder: Any, at: str) -> list[Problem]:
+    """A PAR URL written in the stack file, where it is plain text (a secret config key is the place for it)."""
+    given = holder.get("par_uri") if isinstance(holder, Mapping) else None
+    if not (isinstance(given, Mapping) and "uri" in given):
+        return []
+    why = (
+        "a PAR URL grants access to the bucket: keep it out of the stack file, in a secret config key "
+        "(`pulumi config set --secret <key> <url>`), and name the key in uri_config_key"
+    )
+    return [Problem(f"{at}.par_uri.uri", why)]
 
 
 def _unique_name(seen: dict[str, str], name: str | None, path: str) -> list[Problem]:

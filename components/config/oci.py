@@ -521,11 +521,30 @@ class KeyShape(Model):
 
 
 class BackupObject(Model):
-    """A backup object in a bucket, to restore from."""
+    """Where a backup is restored from: an object in a bucket, a PAR URL of the object, or a downloaded file."""
 
-    namespace: Ref[NonEmpty] = Field(description="Object Storage namespace.")
-    bucket: Ref[BucketName] = Field(description="Bucket holding the backup.")
-    object_name: Ref[ObjectName] = Field(description="Backup object name.")
+    namespace: Ref[NonEmpty] | None = Field(None, description="Object Storage namespace (with bucket, object_name).")
+    bucket: Ref[BucketName] | None = Field(None, description="Bucket holding the backup.")
+    object_name: Ref[ObjectName] | None = Field(None, description="Backup object name.")
+    par_uri: GivenPar | None = Field(
+        None, description="Instead: a pre-authenticated request URL of the object that OCI may read (a secret)."
+    )
+    file: str | None = Field(
+        None, min_length=1, description="Instead: a backup file on the machine that runs the stack (a download)."
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> BackupObject:
+        parts = [f for f in ("namespace", "bucket", "object_name") if getattr(self, f) is not None]
+        given = (["object"] if parts else []) + [f for f in ("par_uri", "file") if getattr(self, f) is not None]
+        if len(given) != 1:
+            also = f" (got {', '.join(given)})" if given else ""
+            why = f"give exactly one of namespace/bucket/object_name, par_uri or file{also}"
+            raise FieldProblemError([((), why)])
+        if parts and len(parts) != 3:
+            missing = next(f for f in ("namespace", "bucket", "object_name") if f not in parts)
+            raise FieldProblemError([((missing,), "required with the object's other parts")])
+        return self
 
 
 class VaultToRestore(Model):

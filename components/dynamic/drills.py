@@ -8,22 +8,47 @@ raised: the record is the point of a drill (the policy pack's `restore-drill-pas
 from __future__ import annotations
 
 import datetime
+import hashlib
 import time
 import uuid
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from components.clouds.calls import CloudError, Deadline, NotFoundError
 from components.clouds.ibm_vpc import Vpc
+from components.clouds.oci_kms import (
+    DELETION_DAYS,
+    BucketLocation,
+    FileSource,
+    Kms,
+    OciConnection,
+    ParLocation,
+    RestoreSource,
+    VaultInfo,
+)
+from components.clouds.oci_regions import region_of_ocid_segment
 from components.clouds.openstack_block_storage import BlockStorage
 from components.clouds.volume_data import connector, digest, volume_file
-from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, state_inputs
+from components.config.oci import PAR_URL
+from components.dynamic.base import MODULE, DynamicProvider, Timeouts, is_unknown, progress, scrub, state_inputs
 from components.dynamic.cinder import OpenStackConnectionProps
 from components.dynamic.ibm_snapshot import IbmConnectionProps
+from components.dynamic.oci_vault_backup import (
+    PAR_DIGEST,
+    PAR_URI,
+    ConnectionProps,
+    LocationProps,
+    par_aware,
+    par_digest,
+    retry_token,
+)
+from components.errors import FieldProblemError
+from components.oci.ocid import parse_ocid
 
 _READ_SECONDS = 120.0
 
@@ -79,9 +104,13 @@ class _DrillProvider(DynamicProvider):
     def _cloud(self, model: Any, deadline: Deadline) -> _VolumeCloud:
         raise NotImplementedError
 
-    def _restore(self, cloud: Any, model: Any, scratch: str) -> str:
-        """Start the restore into a volume named `scratch`; its ID."""
+    def _restore(self, cloud: Any, model: Any, scratch: str, props: Mapping[str, Any]) -> str:
+        """Start the restore into a volume named `scratch`; its ID (`props`: the inputs, secret ones included)."""
         raise NotImplementedError
+
+    def _restore_point(self, model: Any, _props: Mapping[str, Any]) -> str:
+        """What the record names as the restore point."""
+        return str(model.restore_point_id)
 
     def _checks(
         self,
@@ -105,7 +134,7 @@ class _DrillProvider(DynamicProvider):
         cloud = self._cloud(model, deadline)
         scratch = f"{model.name}-{uuid.uuid4().hex[:8]}"  # unique: a retried restore finds its own volume
         result: dict[str, Any] = {
-            "restore_point_id": model.restore_point_id,
+            "restore_point_id": self._restore_point(model, props),
             "scratch_volume_id": None,
             "started_at": _now(),
             "finished_at": None,
@@ -118,7 +147,7 @@ class _DrillProvider(DynamicProvider):
         volume_id: str | None = None
         started = time.monotonic()
         try:
-            volume_id = self._restore(cloud, model, scratch)
+            volume_id = self._restore(cloud, model, scratch, props)
             ready = cloud.wait_volume(volume_id)
             result["restore_seconds"] = round(time.monotonic() - started, 3)
             result["finished_at"] = _now()
@@ -134,7 +163,7 @@ class _DrillProvider(DynamicProvider):
             progress(f"drill {model.name}: FAILED: {result['error']}")
         if volume_id is not None and model.keep_scratch:
             result["scratch_volume_id"] = volume_id
-            return CreateResult(f"drill-{scratch}", {**state_inputs(props), **result})
+            return CreateResult(f"drill-{scratch}", {**self._recorded(props), **result})
         # The removal has a deadline of its own: a restore that used up the drill's must not leave its volume behind.
         cleanup = self._cloud(model, self.deadline(props, "delete"))
         if volume_id is None:  # the cloud may have made it although its answer was lost
@@ -145,7 +174,11 @@ class _DrillProvider(DynamicProvider):
                 result["error"] = f"{result['error']}; {note}"
         if volume_id is not None:
             _remove(cleanup, volume_id, result)
-        return CreateResult(f"drill-{scratch}", {**state_inputs(props), **result})
+        return CreateResult(f"drill-{scratch}", {**self._recorded(props), **result})
+
+    def _recorded(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The inputs the state keeps (all but secret ones)."""
+        return state_inputs(props, without=self.secret_inputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: a kept scratch volume deleted out of band is no longer named; the record stays."""
@@ -155,8 +188,8 @@ class _DrillProvider(DynamicProvider):
             try:
                 self._cloud(model, Deadline(_READ_SECONDS)).get_volume(str(kept))
             except NotFoundError:
-                return ReadResult(id_, {**state_inputs(props), "scratch_volume_id": None})
-        return ReadResult(id_, state_inputs(props))
+                return ReadResult(id_, {**self._recorded(props), "scratch_volume_id": None})
+        return ReadResult(id_, self._recorded(props))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """The drill's record goes; a scratch volume it kept goes with it."""
@@ -190,7 +223,7 @@ class CinderRestoreDrillProvider(_DrillProvider):
     def _cloud(self, model: Any, deadline: Deadline) -> BlockStorage:
         return BlockStorage(model.connection.connection(), deadline, progress)
 
-    def _restore(self, cloud: Any, model: Any, scratch: str) -> str:
+    def _restore(self, cloud: Any, model: Any, scratch: str, props: Mapping[str, Any]) -> str:
         storage: BlockStorage = cloud
         if model.restore_point == "backup":
             return storage.restore_backup(model.restore_point_id, scratch)
@@ -277,7 +310,7 @@ class IbmRestoreDrillProvider(_DrillProvider):
     def _cloud(self, model: Any, deadline: Deadline) -> Vpc:
         return Vpc(model.connection.connection(), deadline, progress)
 
-    def _restore(self, cloud: Any, model: Any, scratch: str) -> str:
+    def _restore(self, cloud: Any, model: Any, scratch: str, props: Mapping[str, Any]) -> str:
         vpc: Vpc = cloud
         prototype: dict[str, Any] = {
             "name": scratch,
@@ -323,6 +356,205 @@ class IbmRestoreDrillProvider(_DrillProvider):
         ]
 
 
+class VaultFileProps(BaseModel):
+    """A vault backup file on the machine that runs the stack, and the SHA-256 it had when the program read it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    path: str = Field(min_length=1)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
+class VaultDrillProps(BaseModel):
+    """Inputs of OciVaultRestoreDrill (a PAR URL, when used, is the secret input `par_uri`, outside the model)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    name: str = Field(min_length=1, max_length=200, description="Name of the drill (its retry tokens derive from it).")
+    trigger: str | None = Field(None, min_length=1, description="A new trigger runs the drill again.")
+    vault_id: str = Field(pattern=r"^ocid1\.vault\.", description="The vault that was backed up.")
+    compartment_id: str | None = Field(
+        None, pattern=r"^ocid1\.(compartment|tenancy)\.", description="Its compartment; default read from the vault."
+    )
+    location: LocationProps | None = Field(None, description="The backup object in its bucket.")
+    file: VaultFileProps | None = Field(None, description="A backup file on this machine.")
+    region: str = Field(min_length=1, description="Region the vault is restored in (not the vault's own).")
+    kms_endpoint: str | None = Field(None, description="KMS vault endpoint of `region`; default its public one.")
+    expect_keys: int | None = Field(None, ge=0, description="Keys the restored vault must hold at least.")
+    keep_scratch: bool = False
+    connection: ConnectionProps = Field(description="How the vault's own region is reached.")
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+
+    @model_validator(mode="after")
+    def _elsewhere(self) -> VaultDrillProps:
+        parsed = parse_ocid(self.vault_id)
+        home = region_of_ocid_segment(parsed.region_segment) if parsed is not None else None
+        if home is not None and home == self.region:
+            why = (
+                f"{home} is the vault's own region: a restore there goes over the live vault (same OCID); "
+                "a drill restores into another region of the realm"
+            )
+            raise FieldProblemError([(("region",), why)])
+        return self
+
+
+class _VaultScratch:
+    """The drill's view of a restored vault as its scratch: read, wait until ACTIVE, schedule its deletion."""
+
+    def __init__(self, model: VaultDrillProps, deadline: Deadline) -> None:
+        self.model = model
+        conn = model.connection
+        self.kms = Kms(
+            OciConnection(region=model.region, auth=conn.auth, profile=conn.profile, kms_endpoint=model.kms_endpoint),
+            deadline,
+            progress,
+        )
+        self.home = Kms(model.connection.connection(), deadline, progress)
+
+    def get_volume(self, volume_id: str) -> dict[str, Any]:
+        vault = self.kms.get_vault(volume_id)
+        if vault.lifecycle_state in {"PENDING_DELETION", "DELETING", "DELETED"}:
+            msg = f"restored vault {volume_id}: {vault.lifecycle_state}"
+            raise NotFoundError(msg)
+        return _vault_record(vault)
+
+    def volume_named(self, _name: str) -> str | None:
+        # A restored vault keeps the backed-up vault's name: nothing tells this drill's restore from another's, so
+        # the drill never guesses (and never schedules the deletion of a vault it cannot prove it made).
+        msg = f"look in {self.model.region} for a vault restored from the backup of {self.model.vault_id}"
+        raise CloudError(msg)
+
+    def wait_volume(self, volume_id: str) -> dict[str, Any]:
+        return _vault_record(self.kms.wait_vault_restored(volume_id))
+
+    def delete_volume(self, volume_id: str) -> None:
+        if volume_id == self.model.vault_id:  # the model refuses the vault's own region; never the live vault
+            msg = f"vault {volume_id} is the vault that was backed up: its deletion is not scheduled"
+            raise CloudError(msg)
+        self.kms.schedule_vault_deletion(volume_id)
+        progress(f"restored vault {volume_id}: deletion scheduled in {DELETION_DAYS} days (OCI's least)")
+
+
+def _vault_record(vault: VaultInfo) -> dict[str, Any]:
+    return {
+        "id": vault.id,
+        "status": "available" if vault.lifecycle_state == "ACTIVE" else vault.lifecycle_state.lower(),
+        "lifecycle_state": vault.lifecycle_state,
+        "vault_type": vault.vault_type,
+        "management_endpoint": vault.management_endpoint,
+        "compartment_id": vault.compartment_id,
+    }
+
+
+class OciVaultRestoreDrillProvider(_DrillProvider):
+    """Restores a vault backup (object, PAR URL or file) into another region, checks the vault and its keys, and
+    schedules the restored vault's deletion (OCI deletes a vault 7 days after it is scheduled, at the earliest).
+
+    In the vault's own region a restore would go over the live vault (same OCID): the drill refuses that region.
+    """
+
+    props: ClassVar[type[BaseModel]] = VaultDrillProps
+    secret_inputs: ClassVar[frozenset[str]] = frozenset({PAR_URI})
+
+    def check_secrets(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        given = [k for k in ("location", PAR_URI, "file") if news.get(k) is not None]
+        if len(given) != 1:
+            return [("location", "give exactly one restore point: location (bucket object), par_uri or file")]
+        uri = news.get(PAR_URI)
+        if isinstance(uri, str) and not is_unknown(uri) and not PAR_URL.match(uri):
+            why = "must be an Object Storage pre-authenticated request URL for one object (…/p/<token>/n/…/b/…/o/…)"
+            return [(PAR_URI, why)]
+        return []
+
+    def changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
+        return par_aware(super().changed, olds, news)
+
+    def _recorded(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        recorded = super()._recorded(props)
+        uri = props.get(PAR_URI)
+        if isinstance(uri, str):
+            recorded[PAR_DIGEST] = par_digest(uri)
+        return recorded
+
+    def _cloud(self, model: Any, deadline: Deadline) -> _VaultScratch:
+        return _VaultScratch(model, deadline)
+
+    def _restore_point(self, model: Any, props: Mapping[str, Any]) -> str:
+        if model.location is not None:
+            where = model.location
+            return f"{where.namespace}/{where.bucket}/{where.object_name}"
+        if model.file is not None:
+            return f"file {model.file.path} (sha256 {model.file.sha256})"
+        return f"the object of a pre-authenticated request (URL sha256 {par_digest(str(props.get(PAR_URI)))[:16]})"
+
+    @staticmethod
+    def _what(model: Any) -> str:
+        return f"the backup of vault {model.vault_id}"
+
+    def _restore(self, cloud: Any, model: Any, scratch: str, props: Mapping[str, Any]) -> str:
+        scratch_vault: _VaultScratch = cloud
+        source: RestoreSource
+        if model.location is not None:
+            source = BucketLocation(**model.location.model_dump())
+        elif model.file is not None:
+            source = FileSource(model.file.path, _read_backup(model.file))
+        else:
+            source = ParLocation(str(props[PAR_URI]))
+        compartment = model.compartment_id or scratch_vault.home.get_vault(model.vault_id).compartment_id
+        vault = scratch_vault.kms.restore_vault(compartment, source, retry_token=retry_token("drill", scratch))
+        return vault.id
+
+    def _checks(
+        self,
+        cloud: Any,
+        model: Any,
+        volume_id: str,
+        ready: Mapping[str, Any],
+        deadline: Deadline,
+        result: dict[str, Any],
+    ) -> list[dict[str, Any]]:
+        scratch_vault: _VaultScratch = cloud
+        keys = scratch_vault.kms.keys_in(str(ready["management_endpoint"]), str(ready["compartment_id"]))
+        held = [k for k in keys if k.lifecycle_state in {"ENABLED", "DISABLED"}]
+        wanted = model.expect_keys
+        return [
+            _available(ready),
+            {
+                "name": "vault",
+                "passed": volume_id != model.vault_id and ready.get("vault_type") == "VIRTUAL_PRIVATE",
+                "detail": f"{ready.get('vault_type')} vault {volume_id} in {model.region}",
+            },
+            {
+                "name": "keys",
+                "passed": wanted is None or len(held) >= wanted,
+                "detail": f"{len(held)} keys restored" + ("" if wanted is None else f", at least {wanted} expected"),
+            },
+        ]
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        uri = props.get(PAR_URI)
+        try:
+            return super().create(props)
+        except CloudError as exc:
+            raise type(exc)(scrub(str(exc), [uri])) from None
+        except Exception as exc:  # noqa: BLE001 - whatever the SDK raises, the PAR URL must not reach the log
+            msg = f"vault drill: {type(exc).__name__}: {scrub(str(exc), [uri])}"
+            raise CloudError(msg) from None
+
+
+def _read_backup(file: VaultFileProps) -> bytes:
+    """The backup file's bytes, as they were when the program read them (a changed file is not restored)."""
+    try:
+        content = Path(file.path).read_bytes()
+    except OSError as exc:
+        msg = f"vault backup file {file.path}: cannot be read ({exc.strerror})"
+        raise CloudError(msg) from None
+    if hashlib.sha256(content).hexdigest() != file.sha256:
+        msg = f"vault backup file {file.path}: changed since the program read it; run the update again"
+        raise CloudError(msg)
+    return content
+
+
 class _DrillRecord(pulumi.dynamic.Resource):
     """What every drill resource outputs: the record of its run."""
 
@@ -337,6 +569,7 @@ class _DrillRecord(pulumi.dynamic.Resource):
     error: pulumi.Output[str]
 
     _OUTPUTS = (
+        "restore_point_id",
         "scratch_volume_id",
         "started_at",
         "finished_at",
@@ -365,3 +598,11 @@ class IbmRestoreDrill(_DrillRecord, module=MODULE, name="IbmRestoreDrill"):
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(IbmRestoreDrillProvider(), name, props, opts)
+
+
+class OciVaultRestoreDrill(_DrillRecord, module=MODULE, name="OciVaultRestoreDrill"):
+    """A restore drill of an OCI vault backup."""
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=[PAR_URI]))
+        super().__init__(OciVaultRestoreDrillProvider(), name, props, opts)

@@ -145,14 +145,7 @@ class _BackupProvider(DynamicProvider):
         return f"{self.target}_id"
 
     def changed(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
-        """Compare PAR URLs by digest: Diff's old outputs keep only the digest, Check's old inputs the URL itself."""
-        before = {k: v for k, v in olds.items() if k not in (PAR_DIGEST, PAR_URI)}
-        after = {k: v for k, v in news.items() if k != PAR_URI}
-        found = super().changed(before, after)
-        new_uri = news.get(PAR_URI)
-        if is_unknown(new_uri) or _digest_of(news) != _digest_of(olds):
-            found.add(PAR_URI)
-        return found
+        return par_aware(super().changed, olds, news)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Verify the service's rules, ask for the backup once, and wait until it is proven written.
@@ -233,6 +226,20 @@ class _BackupProvider(DynamicProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         """Backups are kept: removing the resource from the stack leaves the backup object in place."""
         progress(f"{self.target} backup {_id}: the backup object is kept in Object Storage")
+
+
+def par_aware(
+    changed: Callable[[Mapping[str, Any], Mapping[str, Any]], set[str]],
+    olds: Mapping[str, Any],
+    news: Mapping[str, Any],
+) -> set[str]:
+    """`changed`, comparing PAR URLs by digest: Diff's old outputs keep only the digest, Check's old inputs the URL."""
+    before = {k: v for k, v in olds.items() if k not in (PAR_DIGEST, PAR_URI)}
+    after = {k: v for k, v in news.items() if k != PAR_URI}
+    found = changed(before, after)
+    if is_unknown(news.get(PAR_URI)) or _digest_of(news) != _digest_of(olds):
+        found.add(PAR_URI)
+    return found
 
 
 def _par_object(uri: str) -> dict[str, str] | None:

@@ -154,6 +154,8 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
     resource, by its `name` (or `boot_volumes[<position>]`)."""
     manual_backup_ids: dict[str, pulumi.Output[str]]
     """Boot volume backup OCID per manual backup name."""
+    compartment_id: pulumi.Input[str]
+    """The plan's compartment."""
     oracle_policy: str | None
     """`gold`, `silver` or `bronze` when the volumes are on an Oracle-defined policy (policy rules judge its
     schedules by this name); None otherwise."""
@@ -172,6 +174,7 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         self.oracle_policy = plan.oracle_policy
+        self.compartment_id = plan.compartment_id
         self.policy_id = self._policy(resource_name, plan, child)
         self.assignment_ids = {}
         for i, volume in enumerate(plan.boot_volumes):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import base64
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal, Required, TypedDict
 
 import pulumi
@@ -121,6 +124,10 @@ class VaultBackup(pulumi.ComponentResource):
     """PAR URL per subject, as secrets (created or given PARs)."""
     time_backed_up: dict[str, pulumi.Output[str]]
     """Time each backup finished (RFC 3339), per subject."""
+    connection: dict[str, Any]
+    """How the backups reach OCI: region, auth, profile, kms_endpoint, objectstorage_endpoint."""
+    vault_object: dict[str, pulumi.Input[str]] | None
+    """The current vault backup's object (namespace, bucket, object_name) where the stack knows it, else None."""
     generations: pulumi.Output[list[dict[str, Any]]] | None
     """The triggers whose objects the bucket holds under the prefix (id = `<prefix><trigger>/`, name = trigger,
     created_at), newest first; None for a PAR URL made elsewhere."""
@@ -141,15 +148,16 @@ class VaultBackup(pulumi.ComponentResource):
         keys = [_in_vault(owner, i, spec.vault_id, key) for i, key in enumerate(spec.keys)]
         super().__init__(VAULT_BACKUP_TYPE, resource_name, None, opts)
 
+        self.connection = {
+            "region": spec.region,
+            "auth": spec.auth,
+            "profile": spec.profile,
+            "kms_endpoint": spec.kms_endpoint,
+            "objectstorage_endpoint": spec.objectstorage_endpoint,
+        }
         common = {
             "trigger": spec.trigger,
-            "connection": {
-                "region": spec.region,
-                "auth": spec.auth,
-                "profile": spec.profile,
-                "kms_endpoint": spec.kms_endpoint,
-                "objectstorage_endpoint": spec.objectstorage_endpoint,
-            },
+            "connection": self.connection,
             "timeouts": {"create": spec.timeouts.create, "update": 300, "delete": 300},
         }
         self.vault_id = spec.vault_id
@@ -193,6 +201,7 @@ class VaultBackup(pulumi.ComponentResource):
                 backup = OciKeyBackup(f"{resource_name}-{suffix}", props, after)
             self.time_backed_up[subject] = backup.time_backed_up
             previous = backup
+        self.vault_object = self.objects.get("vault")
         self.generations = self._generations(resource_name, spec, common, previous)
         self.register_outputs(self.outputs())
 
@@ -282,8 +291,8 @@ def _same_region(owner: str, index: int, vault_id: str, key: str) -> str:
     return key
 
 
-class BackupObjectArgs(TypedDict):
-    """A backup object in a bucket."""
+class BackupObjectArgs(TypedDict, total=False):
+    """Where a backup is restored from: exactly one of the object (namespace, bucket, object_name), par_uri or file."""
 
     namespace: pulumi.Input[str]
     """Object Storage namespace."""
@@ -291,6 +300,10 @@ class BackupObjectArgs(TypedDict):
     """Bucket holding the backup."""
     object_name: pulumi.Input[str]
     """Backup object name (as VaultBackup wrote it: `<prefix><trigger>/vault` or `/key-<end of key OCID>`)."""
+    par_uri: GivenParArgs
+    """A pre-authenticated request URL of the object that OCI may read: `{"uri": <secret>}`."""
+    file: str
+    """A backup file on this machine (downloaded from its bucket); its content is kept as a secret."""
 
 
 class VaultToRestoreArgs(TypedDict):
@@ -364,17 +377,15 @@ class VaultRestore(pulumi.ComponentResource):
                 compartment_id=spec.compartment_id,
                 display_name=spec.vault.display_name,
                 vault_type="VIRTUAL_PRIVATE",
-                restore_from_object_store=oci.kms.VaultRestoreFromObjectStoreArgs(
-                    destination="BUCKET", namespace=source.namespace, bucket=source.bucket, object=source.object_name
-                ),
-                opts=keep,
+                **_restore_from(owner, "vault.source", source, oci.kms.VaultRestoreFromObjectStoreArgs, _vault_file),
+                opts=pulumi.ResourceOptions.merge(keep, _secret_source(source)),
             )
         self.vault_id = vault.id if vault is not None else None
         self.management_endpoint = (
             vault.management_endpoint if vault is not None else pulumi.Output.from_input(spec.management_endpoint or "")
         )
         self.key_ids = {}
-        for key in spec.keys:
+        for i, key in enumerate(spec.keys):
             source = key.source
             restored = oci.kms.Key(
                 f"{resource_name}-{key.name}",
@@ -385,11 +396,10 @@ class VaultRestore(pulumi.ComponentResource):
                 ),
                 management_endpoint=self.management_endpoint,
                 protection_mode="HSM",
-                restore_from_object_store=oci.kms.KeyRestoreFromObjectStoreArgs(
-                    destination="BUCKET", namespace=source.namespace, bucket=source.bucket, object=source.object_name
-                ),
+                **_restore_from(owner, f"keys[{i}].source", source, oci.kms.KeyRestoreFromObjectStoreArgs, _key_file),
                 opts=pulumi.ResourceOptions.merge(
-                    keep, pulumi.ResourceOptions(depends_on=[vault] if vault is not None else None)
+                    pulumi.ResourceOptions.merge(keep, _secret_source(source)),
+                    pulumi.ResourceOptions(depends_on=[vault] if vault is not None else None),
                 ),
             )
             self.key_ids[key.name] = restored.id
@@ -398,3 +408,52 @@ class VaultRestore(pulumi.ComponentResource):
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {"vault_id": self.vault_id, "management_endpoint": self.management_endpoint, "key_ids": self.key_ids}
+
+
+def _secret_source(source: Any) -> pulumi.ResourceOptions:
+    """A PAR URL grants access to the backup, and a backup file is the backup: both stay secret in the state."""
+    if source.par_uri is None and source.file is None:
+        return pulumi.ResourceOptions()
+    return pulumi.ResourceOptions(additional_secret_outputs=["restore_from_object_store", "restore_from_file"])
+
+
+def _vault_file(content: pulumi.Input[str], length: str, md5: str) -> Any:
+    return oci.kms.VaultRestoreFromFileArgs(
+        restore_vault_from_file_details=content, content_length=length, content_md5=md5
+    )
+
+
+def _key_file(content: pulumi.Input[str], length: str, md5: str) -> Any:
+    return oci.kms.KeyRestoreFromFileArgs(restore_key_from_file_details=content, content_length=length, content_md5=md5)
+
+
+def _restore_from(
+    owner: str,
+    path: str,
+    source: Any,
+    object_store: Callable[..., Any],
+    from_file: Callable[[pulumi.Input[str], str, str], Any],
+) -> dict[str, Any]:
+    """The restore args of a native vault or key: from the object, its PAR URL (secret) or a file (secret)."""
+    if source.file is not None:
+        try:
+            content = Path(source.file).read_bytes()
+        except OSError as exc:
+            raise args_problem(owner, f"{path}.file", f"cannot be read ({exc.strerror})") from None
+        if not content:
+            raise args_problem(owner, f"{path}.file", "is empty: not a backup")
+        md5 = base64.b64encode(hashlib.md5(content).digest()).decode()  # OCI's Content-MD5
+        # the provider decodes base64 before it sends the bytes (a backup is binary, state values are text)
+        encoded = pulumi.Output.secret(base64.b64encode(content).decode())
+        return {"restore_from_file": from_file(encoded, str(len(content)), md5)}
+    if source.par_uri is not None:
+        if source.par_uri.uri is None:
+            why = "required: the PAR URL itself (a secret); config keys are the stack's"
+            raise args_problem(owner, f"{path}.par_uri.uri", why)
+        uri = pulumi.Output.secret(source.par_uri.uri)
+        return {"restore_from_object_store": object_store(destination="PRE_AUTHENTICATED_REQUEST_URI", uri=uri)}
+    return {
+        "restore_from_object_store": object_store(
+            destination="BUCKET", namespace=source.namespace, bucket=source.bucket, object=source.object_name
+        )
+    }

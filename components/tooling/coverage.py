@@ -119,12 +119,25 @@ def coverage(topology: Topology) -> list[CoverageRow]:
 def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
     cinder = {s.name: given(s.volume_id) for s in (topology.openstack.snapshot_backups if topology.openstack else [])}
     ibm = {s.name: given(s.volume_id) for s in (topology.ibm.snapshots if topology.ibm else [])}
+    oci = topology.oci
+    manual = {
+        (plan.name, b.name): given(b.boot_volume_id)
+        for plan in (oci.boot_volume_plans if oci else [])
+        for b in plan.manual_backups
+    }
+    vaults = {b.name: given(b.vault_id) for b in (oci.vault_backups if oci else [])}
     for drill in topology.restore_drills:
         what: str
         if drill.openstack is not None:
             volume, what = cinder.get(drill.openstack.snapshot_backup, ""), drill.openstack.restore_point
         elif drill.ibm is not None:
             volume, what = ibm.get(drill.ibm.snapshot, ""), f"snapshot in {drill.ibm.zone}"
+        elif drill.oci is not None:
+            point = (drill.oci.plan or "", drill.oci.manual_backup or "")
+            volume, what = manual.get(point, ""), f"boot volume backup in {drill.oci.availability_domain}"
+        elif drill.oci_vault is not None:
+            volume = vaults.get(drill.oci_vault.vault_backup, "")
+            what = f"vault backup{' file' if drill.oci_vault.file else ''} into {drill.oci_vault.region}"
         else:
             continue
         row = rows.get(volume)

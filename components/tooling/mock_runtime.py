@@ -38,6 +38,7 @@ _ORACLE_POLICIES_TOKEN = "oci:Core/getVolumeBackupPolicies:getVolumeBackupPolici
 _NAMESPACE_TOKEN = "oci:ObjectStorage/getNamespace:getNamespace"
 _OCI_PROVIDER_TYPE = "pulumi:providers:oci"
 _INSTANCE_TYPE = "oci:Core/instance:Instance"
+_BOOT_VOLUME_TYPE = "oci:Core/bootVolume:BootVolume"
 _STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
 _REGIONAL = frozenset({"bootvolume", "bootvolumebackup", "instance", "volume", "volumebackup"})
 """Kinds of OCI resources whose OCIDs name their region."""
@@ -129,6 +130,8 @@ class TopologyMocks(Mocks):
             outputs.update(accessUri=path, fullPath=f"https://objectstorage.mock.oraclecloud.com{path}")
         elif args.typ == _VAULT_TYPE:
             outputs.update(managementEndpoint=f"https://mock{digest}-management.kms.mock.oraclecloud.com")
+        elif args.typ == _BOOT_VOLUME_TYPE:  # the provider returns a boot volume once it is AVAILABLE
+            outputs.update(state="AVAILABLE", timeCreated="2026-01-01T00:00:00.000Z")
         elif args.typ in (_IBM_SNAPSHOT_TYPE, _IBM_COPY_TYPE):
             region = (outputs.get("destination") or outputs.get("connection") or {}).get("region", "mock")
             snapshot_id = f"r0-mock{digest}"

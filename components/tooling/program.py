@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -10,7 +11,7 @@ import pulumi_oci
 from components.config import IbmSection, OciSection, Topology, VaultBackupSpec, load_topology
 from components.config.base import given
 from components.config.drills import RestoreDrillSpec
-from components.config.oci import GivenPar
+from components.config.oci import BackupObject, GivenPar, VaultRestoreSpec
 from components.cross_region_copy import CrossRegionCopy
 from components.errors import TopologyError
 from components.ibm.snapshots import (
@@ -63,8 +64,9 @@ def build(topology: Topology) -> dict[str, Any]:
     exports: dict[str, Any] = {}
     providers = _OciProviders(topology.oci)
     plans: dict[str, BootVolumeBackupPlan] = {}
+    vault_backups: dict[str, VaultBackup] = {}
     if topology.oci is not None:
-        plans, oci_exports = _oci(topology.oci, providers)
+        plans, vault_backups, oci_exports = _oci(topology.oci, providers)
         exports.update(oci_exports)
     ibm_sources: dict[str, SnapshotWithClones | SnapshotConsistencyGroup] = {}
     if topology.ibm is not None:
@@ -83,8 +85,16 @@ def build(topology: Topology) -> dict[str, Any]:
             for spec in section.snapshot_backups
         }
         exports["openstack_snapshot_backups"] = {name: c.outputs() for name, c in snapshot_backups.items()}
+    sources = _DrillSources(snapshot_backups, ibm_sources, plans, vault_backups)
     drills = {
-        spec.name: RestoreDrill(spec.name, _drill_args(spec, snapshot_backups, ibm_sources)).outputs()
+        spec.name: RestoreDrill(
+            spec.name,
+            _drill_args(spec, sources),
+            # a boot volume drill is a native OCI resource: the stack's provider of the plan's region
+            pulumi.ResourceOptions(providers=[providers.get(topology.oci.region)])
+            if spec.oci is not None and topology.oci is not None
+            else None,
+        ).outputs()
         for spec in topology.restore_drills
     }
     if drills:
@@ -108,7 +118,9 @@ class _OciProviders:
         return self._made[region]
 
 
-def _oci(section: OciSection, providers: _OciProviders) -> tuple[dict[str, BootVolumeBackupPlan], dict[str, Any]]:
+def _oci(
+    section: OciSection, providers: _OciProviders
+) -> tuple[dict[str, BootVolumeBackupPlan], dict[str, VaultBackup], dict[str, Any]]:
     """The OCI section's components; the OCI provider (and so its plugin) only where a native resource needs it."""
     exports: dict[str, Any] = {}
 
@@ -117,6 +129,7 @@ def _oci(section: OciSection, providers: _OciProviders) -> tuple[dict[str, BootV
 
     plans = {plan.name: BootVolumeBackupPlan(plan.name, plan, on_provider()) for plan in section.boot_volume_plans}
     exports["oci_boot_volume_plans"] = {name: plan.outputs() for name, plan in plans.items()}
+    backups: dict[str, VaultBackup] = {}
     if section.vault_backups:
         backups = {
             spec.name: VaultBackup(
@@ -135,9 +148,10 @@ def _oci(section: OciSection, providers: _OciProviders) -> tuple[dict[str, BootV
             exports["oci_vault_backup_par_uris"] = pulumi.Output.secret(par_uris)
     if section.vault_restores:
         exports["oci_vault_restores"] = {
-            spec.name: VaultRestore(spec.name, spec, on_provider()).outputs() for spec in section.vault_restores
+            spec.name: VaultRestore(spec.name, _vault_restore_args(n, spec), on_provider()).outputs()
+            for n, spec in enumerate(section.vault_restores)
         }
-    return plans, exports
+    return plans, backups, exports
 
 
 def _ibm(section: IbmSection) -> tuple[dict[str, SnapshotWithClones | SnapshotConsistencyGroup], dict[str, Any]]:
@@ -210,11 +224,17 @@ def _copies(
     return copies
 
 
-def _drill_args(
-    spec: RestoreDrillSpec,
-    snapshot_backups: dict[str, SnapshotBackup],
-    ibm_sources: dict[str, SnapshotWithClones | SnapshotConsistencyGroup],
-) -> RestoreDrillInputs:
+@dataclass(frozen=True)
+class _DrillSources:
+    """The components a drill can name, by their topology names."""
+
+    snapshot_backups: dict[str, SnapshotBackup]
+    ibm: dict[str, SnapshotWithClones | SnapshotConsistencyGroup]
+    plans: dict[str, BootVolumeBackupPlan]
+    vault_backups: dict[str, VaultBackup]
+
+
+def _drill_args(spec: RestoreDrillSpec, sources: _DrillSources) -> RestoreDrillInputs:
     common: dict[str, Any] = {
         "name": spec.name,
         "trigger": spec.trigger,
@@ -224,7 +244,7 @@ def _drill_args(
     }
     if spec.ibm is not None:
         ibm = spec.ibm
-        source = ibm_sources[ibm.snapshot]
+        source = sources.ibm[ibm.snapshot]
         return RestoreDrillInputs(
             **common,
             ibm={
@@ -234,12 +254,38 @@ def _drill_args(
                 "resource_group_id": source.resource_group_id,
             },
         )
-    assert spec.openstack is not None  # the model takes exactly one of the two
+    if spec.oci is not None:
+        oci = spec.oci
+        return RestoreDrillInputs(
+            **common,
+            oci={
+                "source": sources.plans[oci.plan] if oci.plan is not None else None,
+                "manual_backup": oci.manual_backup,
+                "backup_id": oci.backup_id,
+                "availability_domain": oci.availability_domain,
+                "compartment_id": oci.compartment_id,
+                "kms_key_id": oci.kms_key_id,
+            },
+        )
+    if spec.oci_vault is not None:
+        vault = spec.oci_vault
+        return RestoreDrillInputs(
+            **common,
+            oci_vault={
+                "source": sources.vault_backups[vault.vault_backup],
+                "file": vault.file,
+                "region": vault.region,
+                "kms_endpoint": vault.kms_endpoint,
+                "compartment_id": vault.compartment_id,
+                "expect_keys": vault.expect_keys,
+            },
+        )
+    assert spec.openstack is not None  # the model takes exactly one kind
     point = spec.openstack
     return RestoreDrillInputs(
         **common,
         openstack={
-            "source": snapshot_backups[point.snapshot_backup],
+            "source": sources.snapshot_backups[point.snapshot_backup],
             "restore_point": point.restore_point,
             "availability_zone": point.availability_zone,
             "volume_type": point.volume_type,
@@ -265,6 +311,26 @@ def _vault_backup_args(section: OciSection, index: int, spec: VaultBackupSpec) -
             "objectstorage_endpoint": section.objectstorage_endpoint,
         }
     )
+
+
+def _vault_restore_args(index: int, spec: VaultRestoreSpec) -> VaultRestoreSpec:
+    """The restore with every PAR URL given by a config key read from the stack's secrets."""
+
+    def resolved(source: BackupObject, at: str) -> BackupObject:
+        given = source.par_uri
+        if given is None or given.uri_config_key is None:
+            return source
+        secret = secret_config(given.uri_config_key, f"{at}.par_uri.uri_config_key")
+        return source.model_copy(update={"par_uri": GivenPar(uri=secret)})
+
+    at = f"oci.vault_restores[{index}]"
+    vault = spec.vault
+    if vault is not None:
+        vault = vault.model_copy(update={"source": resolved(vault.source, f"{at}.vault.source")})
+    keys = [
+        k.model_copy(update={"source": resolved(k.source, f"{at}.keys[{i}].source")}) for i, k in enumerate(spec.keys)
+    ]
+    return spec.model_copy(update={"vault": vault, "keys": keys})
 
 
 def secret_config(key: str, field: str) -> pulumi.Output[str]:

@@ -9,11 +9,14 @@ from policies.rules.base import (
     BOOT_VOLUME_BACKUP,
     CINDER_BACKUP,
     CINDER_DRILL,
+    DRILL_TAG,
     IBM_DRILL,
     IBM_GROUP,
     IBM_SNAPSHOT,
+    OCI_BOOT_VOLUME_DRILL,
     OCI_KEY_BACKUP,
     OCI_VAULT_BACKUP,
+    OCI_VAULT_DRILL,
     POLICY_ASSIGNMENT,
     Res,
     Rule,
@@ -26,10 +29,20 @@ from policies.rules.base import (
 _CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Cinder volumes": ((CINDER_BACKUP,), (CINDER_DRILL,)),
     "IBM block volumes": ((IBM_SNAPSHOT, IBM_GROUP), (IBM_DRILL,)),
-    "OCI boot volumes": ((POLICY_ASSIGNMENT, BOOT_VOLUME_BACKUP), ()),
-    "OCI vaults and keys": ((OCI_VAULT_BACKUP, OCI_KEY_BACKUP), ()),
+    "OCI boot volumes": ((POLICY_ASSIGNMENT, BOOT_VOLUME_BACKUP), (OCI_BOOT_VOLUME_DRILL,)),
+    "OCI vaults and keys": ((OCI_VAULT_BACKUP, OCI_KEY_BACKUP), (OCI_VAULT_DRILL,)),
 }
+_KIND = {OCI_VAULT_DRILL: "vault backup"}
+"""What a drill restores, where its record does not say (Cinder records `restore_point`)."""
 _PROD_STACKS = {"type": "array", "items": {"type": "string"}, "description": "Stacks held to the prod thresholds."}
+
+
+def _drills(resources: Sequence[Res], type_: str) -> list[Res]:
+    """The drills of one type (a boot volume is a drill's only when it carries the drill tag)."""
+    found = of_type(resources, type_)
+    if type_ == OCI_BOOT_VOLUME_DRILL:
+        found = [r for r in found if DRILL_TAG in (r.props.get("freeformTags") or {})]
+    return found
 
 
 def _every_class_drilled(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
@@ -38,13 +51,9 @@ def _every_class_drilled(resources: Sequence[Res], config: Mapping[str, Any], st
     found = []
     for label, (backed_up_by, drilled_by) in _CLASSES.items():
         backed = [r for t in backed_up_by for r in of_type(resources, t)]
-        if not backed or any(of_type(resources, t) for t in drilled_by):
+        if not backed or any(_drills(resources, t) for t in drilled_by):
             continue
-        how = (
-            "add a restore_drills entry for one of them"
-            if drilled_by
-            else "RestoreDrill restores Cinder and IBM restore points; drill these by hand and keep the record"
-        )
+        how = "add a restore_drills entry for one of them"
         count = f"{len(backed)} resource{'s' if len(backed) != 1 else ''}"
         found.append(Violation(f"{label} are backed up ({count}) but never restore-drilled: {how}"))
     return found
@@ -52,12 +61,17 @@ def _every_class_drilled(resources: Sequence[Res], config: Mapping[str, Any], st
 
 def _drills_passed(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
     found = []
-    for drill in [*of_type(resources, CINDER_DRILL), *of_type(resources, IBM_DRILL)]:
+    for drill in [
+        *of_type(resources, CINDER_DRILL),
+        *of_type(resources, IBM_DRILL),
+        *of_type(resources, OCI_VAULT_DRILL),
+    ]:
         if drill.props.get("checks_passed") is not False:  # passed, or not run yet (a preview)
             continue
+        kind = drill.props.get("restore_point") or _KIND.get(drill.type, "snapshot")
         found.append(
             Violation(
-                f"restore drill {drill.name} of {drill.props.get('restore_point') or 'snapshot'} "
+                f"restore drill {drill.name} of {kind} "
                 f"{drill.props.get('restore_point_id')} failed at {drill.props.get('finished_at') or '-'}: "
                 f"{drill.props.get('error')}; fix the backup, then change the drill's trigger to run it again",
                 drill.urn,

@@ -55,6 +55,7 @@ def test_the_first_preview_of_the_prod_stack_is_clean(
     copies = sum(groups.get(c["ibm"].get("consistency_group"), 1) for c in topology["copies"] if "ibm" in c)
     assert made == sorted(
         ["OciVaultBackup", "OciKeyBackup", "IbmSnapshot", "IbmSnapshotConsistencyGroup", "IbmRestoreDrill"]
+        + ["OciVaultRestoreDrill"]
         + ["IbmSnapshotCopy"] * copies
         + ["Generations"] * (3 + copies)  # one per snapshot, group, vault backup and copy
     )

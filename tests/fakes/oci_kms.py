@@ -1,8 +1,12 @@
 """A local stub of the OCI KMS endpoints the project uses, speaking the JSON the OCI SDK sends and expects.
 
-Serves, on one loopback port, the vault endpoint (GET /20180608/vaults/{id}, POST .../actions/backup), the
-management endpoint of every vault (GET /20180608/keys/{id}, POST .../actions/backup) and the Object Storage
-HEAD of backup objects. Requests must carry a valid OCI request signature (RSA-SHA256 over the signed headers).
+Serves, on one loopback port, the vault endpoint (GET /20180608/vaults/{id} and ?compartmentId=, POST
+.../actions/backup, .../actions/scheduleDeletion, /vaults/actions/restoreFromObjectStore and restoreFromFile), the
+management endpoint of every vault (GET /20180608/keys/{id} and ?compartmentId=, POST .../actions/backup) and the
+Object Storage HEAD, list and delete of backup objects. A backup object holds what was backed up (an opaque blob);
+a restore reads it back: into the vault's own region it restores over the vault (same OCID, additive), into another
+region (`region`) it makes a vault with a new OCID, its own management endpoint, and the keys the backup held.
+Requests must carry a valid OCI request signature (RSA-SHA256 over the signed headers).
 As eventual as the service: a backup request is answered with the vault or key as it was (ACTIVE), the backup
 shows as BACKUP_IN_PROGRESS only after `start_lag` reads, and the object is written when the backup ends (its
 ETag changes with every write). Fault injection: a share of requests failing with 429 + Retry-After or 503 (or
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import itertools
 import json
 import re
@@ -32,7 +37,12 @@ from tests.fakes.http import LoopbackJsonServer, Reply
 
 API = "/20180608"
 _VAULT = re.compile(rf"^{API}/vaults/(?P<id>[^/]+)(?P<action>/actions/backup)?$")
-_KEY = re.compile(rf"^{API}/keys/(?P<id>[^/]+)(?P<action>/actions/backup)?$")
+_VAULTS = re.compile(rf"^{API}/vaults/?$")
+_RESTORE = re.compile(rf"^{API}/vaults/actions/(?P<how>restoreFromObjectStore|restoreFromFile)$")
+_DELETION = re.compile(rf"^{API}/vaults/(?P<id>[^/]+)/actions/scheduleDeletion$")
+_KEY = re.compile(rf"^(?:/v/(?P<vault>[^/]+))?{API}/keys/(?P<id>[^/]+)(?P<action>/actions/backup)?$")
+_KEYS = re.compile(rf"^(?:/v/(?P<vault>[^/]+))?{API}/keys/?$")
+_MAGIC = b"STUB-KMS-BACKUP-1\n"
 _OBJECT = re.compile(r"^/n/(?P<ns>[^/]+)/b/(?P<bucket>[^/]+)/o/(?P<object>.+)$")
 _OBJECTS = re.compile(r"^/n/(?P<ns>[^/]+)/b/(?P<bucket>[^/]+)/o/?$")
 _PAR = re.compile(r"/p/[^/]+/n/(?P<ns>[^/]+)/b/(?P<bucket>[^/]+)/o/(?P<object>.+)$")
@@ -61,7 +71,7 @@ class Faults:
     retry_after: str = "0"
     """Retry-After value sent with 429."""
     drop_backup_responses: int = 0
-    """The next n backup POSTs are performed, then the connection is closed without a response."""
+    """The next n backup or restore POSTs are performed, then the connection is closed without a response."""
     stall: set[str] = field(default_factory=set)
     """IDs of vaults/keys that stay BACKUP_IN_PROGRESS forever once backed up."""
 
@@ -82,6 +92,17 @@ class KmsStub(LoopbackJsonServer):
 
     def __init__(self, public_key: RSAPublicKey, key_id: str, busy_polls: int = 1, start_lag: int = 1) -> None:
         super().__init__()
+        self.region: str | None = None
+        """Region key (e.g. `phx`) restores land in; None: the backed-up vault's own region."""
+        self.contents: dict[tuple[str, str, str], bytes] = {}
+        """Object -> what it holds (written with the object)."""
+        self.restores: list[tuple[str, str]] = []
+        """Restores the service performed: (how, restored vault OCID)."""
+        self._restoring: dict[str, tuple[int, list[dict[str, Any]]]] = {}
+        self._blobs: dict[str, bytes] = {}
+        """What each backup in progress writes."""
+        """Vaults being restored: reads left before ACTIVE, and the keys that appear then."""
+        self._serial = itertools.count(1)
         self.public_key = public_key
         self.key_id = key_id
         self.busy_polls = busy_polls
@@ -141,7 +162,15 @@ class KmsStub(LoopbackJsonServer):
 
     def backup_posts(self) -> list[Seen]:
         """Every backup POST received (retries included)."""
-        return [r for r in self.requests if r.method == "POST"]
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith("/actions/backup")]
+
+    def restore_posts(self) -> list[Seen]:
+        """Every restore POST received (retries included)."""
+        return [r for r in self.requests if r.method == "POST" and "/actions/restoreFrom" in r.path]
+
+    def vaults_in(self, region: str) -> list[dict[str, Any]]:
+        """The vaults of one region (by the region key in their OCID)."""
+        return [v for v in self.vaults.values() if v["id"].split(".")[3] == region]
 
     # --- HTTP ------------------------------------------------------------------------------------
 
@@ -185,6 +214,20 @@ class KmsStub(LoopbackJsonServer):
                     False,
                 )
             return 503, _error("ServiceUnavailable", "The service is temporarily unavailable."), {}, False
+        if method == "POST" and (m := _RESTORE.match(path)) is not None:
+            return self._restore(req, m["how"], query.get("compartmentId", ""), body, token)
+        if method == "POST" and (m := _DELETION.match(path)) is not None:
+            return self._schedule_deletion(unquote(m["id"]), body)
+        if method == "GET" and _VAULTS.match(path) is not None:
+            listed = [v for v in self.vaults.values() if v["compartmentId"] == query.get("compartmentId")]
+            for vault in listed:
+                self._progress(vault)
+            return 200, [dict(v) for v in listed], {}, False
+        if method == "GET" and (m := _KEYS.match(path)) is not None:
+            keys = [k for k in self.keys.values() if k["compartmentId"] == query.get("compartmentId")]
+            if m["vault"]:
+                keys = [k for k in keys if k["vaultId"].endswith(m["vault"])]
+            return 200, [dict(k) for k in keys], {}, False
         if (m := _VAULT.match(path)) is not None:
             return self._vault(method, unquote(m["id"]), bool(m["action"]), body, token)
         if (m := _KEY.match(path)) is not None:
@@ -197,6 +240,7 @@ class KmsStub(LoopbackJsonServer):
             if self.objects.pop(found, None) is None:
                 return 404, _error("ObjectNotFound", f"The object '{found[2]}' does not exist"), {}, False
             self.object_times.pop(found, None)
+            self.contents.pop(found, None)
             return 204, None, {}, False
         if method == "GET" and (m := _OBJECTS.match(path)) is not None:
             return 200, self._list(unquote(m["ns"]), unquote(m["bucket"]), query), {}, False
@@ -269,6 +313,114 @@ class KmsStub(LoopbackJsonServer):
             self.faults.drop_backup_responses -= 1
         return 200, answer, {}, drop
 
+    def _blob(self, resource: dict[str, Any], obj: tuple[str, str, str]) -> bytes:
+        """What a backup of `resource` to `obj` holds: the vault (or key with its vault) and the keys included."""
+        action = next(a for a in reversed(self.actions) if a.resource_id == resource["id"] and a.object == obj)
+        if action.kind == "vault":
+            vault = dict(resource)
+            keys = [
+                dict(k)
+                for k in self.keys.values()
+                if action.include_keys
+                and k["vaultId"] == vault["id"]
+                and k["protectionMode"] == "HSM"
+                and k["lifecycleState"] in {"ENABLED", "DISABLED"}
+            ]
+        else:
+            vault, keys = dict(self.vaults[resource["vaultId"]]), [dict(resource)]
+        for item in (vault, *keys):
+            item["lifecycleState"] = "ACTIVE" if item is vault else "ENABLED"
+        doc = {"kind": action.kind, "vault": vault, "keys": keys}
+        return _MAGIC + base64.b64encode(json.dumps(doc).encode())
+
+    def _restore(
+        self, req: BaseHTTPRequestHandler, how: str, compartment_id: str, body: bytes, token: str | None
+    ) -> tuple[int, Any, dict[str, str], bool]:
+        if token is not None and token in self._tokens:
+            return 200, self._tokens[token], {}, False
+        if how == "restoreFromFile":
+            md5 = req.headers.get("content-md5")
+            if md5 is not None and md5 != base64.b64encode(hashlib.md5(body).digest()).decode():
+                why = "The computed MD5 of the request body does not match the Content-MD5 header."
+                return 400, _error("InvalidParameter", why), {}, False
+            blob: bytes | None = body
+        else:
+            location = (json.loads(body or b"{}").get("backupLocation")) or {}
+            if location.get("destination") == "BUCKET":
+                obj = (location.get("namespace"), location.get("bucketName"), location.get("objectName"))
+            else:
+                m = _PAR.search(location.get("uri") or "")
+                if m is None:
+                    return (
+                        400,
+                        _error("InvalidParameter", "backupLocation.uri is not a pre-authenticated request"),
+                        {},
+                        False,
+                    )
+                obj = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
+            blob = self.contents.get(obj)  # type: ignore[arg-type]
+        if blob is None:
+            return 404, _error("NotAuthorizedOrNotFound", "The backup object was not found."), {}, False
+        try:
+            if not blob.startswith(_MAGIC):
+                raise ValueError(blob[:8])
+            doc = json.loads(base64.b64decode(blob[len(_MAGIC) :], validate=True))
+        except ValueError:
+            return 400, _error("InvalidParameter", "The backup is not a vault backup or is corrupt."), {}, False
+        if doc["kind"] != "vault":
+            return 400, _error("InvalidParameter", "The backup is a key backup; restore it as a key."), {}, False
+        source = doc["vault"]
+        if compartment_id != source["compartmentId"]:
+            why = "A vault is restored only to the compartment it was backed up from."
+            return 400, _error("InvalidParameter", why), {}, False
+        region = self.region or source["id"].split(".")[3]
+        if region == source["id"].split(".")[3]:
+            vault_id = source["id"]  # its own region: the same OCID, restored over the vault (additive)
+            vault = self.vaults.setdefault(vault_id, dict(source))
+            keys = [k for k in doc["keys"] if k["id"] not in self.keys]
+        else:
+            serial = next(self._serial)
+            vault_id = f"ocid1.vault.oc1.{region}.restored{serial:04d}"
+            vault = {
+                **source,
+                "id": vault_id,
+                "managementEndpoint": f"{self.url}/v/restored{serial:04d}",
+                "cryptoEndpoint": f"{self.url}/v/restored{serial:04d}",
+                "timeCreated": _rfc3339(datetime.datetime.now(datetime.UTC)),
+            }
+            self.vaults[vault_id] = vault
+            keys = [
+                {**k, "id": f"ocid1.key.oc1.{region}.restored{serial:04d}k{i}", "vaultId": vault_id}
+                for i, k in enumerate(doc["keys"])
+            ]
+        vault["lifecycleState"] = "RESTORING"
+        self._restoring[vault_id] = (self.busy_polls + 1, keys)
+        self.restores.append((how, vault_id))
+        answer = dict(vault)
+        if token is not None:
+            self._tokens[token] = answer
+        drop = self.faults.drop_backup_responses > 0
+        if drop:
+            self.faults.drop_backup_responses -= 1
+        return 200, answer, {}, drop
+
+    def _schedule_deletion(self, vault_id: str, body: bytes) -> tuple[int, Any, dict[str, str], bool]:
+        vault = self.vaults.get(vault_id)
+        if vault is None:
+            return 404, _error("NotAuthorizedOrNotFound", f"Vault {vault_id} not found"), {}, False
+        if vault["lifecycleState"] != "ACTIVE":
+            return 409, _error("Conflict", f"The vault is in state {vault['lifecycleState']}"), {}, False
+        when = datetime.datetime.fromisoformat(
+            str(json.loads(body or b"{}").get("timeOfDeletion")).replace("Z", "+00:00")
+        )
+        days = (when - datetime.datetime.now(datetime.UTC)).total_seconds() / 86400
+        if not 7 <= days <= 30:
+            why = "timeOfDeletion must be between 7 and 30 days from now."
+            return 400, _error("InvalidParameter", why), {}, False
+        vault["lifecycleState"] = "PENDING_DELETION"
+        vault["timeOfDeletion"] = _rfc3339(when)
+        return 200, dict(vault), {}, False
+
     def _list(self, namespace: str, bucket: str, query: dict[str, str]) -> dict[str, Any]:
         """ListObjects: names from `start`, with `prefix`, two to a page (so a client must follow nextStartWith)."""
         prefix, start = query.get("prefix", ""), query.get("start", "")
@@ -279,12 +431,22 @@ class KmsStub(LoopbackJsonServer):
         return {"objects": objects, "prefixes": [], "nextStartWith": rest[0] if rest else None}
 
     def _begin(self, resource: dict[str, Any], obj: tuple[str, str, str]) -> None:
+        self._blobs[resource["id"]] = self._blob(resource, obj)
         resource["lifecycleState"] = "BACKUP_IN_PROGRESS"
         self._busy[resource["id"]] = self.busy_polls
         self._writing[resource["id"]] = obj
 
     def _progress(self, resource: dict[str, Any]) -> None:
         rid = resource["id"]
+        if rid in self._restoring:
+            left, keys = self._restoring[rid]
+            if left > 1:
+                self._restoring[rid] = (left - 1, keys)
+            else:
+                del self._restoring[rid]
+                self.keys.update({k["id"]: k for k in keys})
+                resource["lifecycleState"] = "ACTIVE"
+            return
         if rid in self._pending:
             lag, obj = self._pending[rid]
             if lag > 1:
@@ -302,6 +464,7 @@ class KmsStub(LoopbackJsonServer):
         del self._busy[rid]
         written = self._writing.pop(rid, None)
         if written is not None:
+            self.contents[written] = self._blobs.pop(rid, b"")
             self.objects[written] = f'"etag-{next(self._etags)}"'
             now = datetime.datetime.now(datetime.UTC) + self.clock_offset
             self.object_times[written] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -333,6 +496,10 @@ class KmsStub(LoopbackJsonServer):
 
 def _error(code: str, message: str) -> dict[str, str]:
     return {"code": code, "message": message}
+
+
+def _rfc3339(when: datetime.datetime) -> str:
+    return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _now() -> float:

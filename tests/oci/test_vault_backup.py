@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 import json
 from typing import Any
 
 import pulumi
 import pulumi_oci as oci
 import pytest
-from pulumi.runtime import MockResourceArgs
+from pulumi.runtime import MockResourceArgs, rpc
 
 from components.config import CONFIG_KEY
 from components.oci.vault_backup import VaultBackup, VaultRestore
-from components.tooling.mock_runtime import SECRET, TopologyMocks, simulate
-from tests.conftest import COMPARTMENT, ROOT, run_program
+from components.tooling.mock_runtime import SECRET, RecordingMonitor, TopologyMocks, simulate
+from tests.conftest import COMPARTMENT, ROOT, run_program, topology_problems
 
 VAULT = "ocid1.vault.oc1.iad.bbpaymentsexample.abuwcljspaymentsvaultexample"
 KEY1 = "ocid1.key.oc1.iad.bbpaymentsexample.abuwcljspaymentskey1example"
@@ -314,3 +315,102 @@ def test_a_restore_from_objects_and_a_compartment_of_other_resources(preview: bo
     if not preview:
         assert vault.inputs["compartmentId"] == comp.id
         assert vault.inputs["restoreFromObjectStore"]["bucket"] == "vault-backups"
+
+
+# --- restores from a PAR URL and from a file -------------------------------------------------------------
+
+
+def _restore(vault_source: dict[str, Any], key_source: dict[str, Any] | None = None) -> dict[str, Any]:
+    restore: dict[str, Any] = {
+        "name": "payments-dr",
+        "compartment_id": COMPARTMENT,
+        "vault": {"display_name": "payments-restored", "source": vault_source},
+    }
+    if key_source is not None:
+        restore["keys"] = [{"name": "key1", "display_name": "k1", "source": key_source}]
+    return restore
+
+
+def _run_main(restore: dict[str, Any], **config: str) -> Any:
+    return simulate(
+        lambda: __import__("runpy").run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+        config={CONFIG_KEY: {"oci": {"region": "us-ashburn-1", "vault_restores": [restore]}}, **config},
+        secret_keys=list(config),
+    )
+
+
+def test_a_restore_from_a_par_url_in_a_secret_config_key_sends_it_as_a_secret() -> None:
+    given = {"par_uri": {"uri_config_key": "drParUri"}}
+    sim = _run_main(_restore(given, given), **{"backup-topology:drParUri": PAR})
+    [vault] = sim.of_type("oci:Kms/vault:Vault")
+    [key] = sim.of_type("oci:Kms/key:Key")
+    for restored in (vault, key):
+        assert restored.inputs["restoreFromObjectStore"] == SECRET  # destination PRE_AUTHENTICATED_REQUEST_URI
+    text = json.dumps([r.inputs for r in sim.resources], default=str) + json.dumps(sim.exports, default=str)
+    assert "Sup3rS3cretT0ken" not in text
+
+
+def _sent(program: Any) -> dict[str, Any]:
+    """The vault's inputs as sent to its provider (secrets revealed), by a monitor that keeps them."""
+    sent: dict[str, Any] = {}
+
+    class Keeping(RecordingMonitor):
+        def register(self, request: Any) -> Any:
+            if request.type == "oci:Kms/vault:Vault":
+                sent.update(_revealed(rpc.deserialize_properties(request.object, keep_unknowns=True)))
+            return super().register(request)
+
+    simulate(program, monitor=Keeping)
+    return sent
+
+
+def _revealed(value: Any) -> Any:
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return _revealed(value["value"])
+        return {k: _revealed(v) for k, v in value.items()}
+    return value
+
+
+def test_a_restore_from_a_par_url_sends_the_pre_authenticated_request_destination() -> None:
+    sent = _sent(lambda: VaultRestore("dr", _restore({"par_uri": {"uri": PAR}})))
+    assert sent["restoreFromObjectStore"] == {"destination": "PRE_AUTHENTICATED_REQUEST_URI", "uri": PAR}
+
+
+def test_a_restore_from_a_file_sends_its_content_length_and_md5(tmp_path: Any) -> None:
+    backup_file = tmp_path / "vault.backup"
+    content = bytes(range(256)) * 3  # a backup is binary
+    backup_file.write_bytes(content)
+
+    def program() -> None:
+        VaultRestore("dr", _restore({"file": str(backup_file)}))
+
+    sent = _sent(program)["restoreFromFile"]
+    assert base64.b64decode(sent["restoreVaultFromFileDetails"]) == content
+    assert sent["contentLength"] == str(len(content))
+    assert sent["contentMd5"] == base64.b64encode(hashlib.md5(content).digest()).decode()
+    assert simulate(program).of_type("oci:Kms/vault:Vault")[0].inputs["restoreFromFile"] == SECRET
+
+
+def test_a_restore_source_is_exactly_one_of_object_par_or_file_and_a_missing_file_is_named(tmp_path: Any) -> None:
+    both = {"namespace": "acme", "bucket": "b", "object_name": "o", "file": "x.backup"}
+    with pytest.raises(pulumi.RunError) as failure:
+        simulate(lambda: VaultRestore("dr", _restore(both)))
+    assert "vault.source: give exactly one of namespace/bucket/object_name, par_uri or file (got object, file)" in str(
+        failure.value
+    )
+    with pytest.raises(pulumi.RunError) as failure:
+        simulate(lambda: VaultRestore("dr", _restore({"file": str(tmp_path / "absent.backup")})))
+    assert "vault.source.file: cannot be read (No such file or directory)" in str(failure.value)
+    with pytest.raises(pulumi.RunError) as failure:
+        simulate(lambda: VaultRestore("dr", _restore({"namespace": "acme", "bucket": "b"})))
+    assert "vault.source.object_name: required with the object's other parts" in str(failure.value)
+
+
+def test_a_par_url_written_in_the_stack_file_is_refused() -> None:
+    raw = {"oci": {"region": "us-ashburn-1", "vault_restores": [_restore({"par_uri": {"uri": PAR}})]}}
+    problems = topology_problems(raw)
+    assert any(
+        p.startswith("oci.vault_restores[0].vault.source.par_uri.uri: a PAR URL grants access") for p in problems
+    )
+    assert all("Sup3rS3cretT0ken" not in p for p in problems)

@@ -50,3 +50,30 @@ def test_a_passed_drill_or_one_not_run_yet_is_not_a_finding() -> None:
     passed = resource("dev", DRILL, "a", {"checks_passed": True})
     unknown = resource("dev", DRILL, "b", {})  # a preview: the outputs are not known
     assert check_stack("restore-drill-passed", [passed, unknown]) == []
+
+
+def test_oci_classes_are_drilled_by_a_vault_drill_and_a_tagged_boot_volume_only() -> None:
+    backed_up = [
+        resource("prod", "oci:Core/bootVolumeBackup:BootVolumeBackup", "golden", {}),
+        resource("prod", DYN + "OciVaultBackup", "payments-vault", {}),
+    ]
+    untagged = resource("prod", "oci:Core/bootVolume:BootVolume", "some-volume", {"freeformTags": {"team": "web"}})
+    assert [
+        m.split(" are backed up")[0] for m in check_stack("restore-drill-every-asset-class", [*backed_up, untagged])
+    ] == [
+        "OCI boot volumes",
+        "OCI vaults and keys",
+    ]
+    drills = [
+        resource(
+            "prod", "oci:Core/bootVolume:BootVolume", "web-drill", {"freeformTags": {"backup-topology-drill": "w"}}
+        ),
+        resource("prod", DYN + "OciVaultRestoreDrill", "payments-drill", {}),
+    ]
+    assert check_stack("restore-drill-every-asset-class", [*backed_up, *drills]) == []
+
+
+def test_a_failed_vault_drill_is_a_finding() -> None:
+    failed = {"checks_passed": False, "restore_point_id": "acme/b/payments/t1/vault", "error": "keys: 1 keys restored"}
+    [message] = check_stack("restore-drill-passed", [resource("dev", DYN + "OciVaultRestoreDrill", "v", failed)])
+    assert message.startswith("restore drill v of vault backup acme/b/payments/t1/vault failed at -: keys: 1 keys")
