@@ -286,18 +286,9 @@ class KmsStub(LoopbackJsonServer):
             return 400, _error("InvalidParameter", "Only HSM keys can be backed up"), {}, False
         doc = json.loads(body or b"{}")
         location = doc.get("backupLocation") or {}
-        if location.get("destination") == "BUCKET":
-            obj = (location["namespace"], location["bucketName"], location["objectName"])
-        else:
-            m = _PAR.search(location.get("uri") or "")
-            if m is None:
-                return (
-                    400,
-                    _error("InvalidParameter", "backupLocation.uri is not a pre-authenticated request"),
-                    {},
-                    False,
-                )
-            obj = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
+        obj = _object_of(location)
+        if obj is None:
+            return 400, _error("InvalidParameter", "backupLocation.uri is not a pre-authenticated request"), {}, False
         self.actions.append(
             Action(kind, resource["id"], location.get("destination", ""), obj, doc.get("isIncludeKeys"), token)
         )
@@ -345,20 +336,11 @@ class KmsStub(LoopbackJsonServer):
                 return 400, _error("InvalidParameter", why), {}, False
             blob: bytes | None = body
         else:
-            location = (json.loads(body or b"{}").get("backupLocation")) or {}
-            if location.get("destination") == "BUCKET":
-                obj = (location.get("namespace"), location.get("bucketName"), location.get("objectName"))
-            else:
-                m = _PAR.search(location.get("uri") or "")
-                if m is None:
-                    return (
-                        400,
-                        _error("InvalidParameter", "backupLocation.uri is not a pre-authenticated request"),
-                        {},
-                        False,
-                    )
-                obj = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
-            blob = self.contents.get(obj)  # type: ignore[arg-type]
+            found = _object_of((json.loads(body or b"{}").get("backupLocation")) or {})
+            if found is None:
+                why = "backupLocation.uri is not a pre-authenticated request"
+                return 400, _error("InvalidParameter", why), {}, False
+            blob = self.contents.get(found)
         if blob is None:
             return 404, _error("NotAuthorizedOrNotFound", "The backup object was not found."), {}, False
         try:
@@ -496,6 +478,14 @@ class KmsStub(LoopbackJsonServer):
 
 def _error(code: str, message: str) -> dict[str, str]:
     return {"code": code, "message": message}
+
+
+def _object_of(location: dict[str, Any]) -> tuple[str, str, str] | None:
+    """The object a backupLocation names: a bucket object, or the object of a PAR URL (None: not a PAR URL)."""
+    if location.get("destination") == "BUCKET":
+        return (str(location.get("namespace")), str(location.get("bucketName")), str(location.get("objectName")))
+    m = _PAR.search(location.get("uri") or "")
+    return (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"])) if m is not None else None
 
 
 def _rfc3339(when: datetime.datetime) -> str:
