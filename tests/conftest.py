@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import runpy
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from components.config import CONFIG_KEY, load_topology
 from components.errors import TopologyError
 from components.tooling.mock_runtime import Simulation, simulate
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
-from tests.fakes.oci_kms import KmsStub
+from tests.fakes.oci_kms import KmsStub, oci_config_file
+from tests.fakes.oci_kms import signing_key as new_signing_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,17 +96,7 @@ SDP_VOLUME = "r006-0003-sdp"
 @pytest.fixture(scope="session")
 def signing_key(tmp_path_factory: pytest.TempPathFactory) -> tuple[rsa.RSAPrivateKey, Path, str]:
     """An RSA key pair written as a PEM file, and its OCI fingerprint."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = tmp_path_factory.mktemp("oci") / "api_key.pem"
-    pem.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
-        )
-    )
-    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    digest = hashlib.md5(der, usedforsecurity=False).hexdigest()
-    fingerprint = ":".join(digest[i : i + 2] for i in range(0, 32, 2))
-    return key, pem, fingerprint
+    return new_signing_key(tmp_path_factory.mktemp("oci") / "api_key.pem")
 
 
 @pytest.fixture
@@ -116,10 +105,7 @@ def oci_config(
 ) -> Path:
     """A standard OCI config file, found by the SDK through OCI_CONFIG_FILE."""
     _, pem, fingerprint = signing_key
-    config = tmp_path / "config"
-    config.write_text(
-        f"[DEFAULT]\nuser={USER}\nfingerprint={fingerprint}\ntenancy={TENANCY}\nregion=us-ashburn-1\nkey_file={pem}\n"
-    )
+    config = oci_config_file(tmp_path / "config", USER, TENANCY, fingerprint, pem)
     monkeypatch.setenv("OCI_CONFIG_FILE", str(config))
     return config
 

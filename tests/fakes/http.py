@@ -38,8 +38,8 @@ class LoopbackJsonServer:
     base_path = ""
     """What `url` ends with (e.g. /v1)."""
 
-    def __init__(self) -> None:
-        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+    def __init__(self, port: int = 0) -> None:
+        self._server = _QuietServer(("127.0.0.1", port), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
         self._stalls = 0
         self._stall_seconds = 0.0

@@ -127,8 +127,8 @@ class VpcStub(LoopbackJsonServer):
 
     base_path = "/v1"
 
-    def __init__(self, cloud: VpcCloud, region: str) -> None:
-        super().__init__()
+    def __init__(self, cloud: VpcCloud, region: str, port: int = 0) -> None:
+        super().__init__(port)
         self.cloud = cloud
         self.region = region
 

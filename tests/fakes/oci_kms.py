@@ -25,15 +25,39 @@ import re
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from tests.fakes.http import LoopbackJsonServer, Reply
+
+
+def signing_key(pem: Path) -> tuple[rsa.RSAPrivateKey, Path, str]:
+    """A new RSA API signing key written to `pem` (owner-only), and its OCI fingerprint."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        )
+    )
+    pem.chmod(0o600)
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    digest = hashlib.md5(der, usedforsecurity=False).hexdigest()
+    return key, pem, ":".join(digest[i : i + 2] for i in range(0, 32, 2))
+
+
+def oci_config_file(path: Path, user: str, tenancy: str, fingerprint: str, pem: Path) -> Path:
+    """A standard OCI config file (profile DEFAULT, us-ashburn-1) naming the key in `pem`."""
+    path.write_text(
+        f"[DEFAULT]\nuser={user}\nfingerprint={fingerprint}\ntenancy={tenancy}\nregion=us-ashburn-1\nkey_file={pem}\n"
+    )
+    return path
+
 
 API = "/20180608"
 _VAULT = re.compile(rf"^{API}/vaults/(?P<id>[^/]+)(?P<action>/actions/backup)?$")
@@ -90,8 +114,10 @@ class Seen:
 class KmsStub(LoopbackJsonServer):
     """The stub server; `url` is both the KMS vault endpoint and every vault's management endpoint."""
 
-    def __init__(self, public_key: RSAPublicKey, key_id: str, busy_polls: int = 1, start_lag: int = 1) -> None:
-        super().__init__()
+    def __init__(
+        self, public_key: RSAPublicKey, key_id: str, busy_polls: int = 1, start_lag: int = 1, port: int = 0
+    ) -> None:
+        super().__init__(port)
         self.region: str | None = None
         """Region key (e.g. `phx`) restores land in; None: the backed-up vault's own region."""
         self.contents: dict[tuple[str, str, str], bytes] = {}
