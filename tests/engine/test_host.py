@@ -128,6 +128,4 @@ def test_creates_run_together_and_a_check_is_not_queued_behind_them(
     assert state.max_pending == together  # the SDK's own server runs 4 creates at once; the host all of them
     if together == K:
         assert checked < min(ended)  # the check answered while every create was still waiting
-    else:
-        assert checked > min(ended)  # the check waited for a free worker
     assert len(state.snapshots) == K

@@ -141,6 +141,16 @@ func options(info *pulumirpc.ProgramInfo, isPlugin bool) (toolchain.PythonOption
 	return opts, nil
 }
 
+// toolchainOf resolves the Python toolchain (pip, poetry or uv, with its virtualenv) of a program or plugin.
+func toolchainOf(info *pulumirpc.ProgramInfo, isPlugin bool) (toolchain.Toolchain, toolchain.PythonOptions, error) {
+	opts, err := options(info, isPlugin)
+	if err != nil {
+		return nil, opts, err
+	}
+	tc, err := toolchain.ResolveToolchain(opts)
+	return tc, opts, err
+}
+
 func (h *host) Handshake(
 	ctx context.Context, req *pulumirpc.LanguageHandshakeRequest,
 ) (*pulumirpc.LanguageHandshakeResponse, error) {
@@ -161,11 +171,7 @@ func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.Plugin
 func (h *host) GetRequiredPackages(
 	ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
-	opts, err := options(req.Info, false)
-	if err != nil {
-		return nil, err
-	}
-	tc, err := toolchain.ResolveToolchain(opts)
+	tc, _, err := toolchainOf(req.Info, false)
 	if err != nil {
 		return nil, err
 	}
@@ -179,11 +185,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if h.engineAddress == "" {
 		return nil, errors.New("the engine's address is unknown: Handshake must come before Run")
 	}
-	opts, err := options(req.Info, false)
-	if err != nil {
-		return nil, err
-	}
-	tc, err := toolchain.ResolveToolchain(opts)
+	tc, _, err := toolchainOf(req.Info, false)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +273,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 func (h *host) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer,
 ) error {
-	opts, err := options(req.Info, req.IsPlugin)
+	tc, _, err := toolchainOf(req.Info, req.IsPlugin)
 	if err != nil {
 		return err
 	}
@@ -280,10 +282,6 @@ func (h *host) InstallDependencies(
 		return err
 	}
 	defer closer.Close()
-	tc, err := toolchain.ResolveToolchain(opts)
-	if err != nil {
-		return err
-	}
 	if err := tc.InstallDependencies(server.Context(), req.Info.ProgramDirectory, req.UseLanguageVersionTools,
 		true, stdout, stderr); err != nil {
 		return err
@@ -299,13 +297,10 @@ func (h *host) RuntimeOptionsPrompts(
 
 func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
 	opts := toolchain.PythonOptions{Toolchain: toolchain.Pip}
-	if req != nil && req.Info != nil {
-		var err error
-		if opts, err = options(req.Info, false); err != nil {
-			return nil, err
-		}
-	}
 	tc, err := toolchain.ResolveToolchain(opts)
+	if req != nil && req.Info != nil {
+		tc, opts, err = toolchainOf(req.Info, false)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -326,11 +321,7 @@ func (h *host) About(ctx context.Context, req *pulumirpc.AboutRequest) (*pulumir
 func (h *host) GetProgramDependencies(
 	ctx context.Context, req *pulumirpc.GetProgramDependenciesRequest,
 ) (*pulumirpc.GetProgramDependenciesResponse, error) {
-	opts, err := options(req.Info, false)
-	if err != nil {
-		return nil, err
-	}
-	tc, err := toolchain.ResolveToolchain(opts)
+	tc, _, err := toolchainOf(req.Info, false)
 	if err != nil {
 		return nil, err
 	}
@@ -351,11 +342,7 @@ func (h *host) GetProgramDependencies(
 func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
 	ctx := server.Context()
 	analyzer := req.Kind == string(apitype.AnalyzerPlugin)
-	opts, err := options(req.Info, !analyzer)
-	if err != nil {
-		return err
-	}
-	tc, err := toolchain.ResolveToolchain(opts)
+	tc, _, err := toolchainOf(req.Info, !analyzer)
 	if err != nil {
 		return err
 	}
