@@ -210,11 +210,41 @@ class IbmBackupPlanSpec(Model):
 
     @property
     def retention_days(self) -> int:
-        """Days a backup is kept: delete_after, or fewer when delete_over_count keeps fewer backups than runs in it."""
-        trigger = self.deletion_trigger
-        if trigger.delete_over_count is None:
-            return trigger.delete_after
-        return min(trigger.delete_after, trigger.delete_over_count * self.cron.shortest_hours // 24)
+        """Days a backup is kept (see kept_days)."""
+        return kept_days(self.cron, self.deletion_trigger.delete_after, self.deletion_trigger.delete_over_count)
+
+
+def kept_days(cron: Cron, delete_after: int, delete_over_count: int | None) -> int:
+    """Days a plan's backups are kept: delete_after, or fewer when delete_over_count keeps fewer backups than the
+    plan takes in that time (counted at its most frequent runs)."""
+    if delete_over_count is None:
+        return delete_after
+    return min(delete_after, delete_over_count * cron.shortest_hours // 24)
+
+
+def plans_rpo_hours(plans: Sequence[IbmBackupPlanSpec]) -> int | None:
+    """Hours between restore points in the worst case: the active plan that leaves the shortest longest gap."""
+    return min((p.cron.rpo_hours for p in plans if p.active), default=None)
+
+
+def plans_retention_days(plans: Sequence[IbmBackupPlanSpec]) -> int | None:
+    """Days restore points are kept at the RPO: the longest retention among the most frequent active plans."""
+    rpo = plans_rpo_hours(plans)
+    return max((p.retention_days for p in plans if p.active and p.cron.rpo_hours == rpo), default=None)
+
+
+def plans_oldest_days(plans: Sequence[IbmBackupPlanSpec]) -> int | None:
+    """Age in days of the oldest restore point any active plan keeps."""
+    return max((p.retention_days for p in plans if p.active), default=None)
+
+
+def clone_zone_hours_per_source(plans: Sequence[IbmBackupPlanSpec]) -> int:
+    """Clone-zone-hours a month per source: each active plan keeps max_snapshots clones in each of its zones."""
+    return sum(
+        p.clone_policy.max_snapshots * len(p.clone_policy.zones) * HOURS_PER_MONTH
+        for p in plans
+        if p.active and p.clone_policy is not None
+    )
 
 
 MatchResourceType = Annotated[Literal["volume", "instance"], BeforeValidator(lowercase)]

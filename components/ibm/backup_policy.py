@@ -9,9 +9,16 @@ import pulumi
 from pydantic import Field, model_validator
 
 from components.base import component_args
-from components.config import HOURS_PER_MONTH, IbmBackupPlanSpec, IbmBackupPolicySpec
+from components.config import IbmBackupPolicySpec
 from components.config.base import HttpsUrl
-from components.config.ibm import IbmRegion, backup_policy_problems
+from components.config.ibm import (
+    IbmRegion,
+    backup_policy_problems,
+    clone_zone_hours_per_source,
+    plans_oldest_days,
+    plans_retention_days,
+    plans_rpo_hours,
+)
 from components.dynamic.ibm_backup_policy import IbmBackupPolicy as IbmBackupPolicyResource
 from components.dynamic.ibm_backup_policy import plan_input
 from components.errors import FieldProblemError
@@ -116,31 +123,6 @@ class IbmBackupPolicyInputs(IbmBackupPolicySpec):
         if problems:
             raise FieldProblemError(problems)
         return self
-
-
-def plans_rpo_hours(plans: Sequence[IbmBackupPlanSpec]) -> int | None:
-    """Hours between restore points in the worst case: the active plan that leaves the shortest longest gap."""
-    return min((p.cron.rpo_hours for p in plans if p.active), default=None)
-
-
-def plans_retention_days(plans: Sequence[IbmBackupPlanSpec]) -> int | None:
-    """Days restore points are kept at the RPO: the longest retention among the most frequent active plans."""
-    rpo = plans_rpo_hours(plans)
-    return max((p.retention_days for p in plans if p.active and p.cron.rpo_hours == rpo), default=None)
-
-
-def plans_oldest_days(plans: Sequence[IbmBackupPlanSpec]) -> int | None:
-    """Age in days of the oldest restore point any active plan keeps."""
-    return max((p.retention_days for p in plans if p.active), default=None)
-
-
-def clone_zone_hours_per_source(plans: Sequence[IbmBackupPlanSpec]) -> int:
-    """Clone-zone-hours a month per source: each active plan keeps max_snapshots clones in each of its zones."""
-    return sum(
-        p.clone_policy.max_snapshots * len(p.clone_policy.zones) * HOURS_PER_MONTH
-        for p in plans
-        if p.active and p.clone_policy is not None
-    )
 
 
 class IbmBackupPolicy(pulumi.ComponentResource):
