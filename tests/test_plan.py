@@ -257,6 +257,27 @@ def test_prod_json_covers_ibm_snapshots_clones_copies_and_clone_cost() -> None:
     assert "fast-restore clones: 1460 clone-zone-hours a month, about 365.00 USD a month" in text
 
 
+def test_prod_json_shows_ibm_rows_with_numeric_rpo_and_retention_from_the_backup_policy() -> None:
+    done = run_prod("--stack", "prod", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    [policy] = _prod()["ibm"]["backup_policies"]
+    rows = {row["asset_id"]: row for row in doc["coverage"] if row["cloud"] == "ibm"}
+    assert set(rows) == set(policy["covers"])  # every IBM volume of the stack is covered by the policy
+    for row in rows.values():
+        assert row["protected_by"].startswith(f"IbmBackupPolicy {policy['name']}")
+        assert (row["rpo_hours"], row["retention_days"], row["oldest_restore_point_days"]) == (24, 30, 30)
+        assert isinstance(row["rpo_hours"], int)
+        assert isinstance(row["retention_days"], int)
+        assert row["policy_copies"] == ["us-east"]
+        assert row["cross_region"] == "us-east"
+    [made] = [r for r in doc["resources"] if r["type"] == "pulumi-python:dynamic/backup-topology:IbmBackupPolicy"]
+    assert [p["name"] for p in made["inputs"]["plans"]] == ["daily"]
+    text = run_prod("--stack", "prod").stdout
+    [orders] = [line for line in text.splitlines() if line.startswith("orders-db ")]
+    assert "  24h  30d  " in orders
+
+
 def _prod() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
 
