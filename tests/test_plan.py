@@ -278,6 +278,26 @@ def test_prod_json_shows_ibm_rows_with_numeric_rpo_and_retention_from_the_backup
     assert "  24h  30d  " in orders
 
 
+def test_backup_policy_mistakes_exit_2_with_one_line_per_mistake_naming_the_field(tmp_path: Path) -> None:
+    prod = _prod()
+    [policy] = prod["ibm"]["backup_policies"]
+    policy["plans"][0]["cron_spec"] = "*/15 2 * * *"
+    policy["plans"][0]["deletion_trigger"] = {"delete_after": 5000}
+    policy["plans"][0]["remote_region_policies"] = [{"region": "us-east", "encryption_key_crn": "my-key"}]
+    done = run_cli("--config", str(write_stack(tmp_path, prod)))
+    assert done.returncode == 2
+    at = "ibm.backup_policies[0].plans[0]"
+    assert done.stderr.splitlines() == [
+        "invalid topology (3 problems):",
+        f"{at}.cron_spec: runs 4 times an hour (minute field */15); IBM takes a backup at most once an hour: give "
+        "one minute",
+        f"{at}.deletion_trigger.delete_after: must be less than or equal to 3650 (got 5000)",
+        f"{at}.remote_region_policies[0].encryption_key_crn: must be the CRN of a Key Protect or Hyper Protect "
+        "Crypto Services root key (crn:v1:bluemix:public:kms:<region>:a/<account>:<instance>:key:<key id>)",
+    ]
+    assert "Traceback" not in done.stderr
+
+
 def _prod() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
 

@@ -79,7 +79,11 @@ def test_a_plan_changed_in_the_program_is_one_patch_in_place(tagged: Any, engine
     policy = state.policy_named("volumes")
     daily = state.plans_of(policy["id"])["daily"]
     since = len(state.requests)
-    change = stack.up(program(stubs, plans=plans(deletion_trigger={"delete_after": 30}, cron_spec="0 1 * * *")))
+    changed = program(stubs, plans=plans(deletion_trigger={"delete_after": 30}, cron_spec="0 1 * * *"))
+    preview = stack.preview(changed)
+    assert preview.of(RESOURCE) == ["update"]
+    assert mutations(state, since) == []  # a preview of the change sends nothing
+    change = stack.up(changed)
     assert change.of(RESOURCE) == ["update"]
     assert mutations(state, since) == [f"PATCH /v1/backup_policies/{policy['id']}/plans/{daily['id']}"]
     assert (daily["cron_spec"], daily["deletion_trigger"]) == ("0 1 * * *", {"delete_after": 30})
