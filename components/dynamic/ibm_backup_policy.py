@@ -371,10 +371,13 @@ def _covered_volumes(vpc: Vpc, model: Any) -> list[tuple[str, str]]:
     problems = []
     tags = set(model.match_user_tags)
     for i, asset in enumerate(model.covers):
-        try:
-            volume: dict[str, Any] | None = vpc.get_volume(asset)
-        except NotFoundError:
-            volume = vpc.find_volume(asset)
+        # By name first: a name is never mistaken for a malformed ID, and listing by a name that is an ID finds none.
+        volume = vpc.find_volume(asset)
+        if volume is None:
+            try:
+                volume = vpc.get_volume(asset)
+            except NotFoundError:
+                volume = None
         if volume is None:
             problems.append((f"covers[{i}]", f"no volume {asset} in {model.connection.region} (by ID or name)"))
             continue
