@@ -356,10 +356,11 @@ def test_policy_settings_come_from_a_policy_config_file(tmp_path: Path) -> None:
     done = run_cli("--stack", "prod", "--json", "--policy-config", str(settings))
     assert done.returncode == 1
     findings = json.loads(done.stdout)["findings"]
-    assert len(findings) == 2  # web-tier keeps its daily backups 14 d, database 30 d
+    assert len(findings) == 3  # web-tier and database keep their daily backups 30 d, and so does the IBM policy
     for finding in findings:
         assert finding["policy"] == "backup-retention-and-rpo"
         assert "kept at least 3000 d" in finding["message"]
+    assert any(f["message"].startswith("IBM backup policy prod-volumes-daily ") for f in findings)
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]")
     done = run_cli("--stack", "prod", "--policy-config", str(bad))
