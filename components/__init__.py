@@ -4,6 +4,7 @@ from components.base import ArgsError
 from components.config import Topology, load_topology
 from components.cross_region_copy import CrossRegionCopy, CrossRegionCopyArgs, IbmCopyArgs, OciCopyArgs
 from components.errors import Problem, TopologyError
+from components.ibm.backup_policy import IbmBackupPlanArgs, IbmBackupPolicy, IbmBackupPolicyArgs
 from components.ibm.snapshots import (
     SnapshotConsistencyGroup,
     SnapshotConsistencyGroupArgs,
@@ -21,6 +22,9 @@ __all__ = [
     "BootVolumeBackupPlanArgs",
     "CrossRegionCopy",
     "CrossRegionCopyArgs",
+    "IbmBackupPlanArgs",
+    "IbmBackupPolicy",
+    "IbmBackupPolicyArgs",
     "IbmCopyArgs",
     "OciCopyArgs",
     "Problem",

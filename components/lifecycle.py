@@ -35,9 +35,10 @@ def retained(parent: pulumi.Resource, **extra: Any) -> pulumi.ResourceOptions:
     return pulumi.ResourceOptions(parent=parent, retain_on_delete=True, **extra)
 
 
-def with_tag(tags: pulumi.Input[Sequence[str]], tag: str) -> pulumi.Output[list[str]]:
-    """The user tags with the series tag added (once)."""
-    return pulumi.Output.from_input(tags).apply(lambda given: [*dict.fromkeys([*(given or []), tag])])
+def with_tag(tags: pulumi.Input[Sequence[str]], *added: str | None) -> pulumi.Output[list[str]]:
+    """The user tags with the series tag (and any other tag given) added, each once."""
+    extra = [tag for tag in added if tag]
+    return pulumi.Output.from_input(tags).apply(lambda given: [*dict.fromkeys([*(given or []), *extra])])
 
 
 def with_metadata(metadata: pulumi.Input[Mapping[str, str]], key: str, value: str) -> pulumi.Output[dict[str, str]]:

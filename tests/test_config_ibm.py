@@ -146,3 +146,144 @@ def test_an_oci_copy_takes_no_retention() -> None:
         "copies[0].retention: applies to IBM copies; an OCI copy is one backup "
         "(delete_on_removal and OCI's protection apply)"
     ]
+
+
+# --- backup policies ------------------------------------------------------------------------------------
+
+KEY = "crn:v1:bluemix:public:kms:us-east:a/a1234567:0cb88b98-instance:key:0cb88b98-key"
+
+
+def plan(**changes: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": "daily",
+        "cron_spec": "0 2 * * *",
+        "deletion_trigger": {"delete_after": 14, "delete_over_count": 20},
+        "clone_policy": {"zones": ["us-south-1"], "max_snapshots": 2},
+        "remote_region_policies": [{"region": "us-east", "encryption_key_crn": KEY}],
+    }
+    spec.update(changes)
+    return spec
+
+
+def with_policy(*plans: dict[str, Any], **policy: Any) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": "volumes-daily",
+        "match_user_tags": ["backup:daily"],
+        "covers": [VOLUME],
+        "plans": list(plans) or [plan()],
+    }
+    spec.update(policy)
+    return base(backup_policies=[spec])
+
+
+def test_a_valid_backup_policy_passes() -> None:
+    weekly = {"name": "weekly", "cron_spec": "0 4 * * 0", "deletion_trigger": {"delete_after": 90}}
+    assert problems(with_policy(plan(), weekly)) == []
+    instance = with_policy(match_resource_type="Instance", included_content=["boot_volume", "data_volumes"])
+    assert problems(instance) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            {"cron_spec": "*/30 * * * *"},
+            "plans[0].cron_spec: runs 2 times an hour (minute field */30); IBM takes a backup at most once an hour: "
+            "give one minute",
+        ),
+        ({"cron_spec": "0 2 * * * *"}, "plans[0].cron_spec: must be 5 fields separated by single spaces"),
+        ({"deletion_trigger": {"delete_after": 0}}, "plans[0].deletion_trigger.delete_after: must be greater than"),
+        ({"deletion_trigger": {"delete_after": 3651}}, "plans[0].deletion_trigger.delete_after: must be less than"),
+        (
+            {"deletion_trigger": {"delete_after": 7, "delete_over_count": 751}},
+            "plans[0].deletion_trigger.delete_over_count: must be less than or equal to 750",
+        ),
+        ({"clone_policy": {"zones": ["us-south-1"], "max_snapshots": 11}}, "plans[0].clone_policy.max_snapshots"),
+        ({"clone_policy": {"zones": []}}, "plans[0].clone_policy.zones: needs at least 1 item"),
+        (
+            {"clone_policy": {"zones": ["us-south-1", "us-south-1"]}},
+            "plans[0].clone_policy.zones[1]: zone already listed at zones[0]",
+        ),
+        (
+            {"clone_policy": {"zones": ["us-east-1"]}},
+            "plans[0].clone_policy.zones[0]: 'us-east-1' is not a zone of us-south",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-south"}]},
+            "plans[0].remote_region_policies[0].region: is the policy's own region (us-south)",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-est"}]},
+            "plans[0].remote_region_policies[0].region: unknown IBM Cloud VPC region 'us-est' "
+            "(did you mean 'us-east'?)",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-east"}, {"region": "eu-de"}]},
+            "plans[0].remote_region_policies: takes at most 1 item (got 2)",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-east", "encryption_key_crn": "my-key"}]},
+            "plans[0].remote_region_policies[0].encryption_key_crn: must be the CRN of a Key Protect or Hyper",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-east", "delete_over_count": 2}]},
+            "plans[0].remote_region_policies[0].delete_over_count: must be less than or equal to 1",
+        ),
+        ({"attach_user_tags": ["bad/tag"]}, "plans[0].attach_user_tags[0]: must match pattern"),
+        ({"name": "Daily"}, "plans[0].name: must be lowercase letters"),
+        ({"colour": "blue"}, "plans[0].colour: unknown field"),
+    ],
+)
+def test_each_plan_mistake_is_one_line_naming_the_field(change: dict[str, Any], expected: str) -> None:
+    [problem] = problems(with_policy(plan(**change)))
+    assert problem.startswith(f"ibm.backup_policies[0].{expected}"), problem
+
+
+def test_plans_of_a_policy_run_an_hour_apart_and_have_distinct_names() -> None:
+    assert problems(with_policy(plan(), plan(cron_spec="30 2 * * 0", remote_region_policies=[]))) == [
+        "ibm.backup_policies[0].plans[1].name: plan name already listed at plans[0]",
+        "ibm.backup_policies[0].plans[1].cron_spec: runs within an hour of plan 'daily' (e.g. at Sun 02:30 UTC); "
+        "IBM keeps the schedules of a policy's plans at least an hour apart",
+    ]
+
+
+def test_a_policy_has_one_to_four_plans() -> None:
+    [problem] = problems(base(backup_policies=[{"name": "p", "match_user_tags": ["t"], "plans": []}]))
+    assert problem == "ibm.backup_policies[0].plans: needs at least 1 item"
+    five = [plan(name=f"p{h}", cron_spec=f"0 {h * 2} * * *") for h in range(5)]
+    [problem] = problems(with_policy(*five))
+    assert problem == "ibm.backup_policies[0].plans: takes at most 4 items (got 5)"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"match_user_tags": []}, "ibm.backup_policies[0].match_user_tags: needs at least 1 item"),
+        ({"match_resource_type": "share"}, "ibm.backup_policies[0].match_resource_type: must be 'volume' or"),
+        (
+            {"included_content": ["boot_volume"]},
+            "ibm.backup_policies[0].included_content: only for match_resource_type instance",
+        ),
+        ({"covers": [VOLUME, VOLUME]}, "ibm.backup_policies[0].covers[1]: volume already listed at covers[0]"),
+        ({"name": "Volumes"}, "ibm.backup_policies[0].name: must be lowercase letters"),
+        ({"plan": []}, "ibm.backup_policies[0].plan: unknown field; did you mean 'plans'?"),
+    ],
+)
+def test_each_policy_mistake_is_one_line_naming_the_field(change: dict[str, Any], expected: str) -> None:
+    found = problems(with_policy(**change))
+    assert [p for p in found if p.startswith(expected)] != [], found
+    assert len([p for p in found if "plans: required" not in p]) == 1
+
+
+def test_backup_policy_names_are_unique_in_the_stack() -> None:
+    raw = with_policy()
+    raw["ibm"]["backup_policies"].append(dict(raw["ibm"]["backup_policies"][0]))
+    assert problems(raw) == [
+        "ibm.backup_policies[1].name: 'volumes-daily' is already the name of ibm.backup_policies[0]"
+    ]
+
+
+def test_the_on_demand_tag_is_a_user_tag() -> None:
+    assert problems(base(on_demand_tag="backup:on-demand")) == []
+    [problem] = problems(base(on_demand_tag="on demand!"))
+    assert problem.startswith("ibm.on_demand_tag: must match pattern")

@@ -90,3 +90,74 @@ def test_retention_at_the_rpo_is_not_the_longest_retention() -> None:
     yearly = Schedule(backup_type="full", period="year", retention_days=1825)
     assert retention_at_rpo_days([hourly, yearly]) == 1
     assert longest_retention_days([hourly, yearly]) == 1825
+
+
+# --- IBM backup policies ---------------------------------------------------------------------------------
+
+
+def _ibm_policy(**changes: Any) -> dict[str, Any]:
+    policy: dict[str, Any] = {
+        "name": "volumes",
+        "match_user_tags": ["backup:daily"],
+        "covers": ["vol-a", "vol-b"],
+        "plans": [
+            {
+                "name": "six-hourly",
+                "cron_spec": "0 */6 * * *",
+                "deletion_trigger": {"delete_after": 7, "delete_over_count": 20},
+                "clone_policy": {"zones": ["us-south-1", "us-south-2"], "max_snapshots": 3},
+            },
+            {
+                "name": "weekly",
+                "cron_spec": "0 3 * * 0",
+                "deletion_trigger": {"delete_after": 90},
+                "remote_region_policies": [{"region": "us-east"}],
+            },
+        ],
+    }
+    policy.update(changes)
+    return policy
+
+
+def test_a_backup_policy_gives_each_covered_volume_rpo_and_retention_from_its_plans() -> None:
+    raw = {"ibm": {"region": "us-south", "clone_zone_hourly_rate": 0.1, "backup_policies": [_ibm_policy()]}}
+    rows = {r.asset_id: r for r in coverage(load_topology(raw))}
+    assert list(rows) == ["vol-a", "vol-b"]
+    row = rows["vol-a"]
+    assert (row.cloud, row.asset_kind, row.protected_by) == ("ibm", "block volume", "IbmBackupPolicy volumes")
+    assert row.rpo_hours == 6
+    assert row.retention_days == 5  # 20 backups 6 h apart: 5 days, before the 7 of delete_after
+    assert row.retention_count == 20
+    assert row.oldest_restore_point_days == 90
+    assert (row.cross_region, row.policy_copies) == ("us-east", ["us-east"])
+    assert row.clone_zones == ["us-south-1", "us-south-2"]
+    assert row.clone_zone_hours_per_month == 3 * 2 * 730  # max_snapshots x zones
+    assert row.monthly_clone_cost == 438.0
+    assert row.schedules == [
+        "plan six-hourly: cron 0 */6 * * * (UTC), at most 6 h between runs, kept 7 d, last 20, clones in "
+        "us-south-1, us-south-2 (latest 3)",
+        "plan weekly: cron 0 3 * * 0 (UTC), at most 168 h between runs, kept 90 d, copied to us-east",
+    ]
+
+
+def test_an_on_demand_snapshot_of_a_covered_volume_joins_its_row() -> None:
+    snapshot = {"name": "a", "volume_id": "vol-a", "trigger": "t1", "clone_zones": ["us-south-3"]}
+    raw = {"ibm": {"region": "us-south", "backup_policies": [_ibm_policy()], "snapshots": [snapshot]}}
+    rows = {r.asset_id: r for r in coverage(load_topology(raw))}
+    row = rows["vol-a"]
+    assert row.asset_name == "a"
+    assert row.protected_by == "IbmBackupPolicy volumes, SnapshotWithClones a"
+    assert row.policy == "backup policy volumes; on demand (trigger t1)"
+    assert row.rpo_hours == 6  # the policy's
+    assert row.generations == "all kept"  # the snapshot's
+    assert row.clone_zones == ["us-south-1", "us-south-2", "us-south-3"]
+    assert row.clone_zone_hours_per_month == (3 * 2 + 1) * 730
+
+
+def test_inactive_plans_count_for_nothing() -> None:
+    plans = _ibm_policy()["plans"]
+    plans[0]["active"] = False
+    raw = {"ibm": {"region": "us-south", "backup_policies": [_ibm_policy(plans=plans)]}}
+    [row, _] = coverage(load_topology(raw))
+    assert (row.rpo_hours, row.retention_days, row.clone_zones) == (168, 90, [])
+    assert row.schedules[0].startswith("plan six-hourly (inactive): ")

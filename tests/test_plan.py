@@ -257,6 +257,47 @@ def test_prod_json_covers_ibm_snapshots_clones_copies_and_clone_cost() -> None:
     assert "fast-restore clones: 1460 clone-zone-hours a month, about 365.00 USD a month" in text
 
 
+def test_prod_json_shows_ibm_rows_with_numeric_rpo_and_retention_from_the_backup_policy() -> None:
+    done = run_prod("--stack", "prod", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    [policy] = _prod()["ibm"]["backup_policies"]
+    rows = {row["asset_id"]: row for row in doc["coverage"] if row["cloud"] == "ibm"}
+    assert set(rows) == set(policy["covers"])  # every IBM volume of the stack is covered by the policy
+    for row in rows.values():
+        assert row["protected_by"].startswith(f"IbmBackupPolicy {policy['name']}")
+        assert (row["rpo_hours"], row["retention_days"], row["oldest_restore_point_days"]) == (24, 30, 30)
+        assert isinstance(row["rpo_hours"], int)
+        assert isinstance(row["retention_days"], int)
+        assert row["policy_copies"] == ["us-east"]
+        assert row["cross_region"] == "us-east"
+    [made] = [r for r in doc["resources"] if r["type"] == "pulumi-python:dynamic/backup-topology:IbmBackupPolicy"]
+    assert [p["name"] for p in made["inputs"]["plans"]] == ["daily"]
+    text = run_prod("--stack", "prod").stdout
+    [orders] = [line for line in text.splitlines() if line.startswith("orders-db ")]
+    assert "  24h  30d  " in orders
+
+
+def test_backup_policy_mistakes_exit_2_with_one_line_per_mistake_naming_the_field(tmp_path: Path) -> None:
+    prod = _prod()
+    [policy] = prod["ibm"]["backup_policies"]
+    policy["plans"][0]["cron_spec"] = "*/15 2 * * *"
+    policy["plans"][0]["deletion_trigger"] = {"delete_after": 5000}
+    policy["plans"][0]["remote_region_policies"] = [{"region": "us-east", "encryption_key_crn": "my-key"}]
+    done = run_cli("--config", str(write_stack(tmp_path, prod)))
+    assert done.returncode == 2
+    at = "ibm.backup_policies[0].plans[0]"
+    assert done.stderr.splitlines() == [
+        "invalid topology (3 problems):",
+        f"{at}.cron_spec: runs 4 times an hour (minute field */15); IBM takes a backup at most once an hour: give "
+        "one minute",
+        f"{at}.deletion_trigger.delete_after: must be less than or equal to 3650 (got 5000)",
+        f"{at}.remote_region_policies[0].encryption_key_crn: must be the CRN of a Key Protect or Hyper Protect "
+        "Crypto Services root key (crn:v1:bluemix:public:kms:<region>:a/<account>:<instance>:key:<key id>)",
+    ]
+    assert "Traceback" not in done.stderr
+
+
 def _prod() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
 
@@ -315,10 +356,11 @@ def test_policy_settings_come_from_a_policy_config_file(tmp_path: Path) -> None:
     done = run_cli("--stack", "prod", "--json", "--policy-config", str(settings))
     assert done.returncode == 1
     findings = json.loads(done.stdout)["findings"]
-    assert len(findings) == 2  # web-tier keeps its daily backups 14 d, database 30 d
+    assert len(findings) == 3  # web-tier and database keep their daily backups 30 d, and so does the IBM policy
     for finding in findings:
         assert finding["policy"] == "backup-retention-and-rpo"
         assert "kept at least 3000 d" in finding["message"]
+    assert any(f["message"].startswith("IBM backup policy prod-volumes-daily ") for f in findings)
     bad = tmp_path / "bad.json"
     bad.write_text("[1, 2]")
     done = run_cli("--stack", "prod", "--policy-config", str(bad))

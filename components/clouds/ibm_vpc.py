@@ -1,4 +1,4 @@
-"""IBM Cloud VPC adapter: the only code that calls `ibm_vpc`; snapshots, clones, consistency groups, zones."""
+"""IBM Cloud VPC adapter: the only code that calls `ibm_vpc`; snapshots, clones, consistency groups, backup policies."""
 
 from __future__ import annotations
 
@@ -287,6 +287,125 @@ class Vpc:
         except NotFoundError:
             return
         self._wait_gone(f"deletion of {what}", lambda: self.get_consistency_group(group_id))
+
+    # --- backup policies and their plans ----------------------------------------------------------
+
+    def get_backup_policy(self, policy_id: str) -> dict[str, Any]:
+        """A backup policy (its plans are references: `backup_policy_plans` reads them)."""
+        return dict(self._result(f"backup policy {policy_id}", lambda: self._client.get_backup_policy(policy_id)))
+
+    def find_backup_policy(self, name: str) -> dict[str, Any] | None:
+        """The backup policy of this region named `name` (names are unique per region), or None."""
+        found = self._result(f"backup policy named {name}", lambda: self._client.list_backup_policies(name=name))
+        policies = found.get("backup_policies", [])
+        return dict(policies[0]) if policies else None
+
+    def get_backup_policy_plan(self, policy_id: str, plan_id: str) -> dict[str, Any]:
+        """One plan of a backup policy."""
+        what = f"plan {plan_id} of backup policy {policy_id}"
+        return dict(self._result(what, lambda: self._client.get_backup_policy_plan(policy_id, plan_id)))
+
+    def backup_policy_plans(self, policy_id: str, name: str | None = None) -> list[dict[str, Any]]:
+        """The plans of a backup policy (the one named `name`, if given)."""
+        what = f"plans of backup policy {policy_id}"
+        found = self._result(what, lambda: self._client.list_backup_policy_plans(policy_id, name=name))
+        return [dict(p) for p in found.get("plans", [])]
+
+    def create_backup_policy(self, prototype: dict[str, Any]) -> dict[str, Any]:
+        """POST /backup_policies with its plans in one request, adopting on retry like create_snapshot."""
+        name = str(prototype.get("name"))
+        return self._create(
+            f"backup policy {name}",
+            lambda: self._client.create_backup_policy(prototype),
+            lambda: self.find_backup_policy(name),
+        )
+
+    def update_backup_policy(self, policy_id: str, patch: dict[str, Any]) -> dict[str, Any]:
+        """PATCH /backup_policies/{id} (name, match_user_tags, included_content), If-Match on its ETag."""
+        what = f"backup policy {policy_id}"
+        current = self._call(what, lambda: self._client.get_backup_policy(policy_id))
+        etag = current.get_headers().get("ETag")
+        return dict(
+            self._result(
+                f"update of {what} ({', '.join(sorted(patch))})",
+                lambda: self._client.update_backup_policy(policy_id, patch, if_match=etag),
+            )
+        )
+
+    def delete_backup_policy(self, policy_id: str) -> None:
+        """DELETE /backup_policies/{id} (IBM deletes its plans with it; their backups stay) and wait until it is
+        gone; already gone is fine."""
+        what = f"backup policy {policy_id}"
+        try:
+            self._call(what, lambda: self._client.delete_backup_policy(policy_id))
+        except NotFoundError:
+            return
+        self._wait_gone(f"deletion of {what}", lambda: self.get_backup_policy(policy_id))
+
+    def create_backup_policy_plan(self, policy_id: str, prototype: dict[str, Any]) -> dict[str, Any]:
+        """POST /backup_policies/{id}/plans; a retry adopts the plan of that name a lost answer hid."""
+        name = str(prototype.get("name"))
+
+        def find() -> dict[str, Any] | None:
+            found = self.backup_policy_plans(policy_id, name)
+            return found[0] if found else None
+
+        return self._create(
+            f"plan {name} of backup policy {policy_id}",
+            lambda: self._client.create_backup_policy_plan(policy_id, **prototype),
+            find,
+        )
+
+    def update_backup_policy_plan(self, policy_id: str, plan_id: str, patch: dict[str, Any]) -> dict[str, Any]:
+        """PATCH /backup_policies/{id}/plans/{plan_id}: one request, If-Match on the plan's ETag."""
+        what = f"plan {plan_id} of backup policy {policy_id}"
+        current = self._call(what, lambda: self._client.get_backup_policy_plan(policy_id, plan_id))
+        etag = current.get_headers().get("ETag")
+        return dict(
+            self._result(
+                f"update of {what} ({', '.join(sorted(patch))})",
+                lambda: self._client.update_backup_policy_plan(policy_id, plan_id, patch, if_match=etag),
+            )
+        )
+
+    def delete_backup_policy_plan(self, policy_id: str, plan_id: str) -> None:
+        """DELETE /backup_policies/{id}/plans/{plan_id} (its backups stay) and wait until it is gone."""
+        what = f"plan {plan_id} of backup policy {policy_id}"
+        try:
+            self._call(what, lambda: self._client.delete_backup_policy_plan(policy_id, plan_id))
+        except NotFoundError:
+            return
+        self._wait_gone(f"deletion of {what}", lambda: self.get_backup_policy_plan(policy_id, plan_id))
+
+    def wait_backup_policy_ready(self, policy_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Wait for the policy and every plan of it to be `stable`; `failed`/`suspended` are errors naming the id."""
+
+        def fetch() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+            return self.get_backup_policy(policy_id), self.backup_policy_plans(policy_id)
+
+        def failed(found: tuple[dict[str, Any], list[dict[str, Any]]]) -> str | None:
+            policy, plans = found
+            reasons = [_bad_state(policy)] + [
+                f"plan {plan.get('name')} {why}" for plan in plans if (why := _bad_state(plan)) is not None
+            ]
+            return next((r for r in reasons if r is not None), None)
+
+        def describe(found: tuple[dict[str, Any], list[dict[str, Any]]]) -> str:
+            policy, plans = found
+            states = ", ".join(f"{p.get('name')}:{p.get('lifecycle_state')}" for p in plans)
+            return f"{policy.get('lifecycle_state')}" + (f" (plans {states})" if states else "")
+
+        return wait_for(
+            fetch,
+            what=f"backup policy {policy_id}",
+            done=lambda f: (
+                f[0].get("lifecycle_state") == "stable" and all(p.get("lifecycle_state") == "stable" for p in f[1])
+            ),
+            failed=failed,
+            describe=describe,
+            deadline=self._deadline,
+            progress=self._progress,
+        )
 
     # --- waits -----------------------------------------------------------------------------------
 

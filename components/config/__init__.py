@@ -2,7 +2,14 @@
 
 from components.config.base import Model, OperationTimeouts, problems_from_validation
 from components.config.copies import CopySpec, IbmCopySpec, OciCopySpec
-from components.config.ibm import HOURS_PER_MONTH, IbmConsistencyGroupSpec, IbmSection, IbmSnapshotSpec
+from components.config.ibm import (
+    HOURS_PER_MONTH,
+    IbmBackupPlanSpec,
+    IbmBackupPolicySpec,
+    IbmConsistencyGroupSpec,
+    IbmSection,
+    IbmSnapshotSpec,
+)
 from components.config.loader import CONFIG_KEY, Topology, load_topology, stack_problems
 from components.config.oci import (
     PERIODS,
@@ -26,6 +33,8 @@ __all__ = [
     "BootVolumeRef",
     "CopySpec",
     "CustomPolicy",
+    "IbmBackupPlanSpec",
+    "IbmBackupPolicySpec",
     "IbmConsistencyGroupSpec",
     "IbmCopySpec",
     "IbmSection",

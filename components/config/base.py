@@ -325,6 +325,9 @@ def _reason(err: Any, root: type[BaseModel], loc: tuple[str | int, ...]) -> str:
     if kind == "too_short" and "min_length" in (err.get("ctx") or {}):
         n = err["ctx"]["min_length"]
         msg = f"needs at least {n} item{'s' if n != 1 else ''}"
+    if kind == "too_long" and "max_length" in (err.get("ctx") or {}):
+        n = err["ctx"]["max_length"]
+        msg = f"takes at most {n} item{'s' if n != 1 else ''} (got {err['ctx'].get('actual_length')})"
     value = err.get("input")
     if isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(str(value)) <= 60:
         msg += f" (got {value!r})"

@@ -205,13 +205,16 @@ def _oci_drill_problems(oci: Any, drill: Mapping[str, Any], at: str) -> list[Pro
 
 
 def _ibm_problems(ibm: Any) -> list[Problem]:
-    """IBM snapshot and consistency group names are unique in the stack."""
+    """IBM snapshot and consistency group names are unique in the stack, and so are backup policy names."""
     problems: list[Problem] = []
     names: dict[str, str] = {}
     for i, snap in _items(ibm, "snapshots"):
         problems += _unique_name(names, _text(snap, "name"), f"ibm.snapshots[{i}].name")
     for i, group in _items(ibm, "consistency_groups"):
         problems += _unique_name(names, _text(group, "name"), f"ibm.consistency_groups[{i}].name")
+    policies: dict[str, str] = {}
+    for i, policy in _items(ibm, "backup_policies"):
+        problems += _unique_name(policies, _text(policy, "name"), f"ibm.backup_policies[{i}].name")
     return problems
 
 

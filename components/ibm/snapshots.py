@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 from components.base import component_args
 from components.config import HOURS_PER_MONTH, IbmConsistencyGroupSpec, IbmSnapshotSpec
 from components.config.base import HttpsUrl
-from components.config.ibm import IbmRegion, zone_problems
+from components.config.ibm import IbmRegion, IbmTag, zone_problems
 from components.dynamic.ibm_snapshot import IbmSnapshot, IbmSnapshotConsistencyGroup
 from components.errors import FieldProblemError
 from components.lifecycle import RetentionArgs, keep_generations, retained, series_of, with_tag
@@ -57,6 +57,12 @@ class SnapshotWithClonesArgs(TypedDict, total=False):
     """Earlier generations kept (default all): those beyond it are deleted on every `up`."""
     delete_on_removal: bool
     """Removing the component (or `pulumi destroy`) deletes every generation; by default they stay."""
+    on_demand_tag: str
+    """A user tag put on the snapshot that tells on-demand snapshots apart from a backup policy's backups
+    (e.g. `backup:on-demand`); default none."""
+
+
+_ON_DEMAND_TAG = "User tag that tells on-demand snapshots apart from a backup policy's backups; default none."
 
 
 class _Where(IbmSnapshotSpec):
@@ -64,6 +70,7 @@ class _Where(IbmSnapshotSpec):
 
     region: IbmRegion = Field(description="VPC region.")
     endpoint: HttpsUrl | None = Field(None, description="VPC API URL of the region.")
+    on_demand_tag: IbmTag | None = Field(None, description=_ON_DEMAND_TAG)
 
 
 class SnapshotWithClonesInputs(_Where):
@@ -140,7 +147,7 @@ class SnapshotWithClones(pulumi.ComponentResource):
                 "trigger": model.trigger,
                 "source_volume_id": model.volume_id,
                 "resource_group_id": model.resource_group_id,
-                "user_tags": with_tag(model.user_tags, ibm_series_tag(series)),
+                "user_tags": with_tag(model.user_tags, ibm_series_tag(series), model.on_demand_tag),
                 "clone_zones": list(model.clone_zones),
                 "connection": connection,
                 "timeouts": model.timeouts.every_operation(),
@@ -216,6 +223,9 @@ class SnapshotConsistencyGroupArgs(TypedDict, total=False):
     """Earlier generations kept (default all): those beyond it are deleted on every `up`."""
     delete_on_removal: bool
     """Removing the component (or `pulumi destroy`) deletes every generation; by default they stay."""
+    on_demand_tag: str
+    """A user tag put on every snapshot of the group that tells on-demand snapshots apart from a backup policy's
+    backups; default none."""
 
 
 class SnapshotConsistencyGroupInputs(IbmConsistencyGroupSpec):
@@ -223,6 +233,7 @@ class SnapshotConsistencyGroupInputs(IbmConsistencyGroupSpec):
 
     region: IbmRegion = Field(description="VPC region.")
     endpoint: HttpsUrl | None = Field(None, description="VPC API URL of the region.")
+    on_demand_tag: IbmTag | None = Field(None, description=_ON_DEMAND_TAG)
 
 
 class SnapshotConsistencyGroup(pulumi.ComponentResource):
@@ -268,7 +279,7 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
                 "source_volume_ids": list(model.volume_ids),
                 "resource_group_id": model.resource_group_id,
                 "delete_snapshots_on_delete": model.delete_snapshots_on_delete,
-                "user_tags": [ibm_series_tag(series)],
+                "user_tags": [ibm_series_tag(series), *([model.on_demand_tag] if model.on_demand_tag else [])],
                 "connection": connection,
                 "timeouts": model.timeouts.every_operation(),
             },

@@ -8,6 +8,8 @@ from typing import Any
 from components.config import (
     HOURS_PER_MONTH,
     BootVolumePlan,
+    IbmBackupPlanSpec,
+    IbmBackupPolicySpec,
     IbmSection,
     OpenStackSection,
     Schedule,
@@ -16,6 +18,12 @@ from components.config import (
     resource_key,
 )
 from components.config.base import Lifecycle, given
+from components.config.ibm import (
+    clone_zone_hours_per_source,
+    plans_oldest_days,
+    plans_retention_days,
+    plans_rpo_hours,
+)
 from components.oci.oracle_policies import ORACLE_POLICIES
 
 
@@ -37,6 +45,8 @@ class CoverageRow:
     """Days the restore points `rpo_hours` apart are kept (the most frequent schedules' longest retention)."""
     oldest_restore_point_days: int | None = None
     """Age of the oldest restore point the schedules keep (the longest retention of any schedule)."""
+    retention_count: int | None = None
+    """IBM backup policies: how many recent backups the plans at the RPO keep at most (None: no maximum)."""
     generations: str | None = None
     """On-demand backups: which generations the stack keeps (`all kept`, `last 7, 30d`, ...)."""
     generations_held: int | None = None
@@ -57,6 +67,8 @@ class CoverageRow:
     """Zones with a fast-restore clone (IBM)."""
     copies: list[str] = field(default_factory=list)
     """Regions holding a copy made by CrossRegionCopy."""
+    policy_copies: list[str] = field(default_factory=list)
+    """Regions a backup policy's plans copy each backup to (IBM remote_region_policies)."""
     clone_zone_hours_per_month: int | None = None
     monthly_clone_cost: float | None = None
     currency: str | None = None
@@ -145,11 +157,92 @@ def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
             row.drills.append(f"{drill.name} ({what}, trigger {drill.trigger})")
 
 
+def describe_plan(plan: IbmBackupPlanSpec) -> str:
+    """e.g. `plan daily: cron 0 2 * * * (UTC), at most 24 h between runs, kept 14 d, last 20, clones in
+    us-south-1 (latest 2), copied to us-east`."""
+    trigger = plan.deletion_trigger
+    parts = [f"plan {plan.name}{'' if plan.active else ' (inactive)'}: {plan.cron.describe()}"]
+    parts.append(f"kept {trigger.delete_after} d")
+    if trigger.delete_over_count is not None:
+        parts.append(f"last {trigger.delete_over_count}")
+    if plan.clone_policy is not None:
+        parts.append(f"clones in {', '.join(plan.clone_policy.zones)} (latest {plan.clone_policy.max_snapshots})")
+    if plan.remote_region_policies:
+        parts.append(f"copied to {', '.join(r.region for r in plan.remote_region_policies)}")
+    return ", ".join(parts)
+
+
+def _retention_count(plans: list[IbmBackupPlanSpec]) -> int | None:
+    """The most backups the active plans at the RPO keep (None when one of them keeps any number)."""
+    rpo = plans_rpo_hours(plans)
+    counts = [p.deletion_trigger.delete_over_count for p in plans if p.active and p.cron.rpo_hours == rpo]
+    if not counts or any(c is None for c in counts):
+        return None
+    return max(c for c in counts if c is not None)
+
+
+def _policy_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
+    """One row per asset a backup policy covers: its plans' RPO and retention, clones and remote copies."""
+    covering: dict[str, list[IbmBackupPolicySpec]] = {}
+    for policy in ibm.backup_policies:
+        for asset in map(given, policy.covers):
+            covering.setdefault(asset, []).append(policy)
+    rate = ibm.clone_zone_hourly_rate
+    for asset, policies in covering.items():
+        plans = [plan for policy in policies for plan in policy.plans]
+        active = [plan for plan in plans if plan.active]
+        hours = clone_zone_hours_per_source(plans)
+        regions = list(dict.fromkeys(r.region for plan in active for r in plan.remote_region_policies))
+        rows[asset] = CoverageRow(
+            asset_id=asset,
+            asset_name=None,
+            asset_kind="block volume" if policies[0].match_resource_type == "volume" else "instance",
+            cloud="ibm",
+            region=ibm.region,
+            protected_by=", ".join(f"IbmBackupPolicy {p.name}" for p in policies),
+            policy=", ".join(f"backup policy {p.name}" for p in policies),
+            schedules=[describe_plan(plan) for plan in plans],
+            rpo_hours=plans_rpo_hours(plans),
+            retention_days=plans_retention_days(plans),
+            oldest_restore_point_days=plans_oldest_days(plans),
+            retention_count=_retention_count(plans),
+            cross_region=", ".join(regions) or None,
+            policy_copies=regions,
+            clone_zones=list(dict.fromkeys(z for plan in active if plan.clone_policy for z in plan.clone_policy.zones)),
+            clone_zone_hours_per_month=hours,
+            monthly_clone_cost=round(hours * rate, 2) if rate is not None else None,
+            currency=ibm.currency if rate is not None else None,
+        )
+
+
+def _covered_by_policy(row: CoverageRow) -> bool:
+    return row.cloud == "ibm" and row.protected_by.startswith("IbmBackupPolicy ")
+
+
+def _on_demand(row: CoverageRow, owner: str, policy: str, schedule: str, generations: str) -> None:
+    """An on-demand backup of an asset a backup policy covers: the row says both."""
+    row.protected_by += f", {owner}"
+    row.policy += f"; {policy}"
+    row.schedules.append(schedule)
+    row.generations = generations
+
+
 def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
+    _policy_rows(ibm, rows)
     rate = ibm.clone_zone_hourly_rate
     for spec in ibm.snapshots:
         hours = len(spec.clone_zones) * HOURS_PER_MONTH
         volume = given(spec.volume_id)
+        owner, policy = f"SnapshotWithClones {spec.name}", f"on demand (trigger {spec.trigger})"
+        row = rows.get(volume)
+        if row is not None and _covered_by_policy(row):
+            _on_demand(row, owner, policy, f"snapshot {spec.snapshot_name}", kept(spec))
+            row.asset_name = row.asset_name or spec.name
+            row.clone_zones = list(dict.fromkeys([*row.clone_zones, *spec.clone_zones]))
+            row.clone_zone_hours_per_month = (row.clone_zone_hours_per_month or 0) + hours
+            if rate is not None:
+                row.monthly_clone_cost = round(row.clone_zone_hours_per_month * rate, 2)
+            continue
         rows.setdefault(
             volume,
             CoverageRow(
@@ -158,8 +251,8 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
                 asset_kind="block volume",
                 cloud="ibm",
                 region=ibm.region,
-                protected_by=f"SnapshotWithClones {spec.name}",
-                policy=f"on demand (trigger {spec.trigger})",
+                protected_by=owner,
+                policy=policy,
                 schedules=[f"snapshot {spec.snapshot_name}"],
                 generations=kept(spec),
                 clone_zones=list(spec.clone_zones),
@@ -169,7 +262,12 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
             ),
         )
     for group in ibm.consistency_groups:
+        owner, policy = f"SnapshotConsistencyGroup {group.name}", f"on demand (trigger {group.trigger})"
         for volume in map(given, group.volume_ids):
+            row = rows.get(volume)
+            if row is not None and _covered_by_policy(row):
+                _on_demand(row, owner, policy, f"consistency group {group.group_name}", kept(group))
+                continue
             rows.setdefault(
                 volume,
                 CoverageRow(
@@ -178,8 +276,8 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
                     asset_kind="block volume",
                     cloud="ibm",
                     region=ibm.region,
-                    protected_by=f"SnapshotConsistencyGroup {group.name}",
-                    policy=f"on demand (trigger {group.trigger})",
+                    protected_by=owner,
+                    policy=policy,
                     schedules=[f"consistency group {group.group_name}"],
                     generations=kept(group),
                 ),
@@ -247,7 +345,7 @@ def _copy_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
 def _add_copy(row: CoverageRow | None, region: str) -> None:
     if row is not None:
         row.copies.append(region)
-        row.cross_region = ", ".join(row.copies)
+        row.cross_region = ", ".join(dict.fromkeys([*row.policy_copies, *row.copies]))
 
 
 def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:

@@ -34,6 +34,7 @@ _CINDER_BACKUP_TYPE = "pulumi-python:dynamic/backup-topology:CinderBackup"
 _IBM_SNAPSHOT_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshot"
 _IBM_COPY_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshotCopy"
 _IBM_GROUP_TYPE = "pulumi-python:dynamic/backup-topology:IbmSnapshotConsistencyGroup"
+_IBM_POLICY_TYPE = "pulumi-python:dynamic/backup-topology:IbmBackupPolicy"
 _ORACLE_POLICIES_TOKEN = "oci:Core/getVolumeBackupPolicies:getVolumeBackupPolicies"
 _NAMESPACE_TOKEN = "oci:ObjectStorage/getNamespace:getNamespace"
 _OCI_PROVIDER_TYPE = "pulumi:providers:oci"
@@ -150,6 +151,18 @@ class TopologyMocks(Mocks):
                 crn=f"crn:v1:bluemix:public:is:{region}:a/mock::snapshot-consistency-group:{resource_id}",
                 lifecycle_state="stable",
                 snapshot_ids=[f"r0-mock{digest}-{i}" for i, _ in enumerate(outputs.get("source_volume_ids") or ())],
+            )
+        elif args.typ == _IBM_POLICY_TYPE:
+            region = (outputs.get("connection") or {}).get("region", "mock")
+            resource_id = f"r0-mock{digest}"
+            outputs.update(
+                policy_id=resource_id,
+                crn=f"crn:v1:bluemix:public:is:{region}:a/mock::backup-policy:{resource_id}",
+                lifecycle_state="stable",
+                health_state="ok",
+                plan_ids={
+                    str(plan.get("name")): f"r0-mock{digest}-{i}" for i, plan in enumerate(outputs.get("plans") or ())
+                },
             )
         elif args.typ == _CINDER_SNAPSHOT_TYPE:
             resource_id = f"mock-snapshot-{digest}"

@@ -230,7 +230,8 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
                 row.protected_by,
                 row.policy,
                 _cell(row.rpo_hours, "h", row.schedules_known),
-                _cell(row.retention_days, "d", row.schedules_known),
+                _cell(row.retention_days, "d", row.schedules_known)
+                + (f" (last {row.retention_count})" if row.retention_count is not None else ""),
                 _cell(row.oldest_restore_point_days, "d", row.schedules_known),
                 row.generations or "-",
                 row.cross_region or "-",
@@ -245,7 +246,8 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
     lines.append("")
     lines.append("? = schedules of an existing policy are not known offline; - = none")
     lines.append(
-        "RETENTION = days restore points RPO apart are kept; OLDEST = age of the oldest scheduled restore point; "
+        "RETENTION = days restore points RPO apart are kept (last N: at most N of them, IBM backup policies); "
+        "OLDEST = age of the oldest scheduled restore point; "
         "GENERATIONS = on-demand backups kept (those held are known after an up: output `generations`); "
         "RTO = the last drill's measured restore time, known after an up (output `restore_drills.<name>`)"
     )

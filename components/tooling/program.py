@@ -14,6 +14,7 @@ from components.config.drills import RestoreDrillSpec
 from components.config.oci import BackupObject, GivenPar, VaultRestoreSpec
 from components.cross_region_copy import CrossRegionCopy
 from components.errors import TopologyError
+from components.ibm.backup_policy import IbmBackupPolicy, IbmBackupPolicyInputs
 from components.ibm.snapshots import (
     SnapshotConsistencyGroup,
     SnapshotConsistencyGroupInputs,
@@ -158,22 +159,44 @@ def _ibm(section: IbmSection) -> tuple[dict[str, SnapshotWithClones | SnapshotCo
     exports: dict[str, Any] = {}
     where = {"region": section.region, "endpoint": section.endpoint(section.region)}
     sources: dict[str, SnapshotWithClones | SnapshotConsistencyGroup] = {}
+    pricing = {"clone_zone_hourly_rate": section.clone_zone_hourly_rate, "currency": section.currency}
     for spec in section.snapshots:
         args = {
             **spec.fields(),
             **where,
+            **pricing,
             "resource_group_id": spec.resource_group_id or section.resource_group_id,
-            "clone_zone_hourly_rate": section.clone_zone_hourly_rate,
-            "currency": section.currency,
+            "on_demand_tag": section.on_demand_tag,
         }
         sources[spec.name] = SnapshotWithClones(spec.name, SnapshotWithClonesInputs.model_validate(args))
     if section.snapshots:
         exports["ibm_snapshots"] = {spec.name: sources[spec.name].outputs() for spec in section.snapshots}
     for group in section.consistency_groups:
-        args = {**group.fields(), **where, "resource_group_id": group.resource_group_id or section.resource_group_id}
+        args = {
+            **group.fields(),
+            **where,
+            "resource_group_id": group.resource_group_id or section.resource_group_id,
+            "on_demand_tag": section.on_demand_tag,
+        }
         sources[group.name] = SnapshotConsistencyGroup(group.name, SnapshotConsistencyGroupInputs.model_validate(args))
     if section.consistency_groups:
         exports["ibm_consistency_groups"] = {g.name: sources[g.name].outputs() for g in section.consistency_groups}
+    policies = {
+        policy.name: IbmBackupPolicy(
+            policy.name,
+            IbmBackupPolicyInputs.model_validate(
+                {
+                    **policy.fields(),
+                    **where,
+                    **pricing,
+                    "resource_group_id": policy.resource_group_id or section.resource_group_id,
+                }
+            ),
+        )
+        for policy in section.backup_policies
+    }
+    if policies:
+        exports["ibm_backup_policies"] = {name: policy.outputs() for name, policy in policies.items()}
     return sources, exports
 
 

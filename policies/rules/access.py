@@ -11,6 +11,7 @@ from components.confidential import confidential_hint
 from policies.rules.base import (
     DYNAMIC,
     IBM_COPY,
+    IBM_POLICY,
     IBM_SNAPSHOT,
     OCI_KEY_BACKUP,
     OCI_VAULT_BACKUP,
@@ -100,8 +101,20 @@ def _required_keys(resources: Sequence[Res], config: Mapping[str, Any], stack: s
     ]
 
 
+def _policy_clone_zones(policy: Res) -> int:
+    """Clones an IBM backup policy keeps: max_snapshots x zones of each active plan, for each covered asset (at
+    least one, when it names none)."""
+    per_source = 0
+    for plan in policy.props.get("plans") or []:
+        clones = plan.get("clone_policy") if isinstance(plan, Mapping) and plan.get("active") is not False else None
+        if isinstance(clones, Mapping):
+            per_source += int(clones.get("max_snapshots") or 5) * len(clones.get("zones") or [])
+    return per_source * max(len(policy.props.get("covers") or []), 1)
+
+
 def _clone_spend(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
     zones = sum(len(s.props.get("clone_zones") or []) for s in of_type(resources, IBM_SNAPSHOT))
+    zones += sum(_policy_clone_zones(p) for p in of_type(resources, IBM_POLICY))
     hours = zones * HOURS_PER_MONTH
     found = []
     if hours > int(config["max_clone_zone_hours_per_month"]):
@@ -158,7 +171,10 @@ RULES = [
     ),
     Rule(
         name="clone-spend-ceiling",
-        description="Fast-restore clones stay under a monthly ceiling (clone-zone-hours, and money with a rate).",
+        description=(
+            "Fast-restore clones stay under a monthly ceiling (clone-zone-hours, and money with a rate); an IBM "
+            "backup policy keeps max_snapshots clones in each zone of a plan for each asset it covers."
+        ),
         level="advisory",
         scope="stack",
         check=_clone_spend,

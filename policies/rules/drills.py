@@ -12,6 +12,7 @@ from policies.rules.base import (
     DRILL_TAG,
     IBM_DRILL,
     IBM_GROUP,
+    IBM_POLICY,
     IBM_SNAPSHOT,
     OCI_BOOT_VOLUME_DRILL,
     OCI_KEY_BACKUP,
@@ -28,7 +29,7 @@ from policies.rules.base import (
 # Asset classes by the resources that back them up, and the drills that restore them.
 _CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "Cinder volumes": ((CINDER_BACKUP,), (CINDER_DRILL,)),
-    "IBM block volumes": ((IBM_SNAPSHOT, IBM_GROUP), (IBM_DRILL,)),
+    "IBM block volumes": ((IBM_SNAPSHOT, IBM_GROUP, IBM_POLICY), (IBM_DRILL,)),
     "OCI boot volumes": ((POLICY_ASSIGNMENT, BOOT_VOLUME_BACKUP), (OCI_BOOT_VOLUME_DRILL,)),
     "OCI vaults and keys": ((OCI_VAULT_BACKUP, OCI_KEY_BACKUP), (OCI_VAULT_DRILL,)),
 }

@@ -6,12 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from components.config.ibm import kept_days
+from components.cron import CronError, parse_cron
 from components.oci.oracle_policies import ORACLE_POLICIES
 from policies.rules.base import (
     BOOT_VOLUME_PLAN,
     CINDER_BACKUP,
     IBM_COPY,
     IBM_GROUP,
+    IBM_POLICY,
     IBM_SNAPSHOT,
     OCI_KEY_BACKUP,
     OCI_VAULT_BACKUP,
@@ -54,13 +57,24 @@ class _Schedule:
     """One schedule as the retention rule weighs it."""
 
     period: str
+    """The OCI period (`day`, ...), or the cron spec of an IBM plan."""
     hours: int | None
     """Hours between two backups; None for a period the rule does not know (it never counts)."""
     retention_days: int
     backup_type: str
+    plan: str | None = None
+    """The IBM backup plan's name (its schedule is the cron spec `period`)."""
 
     def __str__(self) -> str:
+        if self.plan is not None:
+            return f"plan {self.plan} (cron {self.period}, up to {self.hours} h apart) kept {self.retention_days} d"
         return f"{_EVERY.get(self.period, self.period)} {self.backup_type} backups kept {self.retention_days} d"
+
+    def which(self) -> str:
+        """The backups of this schedule, as a fix names them."""
+        if self.plan is not None:
+            return f"the backups of plan {self.plan}"
+        return f"the {_EVERY.get(self.period, self.period)} backups"
 
 
 def _policy_schedules(policy: Res) -> list[_Schedule]:
@@ -87,13 +101,38 @@ def _oracle_schedules(name: str) -> list[_Schedule]:
     ]
 
 
-def _shortfall(schedules: Sequence[_Schedule], env: str, floor: int, ceiling: int) -> tuple[str, str] | None:
+def _ibm_schedules(policy: Res) -> list[_Schedule]:
+    """The active plans of an IBM backup policy, each as a schedule: hours between runs from its cron spec, the
+    days its backups are kept from its deletion trigger (fewer when it keeps fewer backups than that)."""
+    found = []
+    for plan in policy.props.get("plans") or []:
+        if not isinstance(plan, Mapping) or plan.get("active") is False:
+            continue
+        try:
+            cron = parse_cron(str(plan.get("cron_spec")))
+        except CronError:
+            continue  # the provider's check refuses it before IBM sees it
+        trigger = plan.get("deletion_trigger")
+        trigger = trigger if isinstance(trigger, Mapping) else {}
+        count = trigger.get("delete_over_count")
+        days = kept_days(cron, int(trigger.get("delete_after") or 30), int(count) if count is not None else None)
+        found.append(_Schedule(cron.spec, cron.rpo_hours, days, "snapshot", plan=str(plan.get("name"))))
+    return found
+
+
+_ADD_SCHEDULE = "add a schedule of period at most {ceiling} h kept at least {floor} d"
+_ADD_PLAN = "add a plan running at least every {ceiling} h with backups kept at least {floor} d"
+
+
+def _shortfall(
+    schedules: Sequence[_Schedule], env: str, floor: int, ceiling: int, fix: str = _ADD_SCHEDULE
+) -> tuple[str, str] | None:
     """What the schedules lack against the thresholds (RETENTION_DEFINITION) and what a custom policy would change;
     None when they meet them."""
     if not schedules:
         return None  # a policy without schedules takes no backups to judge
     need = f"{env} stacks need restore points at most {ceiling} h apart, kept at least {floor} d"
-    add = f"add a schedule of period at most {ceiling} h kept at least {floor} d"
+    add = fix.format(ceiling=ceiling, floor=floor)
     frequent = [s for s in schedules if s.hours is not None and s.hours <= ceiling]
     if not frequent:
         known = [s for s in schedules if s.hours is not None]
@@ -110,7 +149,7 @@ def _shortfall(schedules: Sequence[_Schedule], env: str, floor: int, ceiling: in
         *rest, last = [str(s) for s in slow]
         listed = f"{', '.join(rest)} and {last}" if rest else last
         why += f"; {listed} do not count, being more than {ceiling} h apart"
-    return f"{why}; {need}", f"keep the {_EVERY.get(kept.period, kept.period)} backups at least {floor} d, or {add}"
+    return f"{why}; {need}", f"keep {kept.which()} at least {floor} d, or {add}"
 
 
 def _retention_and_rpo(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
@@ -122,6 +161,11 @@ def _retention_and_rpo(resources: Sequence[Res], config: Mapping[str, Any], stac
         gap = _shortfall(_policy_schedules(policy), env, floor, ceiling)
         if gap is not None:
             found.append(Violation(f"backup policy {policy.name}: {gap[0]}: {gap[1]}", policy.urn))
+    for policy in of_type(resources, IBM_POLICY):
+        gap = _shortfall(_ibm_schedules(policy), env, floor, ceiling, _ADD_PLAN)
+        if gap is not None:
+            subject = f"IBM backup policy {policy.props.get('name')} ({policy.name})"
+            found.append(Violation(f"{subject}: {gap[0]}: {gap[1]}", policy.urn))
     for plan, oracle in _oracle_plans(resources):
         gap = _shortfall(_oracle_schedules(oracle), env, floor, ceiling)
         if gap is not None:
@@ -272,6 +316,22 @@ def _ibm_copies(resources: Sequence[Res]) -> list[tuple[Res, str]]:
     return found
 
 
+def _ibm_policy_copies(resources: Sequence[Res]) -> list[tuple[Res, str]]:
+    found = []
+    for policy in of_type(resources, IBM_POLICY):
+        plans = [p for p in policy.props.get("plans") or [] if isinstance(p, Mapping) and p.get("active") is not False]
+        if any(p.get("remote_region_policies") for p in plans):
+            continue
+        found.append(
+            (
+                policy,
+                f"IBM backup policy {policy.props.get('name')} ({policy.name}) copies no backup to another region: "
+                "add remote_region_policies to one of its plans",
+            )
+        )
+    return found
+
+
 def _backup_bucket(backup: Res, pars: Mapping[str, Res]) -> tuple[str | None, str] | None:
     """(namespace, bucket) a vault or key backup is written to, or None when only a PAR URL made elsewhere says."""
     location = backup.props.get("location")
@@ -330,7 +390,12 @@ def _vault_copies(resources: Sequence[Res]) -> list[tuple[Res, str]]:
 def _cross_region(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
     if not is_prod(stack, config):
         return []
-    gaps = [*_boot_volume_copies(resources), *_ibm_copies(resources), *_vault_copies(resources)]
+    gaps = [
+        *_boot_volume_copies(resources),
+        *_ibm_copies(resources),
+        *_ibm_policy_copies(resources),
+        *_vault_copies(resources),
+    ]
     return [Violation(message + _or_waive(res), res.urn) for res, message in gaps if not _waived(res, config)]
 
 
@@ -381,8 +446,10 @@ RULES = [
     Rule(
         name="backup-retention-and-rpo",
         description=(
-            "Backup policies (custom ones by their schedules, Oracle-defined gold/silver/bronze by Oracle's) keep "
-            "restore points at most max_rpo_hours apart for at least min_retention_days. " + RETENTION_DEFINITION
+            "Backup policies (custom ones by their schedules, Oracle-defined gold/silver/bronze by Oracle's, IBM "
+            "backup policies by their active plans: the longest gap between runs of the cron spec, and the days the "
+            "deletion trigger keeps backups) keep restore points at most max_rpo_hours apart for at least "
+            "min_retention_days. " + RETENTION_DEFINITION
         ),
         level="mandatory",
         scope="stack",
@@ -416,8 +483,9 @@ RULES = [
         name="prod-cross-region-copy",
         description=(
             "In prod stacks every boot volume's policy copies to another region, every IBM snapshot and every "
-            "member of a consistency group has a copy in another region, and every vault or key backup's bucket "
-            "is replicated to another region - unless `waivers` gives the reason."
+            "member of a consistency group has a copy in another region, every IBM backup policy copies its "
+            "backups to another region (remote_region_policies of an active plan), and every vault or key backup's "
+            "bucket is replicated to another region - unless `waivers` gives the reason."
         ),
         level="mandatory",
         scope="stack",

@@ -39,6 +39,9 @@ def test_the_first_preview_of_the_prod_stack_is_clean(
     for group in topology["ibm"]["consistency_groups"]:
         for volume in group["volume_ids"]:
             state.add_volume(volume, "us-south")
+    for policy in topology["ibm"]["backup_policies"]:  # the volumes a policy covers carry its tag
+        for volume in policy["covers"]:
+            state.volumes[volume]["user_tags"] = [policy["match_user_tags"][0]]
     for backup in topology["oci"]["vault_backups"]:
         stub.add_vault(backup["vault_id"])
         for key in backup["keys"]:
@@ -55,7 +58,7 @@ def test_the_first_preview_of_the_prod_stack_is_clean(
     copies = sum(groups.get(c["ibm"].get("consistency_group"), 1) for c in topology["copies"] if "ibm" in c)
     assert made == sorted(
         ["OciVaultBackup", "OciKeyBackup", "IbmSnapshot", "IbmSnapshotConsistencyGroup", "IbmRestoreDrill"]
-        + ["OciVaultRestoreDrill"]
+        + ["OciVaultRestoreDrill", "IbmBackupPolicy"]
         + ["IbmSnapshotCopy"] * copies
         + ["Generations"] * (3 + copies)  # one per snapshot, group, vault backup and copy
     )

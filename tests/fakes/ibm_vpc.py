@@ -5,8 +5,11 @@ the destination region's endpoint can find its source by CRN). Requests need `Au
 `version` and `generation=2` query parameters. Lifecycles: snapshots `pending` -> `stable`, clones unavailable ->
 available, each after a number of reads. As strict as the API: a request body field the API does not take is a 400; a
 snapshot's `size` is the data written (not its volume's capacity, which is its `minimum_capacity`); PATCHes need the
-current ETag in If-Match. Fault injection: a share of requests failing (429 + Retry-After, 503), the response of a
-create dropped after the server made the resource, snapshots stuck in `pending`, requests that stall.
+current ETag in If-Match. Backup policies and their plans: made `pending`, `stable` after a number of reads; a PATCH
+makes them `updating`, a DELETE `deleting` (a policy's plans with it), gone after a number of reads; the VPC API's
+limits (4 plans, cron pattern, retention ranges, clone zones of the region, one remote region, not the policy's own).
+Fault injection: a share of requests failing (429 + Retry-After, 503), the response of a create dropped after the
+server made the resource, snapshots and policies stuck in `pending`, requests that stall.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from ibm_vpc import VpcV1
 
 from tests.fakes.http import LoopbackJsonServer, Reply
 
@@ -34,6 +40,28 @@ GROUP_PROTOTYPE = frozenset({"name", "snapshots", "delete_snapshots_on_delete", 
 GROUP_SNAPSHOT_PROTOTYPE = frozenset({"name", "source_volume", "user_tags"})
 GROUP_PATCH = frozenset({"name", "delete_snapshots_on_delete"})
 VOLUME_PROTOTYPE = frozenset({"name", "profile", "zone", "source_snapshot", "capacity", "resource_group", "user_tags"})
+POLICY_PROTOTYPE = frozenset(
+    {"name", "match_user_tags", "match_resource_type", "included_content", "plans", "resource_group", "scope"}
+)
+POLICY_PATCH = frozenset({"name", "match_user_tags", "included_content"})
+PLAN_FIELDS = frozenset(
+    {
+        "name",
+        "cron_spec",
+        "active",
+        "attach_user_tags",
+        "copy_user_tags",
+        "deletion_trigger",
+        "clone_policy",
+        "remote_region_policies",
+    }
+)
+DELETION_TRIGGER = frozenset({"delete_after", "delete_over_count"})
+CLONE_POLICY = frozenset({"zones", "max_snapshots"})
+REMOTE_REGION_POLICY = frozenset({"region", "encryption_key", "delete_over_count"})
+CRON_SPEC = re.compile(r"^((((\d+,)+\d+|([\d\*]+(\/|-)\d+)|\d+|\*) ?){5,7})$")
+"""The VPC API's pattern of a plan's cron_spec (9 to 63 characters)."""
+MAX_PLANS = 4
 
 
 @dataclass
@@ -54,6 +82,8 @@ class Seen:
     path: str
     status: int
     at: float
+    if_match: str | None = None
+    """The request's If-Match header."""
 
 
 class VpcCloud:
@@ -72,6 +102,9 @@ class VpcCloud:
         self.snapshots: dict[str, dict[str, Any]] = {}
         self.groups: dict[str, dict[str, Any]] = {}
         self.volumes: dict[str, dict[str, Any]] = {}
+        self.policies: dict[str, dict[str, Any]] = {}
+        self.plans: dict[str, dict[str, Any]] = {}
+        """Backup policy plans by id; each names its policy in `_policy`."""
         self.zones: dict[str, list[str]] = {}
         self.requests: list[Seen] = []
         self.faults = Faults()
@@ -98,6 +131,7 @@ class VpcCloud:
         size: int = 100,
         used: int | None = None,
         encryption: str = "provider_managed",
+        user_tags: list[str] | None = None,
     ) -> None:
         self.volumes[volume_id] = {
             "id": volume_id,
@@ -109,8 +143,18 @@ class VpcCloud:
             "profile": {"name": profile},
             "zone": {"name": f"{region}-1"},
             "status": "available",
+            "user_tags": list(user_tags or []),
             "_region": region,
         }
+
+    def policy_named(self, name: str) -> dict[str, Any]:
+        """The one backup policy of that name."""
+        [policy] = [p for p in self.policies.values() if p["name"] == name]
+        return policy
+
+    def plans_of(self, policy_id: str) -> dict[str, dict[str, Any]]:
+        """A policy's plans by name."""
+        return {p["name"]: p for p in self.plans.values() if p["_policy"] == policy_id}
 
     def mutating(self, region: str | None = None) -> list[Seen]:
         """Requests that change something (POST, PUT, PATCH, DELETE)."""
@@ -122,7 +166,338 @@ class VpcCloud:
         return [s for s in self.snapshots.values() if s["_region"] == region]
 
 
-class VpcStub(LoopbackJsonServer):
+class _PolicyRoutes:
+    """Backup policies and their plans, as a mixin of VpcStub."""
+
+    cloud: VpcCloud
+    region: str
+
+    def _drop(self) -> bool:
+        raise NotImplementedError
+
+    # --- policies --------------------------------------------------------------------------------
+
+    def _policies(self, method: str, query: dict[str, str], body: Any) -> tuple[int, Any, dict[str, str], bool]:
+        cloud = self.cloud
+        if method == "GET":
+            found = [
+                self._policy_out(p)
+                for p in list(cloud.policies.values())
+                if p["_region"] == self.region and query.get("name") in (None, p["name"])
+            ]
+            page = {"backup_policies": found, "limit": 50, "total_count": len(found)}
+            return 200, page | {"first": {"href": f"{self._href('backup_policies')}?limit=50"}}, {}, False
+        if method != "POST":
+            return 405, _errors("method_not_allowed", method), {}, False
+        problem = _unknown_fields(body, POLICY_PROTOTYPE)
+        if problem:
+            return 400, problem, {}, False
+        kind = body.get("match_resource_type")
+        if kind not in ("volume", "instance", "share"):
+            return 400, _errors("invalid_match_resource_type", f"match_resource_type {kind!r}"), {}, False
+        tags = body.get("match_user_tags")
+        if not isinstance(tags, list) or not tags:
+            return 400, _errors("missing_match_user_tags", "match_user_tags must hold at least one tag"), {}, False
+        if "included_content" in body and kind != "instance":
+            return 400, _errors("invalid_included_content", "included_content is for instance policies"), {}, False
+        name = body.get("name")
+        if any(p["name"] == name and p["_region"] == self.region for p in cloud.policies.values()):
+            return 409, _errors("backup_policy_name_duplicate", f"The name {name} is already in use"), {}, False
+        plans = body.get("plans") or []
+        if len(plans) > MAX_PLANS:
+            return 400, _errors("backup_policy_plans_limit", f"at most {MAX_PLANS} plans per policy"), {}, False
+        names = [plan.get("name") for plan in plans]
+        if len(set(names)) != len(names):
+            return 400, _errors("backup_policy_plan_name_duplicate", "plan names must be unique"), {}, False
+        for plan in plans:
+            problem = self._plan_problem(plan, prototype=True)
+            if problem:
+                return 400, problem, {}, False
+        policy_id = f"r0{next(_ids):02d}-{self.region}-policy"
+        policy = {
+            "id": policy_id,
+            "crn": f"crn:v1:bluemix:public:is:{self.region}:{ACCOUNT}::backup-policy:{policy_id}",
+            "href": self._href(f"backup_policies/{policy_id}"),
+            "name": name,
+            "match_resource_type": kind,
+            "match_user_tags": list(tags),
+            "resource_group": _resource_group(body),
+            "lifecycle_state": "pending",
+            "health_state": "inapplicable",
+            "health_reasons": [],
+            "created_at": cloud.created_at(),
+            "resource_type": "backup_policy",
+            "scope": {"crn": f"crn:v1:bluemix:public:is::{ACCOUNT}::", "id": "a1234567", "resource_type": "account"},
+            "_region": self.region,
+        }
+        if kind == "instance":
+            policy["included_content"] = list(body.get("included_content") or ["boot_volume", "data_volumes"])
+        self._renew(policy)
+        cloud.policies[policy_id] = policy
+        for plan in plans:
+            self._new_plan(policy_id, plan)
+        return 201, self._policy_out(policy), {}, self._drop()
+
+    def _policy(
+        self, method: str, policy_id: str, body: Any, req: BaseHTTPRequestHandler
+    ) -> tuple[int, Any, dict[str, str], bool]:
+        policy = self._live_policy(policy_id, advance=method == "GET")
+        if policy is None:
+            return 404, _errors("backup_policy_not_found", f"Backup policy {policy_id} not found"), {}, False
+        if method == "GET":
+            return 200, self._policy_out(policy), {"ETag": policy["_etag"]}, False
+        if method == "PATCH":
+            unknown = _unknown_fields(body, POLICY_PATCH)
+            if unknown:
+                return 400, unknown, {}, False
+            refused = _precondition(body, req, policy)
+            if refused:
+                return refused
+            if "included_content" in body and policy["match_resource_type"] != "instance":
+                return 400, _errors("invalid_included_content", "included_content is for instance policies"), {}, False
+            name = body.get("name")
+            taken = any(
+                p["name"] == name and p is not policy and p["_region"] == self.region
+                for p in self.cloud.policies.values()
+            )
+            if name is not None and taken:
+                return 409, _errors("backup_policy_name_duplicate", f"The name {name} is already in use"), {}, False
+            for key in POLICY_PATCH & set(body):
+                policy[key] = body[key]
+            self._renew(policy, "updating")
+            return 200, self._policy_out(policy), {"ETag": policy["_etag"]}, False
+        if method == "DELETE":
+            self._renew(policy, "deleting")
+            for plan in self.cloud.plans.values():
+                if plan["_policy"] == policy_id:
+                    self._renew(plan, "deleting")
+            return 202, self._policy_out(policy), {}, False
+        return 405, _errors("method_not_allowed", method), {}, False
+
+    def _live_policy(self, policy_id: str, *, advance: bool) -> dict[str, Any] | None:
+        """The policy, moved on by a read; None once it is gone (its plans go with it)."""
+        policy = self.cloud.policies.get(policy_id)
+        if policy is None or policy["_region"] != self.region:
+            return None
+        if advance and self._move_on(policy):
+            del self.cloud.policies[policy_id]
+            for plan_id in [k for k, p in self.cloud.plans.items() if p["_policy"] == policy_id]:
+                del self.cloud.plans[plan_id]
+            return None
+        return policy
+
+    def _policy_out(self, policy: dict[str, Any]) -> dict[str, Any]:
+        plans = [p for p in self.cloud.plans.values() if p["_policy"] == policy["id"]]
+        refs = [
+            {"id": p["id"], "name": p["name"], "href": p["href"], "resource_type": p["resource_type"]} for p in plans
+        ]
+        return _public(policy) | {"plans": refs}
+
+    # --- plans -----------------------------------------------------------------------------------
+
+    def _plans(
+        self, method: str, policy_id: str, query: dict[str, str], body: Any
+    ) -> tuple[int, Any, dict[str, str], bool]:
+        policy = self._live_policy(policy_id, advance=False)
+        if policy is None:
+            return 404, _errors("backup_policy_not_found", f"Backup policy {policy_id} not found"), {}, False
+        plans = [p for p in self.cloud.plans.values() if p["_policy"] == policy_id]
+        if method == "GET":
+            found = []
+            for plan in plans:
+                if self._move_on(plan):
+                    del self.cloud.plans[plan["id"]]
+                elif query.get("name") in (None, plan["name"]):
+                    found.append(_public(plan))
+            first = {"href": f"{self._href(f'backup_policies/{policy_id}/plans')}?limit=50"}
+            return 200, {"plans": found, "limit": 50, "total_count": len(found), "first": first}, {}, False
+        if method != "POST":
+            return 405, _errors("method_not_allowed", method), {}, False
+        if policy["lifecycle_state"] == "deleting":
+            return 409, _errors("backup_policy_deleting", f"Backup policy {policy_id} is being deleted"), {}, False
+        problem = self._plan_problem(body, prototype=True)
+        if problem:
+            return 400, problem, {}, False
+        if len(plans) >= MAX_PLANS:
+            return 400, _errors("backup_policy_plans_limit", f"at most {MAX_PLANS} plans per policy"), {}, False
+        name = body.get("name")
+        if any(p["name"] == name for p in plans):
+            return 409, _errors("backup_policy_plan_name_duplicate", f"The plan name {name} is in use"), {}, False
+        plan = self._new_plan(policy_id, body)
+        return 201, _public(plan), {}, self._drop()
+
+    def _plan(
+        self, method: str, policy_id: str, plan_id: str, body: Any, req: BaseHTTPRequestHandler
+    ) -> tuple[int, Any, dict[str, str], bool]:
+        plan = self.cloud.plans.get(plan_id)
+        if plan is None or plan["_policy"] != policy_id or self._live_policy(policy_id, advance=False) is None:
+            return 404, _errors("backup_policy_plan_not_found", f"Plan {plan_id} not found"), {}, False
+        if method == "GET":
+            if self._move_on(plan):
+                del self.cloud.plans[plan_id]
+                return 404, _errors("backup_policy_plan_not_found", f"Plan {plan_id} not found"), {}, False
+            return 200, _public(plan), {"ETag": plan["_etag"]}, False
+        if method == "PATCH":
+            refused = _precondition(body, req, plan)
+            if refused:
+                return refused
+            bad = self._plan_problem(body, prototype=False)
+            if bad:
+                return 400, bad, {}, False
+            name = body.get("name")
+            taken = any(
+                p["name"] == name and p is not plan and p["_policy"] == policy_id for p in self.cloud.plans.values()
+            )
+            if name is not None and taken:
+                return 409, _errors("backup_policy_plan_name_duplicate", f"The plan name {name} is in use"), {}, False
+            self._apply_plan(plan, body)
+            self._renew(plan, "updating")
+            return 200, _public(plan), {"ETag": plan["_etag"]}, False
+        if method == "DELETE":
+            self._renew(plan, "deleting")
+            return 202, _public(plan), {}, False
+        return 405, _errors("method_not_allowed", method), {}, False
+
+    def _new_plan(self, policy_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        plan_id = f"r0{next(_ids):02d}-{self.region}-plan"
+        plan: dict[str, Any] = {
+            "id": plan_id,
+            "href": self._href(f"backup_policies/{policy_id}/plans/{plan_id}"),
+            "name": body.get("name") or f"plan-{plan_id}",
+            "cron_spec": body["cron_spec"],
+            "active": False,
+            "attach_user_tags": [],
+            "copy_user_tags": True,
+            "deletion_trigger": {"delete_after": 30},
+            "clone_policy": {"max_snapshots": 5, "zones": []},
+            "remote_region_policies": [],
+            "created_at": self.cloud.created_at(),
+            "resource_type": "backup_policy_plan",
+            "_policy": policy_id,
+        }
+        self._apply_plan(plan, body)
+        self._renew(plan, "pending")
+        self.cloud.plans[plan_id] = plan
+        return plan
+
+    def _apply_plan(self, plan: dict[str, Any], body: dict[str, Any]) -> None:
+        """A prototype or a merge patch: nested objects merge, lists replace, null removes."""
+        for key in ("name", "cron_spec", "active", "attach_user_tags", "copy_user_tags"):
+            if key in body:
+                plan[key] = body[key]
+        if "deletion_trigger" in body:
+            trigger = {**plan["deletion_trigger"], **body["deletion_trigger"]}
+            plan["deletion_trigger"] = {k: v for k, v in trigger.items() if v is not None}
+        if "clone_policy" in body:
+            clones = body["clone_policy"]
+            zones = (
+                [
+                    {"name": z["name"], "href": self._href(f"regions/{self.region}/zones/{z['name']}")}
+                    for z in clones.get("zones", [])
+                ]
+                if "zones" in clones
+                else plan["clone_policy"]["zones"]
+            )
+            kept = clones.get("max_snapshots", plan["clone_policy"]["max_snapshots"])
+            plan["clone_policy"] = {"max_snapshots": kept, "zones": zones}
+        if "remote_region_policies" in body:
+            plan["remote_region_policies"] = [
+                {
+                    "region": {"name": r["region"]["name"], "href": self._href(f"regions/{r['region']['name']}")},
+                    "delete_over_count": r.get("delete_over_count", 5),
+                    **({"encryption_key": {"crn": r["encryption_key"]["crn"]}} if r.get("encryption_key") else {}),
+                }
+                for r in body["remote_region_policies"]
+            ]
+
+    def _plan_problem(self, body: Any, *, prototype: bool) -> dict[str, Any] | None:
+        """The API's 400 answer to a plan prototype or patch it refuses, or None."""
+        problem = _unknown_fields(body, PLAN_FIELDS)
+        if problem:
+            return problem
+        cron = body.get("cron_spec")
+        if (prototype or cron is not None) and not (
+            isinstance(cron, str) and 9 <= len(cron) <= 63 and CRON_SPEC.fullmatch(cron)
+        ):
+            return _errors("invalid_cron_spec", f"cron_spec {cron!r} does not match the pattern")
+        trigger = body.get("deletion_trigger") or {}
+        problem = _unknown_fields(trigger, DELETION_TRIGGER)
+        if problem:
+            return problem
+        if "delete_after" in trigger and not 1 <= trigger["delete_after"] <= 3650:
+            return _errors("invalid_delete_after", "delete_after must be 1 to 3650")
+        count = trigger.get("delete_over_count")
+        if count is not None and not 0 <= count <= 750:
+            return _errors("invalid_delete_over_count", "delete_over_count must be 0 to 750")
+        clones = body.get("clone_policy") or {}
+        problem = _unknown_fields(clones, CLONE_POLICY)
+        if problem:
+            return problem
+        if "max_snapshots" in clones and not 1 <= clones["max_snapshots"] <= 10:
+            return _errors("invalid_max_snapshots", "max_snapshots must be 1 to 10")
+        if any(z.get("name") not in self.cloud.zones.get(self.region, []) for z in clones.get("zones", [])):
+            return _errors("invalid_zone", f"clone zones must be zones of {self.region}")
+        remotes = body.get("remote_region_policies") or []
+        if len(remotes) > 1:
+            return _errors("remote_region_policies_limit", "at most one remote region policy")
+        for remote in remotes:
+            problem = _unknown_fields(remote, REMOTE_REGION_POLICY)
+            if problem:
+                return problem
+            region = (remote.get("region") or {}).get("name")
+            if region not in VpcV1.REGIONAL_ENDPOINTS or region == self.region:
+                return _errors("invalid_remote_region", f"region {region!r} is not another region")
+            if not 1 <= remote.get("delete_over_count", 1) <= 1:
+                return _errors("invalid_delete_over_count", "a remote region keeps 1 copy")
+            key = (remote.get("encryption_key") or {}).get("crn", "crn:")
+            if not str(key).startswith("crn:"):
+                return _errors("invalid_encryption_key", "encryption_key must be a CRN")
+        return None
+
+    # --- lifecycles --------------------------------------------------------------------------------
+
+    def _renew(self, resource: dict[str, Any], state: str = "pending") -> None:
+        """A new ETag, and a lifecycle state that moves on after `ready_after` reads."""
+        resource["lifecycle_state"] = state
+        resource["_etag"] = f'W/"{next(self.cloud._etags)}"'
+        resource["_reads"] = 0
+
+    def _move_on(self, resource: dict[str, Any]) -> bool:
+        """One read of a policy or plan: pending/updating become stable, deleting becomes gone (True)."""
+        if resource["name"] in self.cloud.faults.stall:
+            return False
+        resource["_reads"] += 1
+        if resource["_reads"] <= self.cloud.ready_after:
+            return False
+        if resource["lifecycle_state"] == "deleting":
+            return True
+        if resource["lifecycle_state"] in ("pending", "updating"):
+            resource["lifecycle_state"] = "stable"
+            if resource.get("resource_type") == "backup_policy":
+                resource["health_state"] = "ok"
+        return False
+
+    def _href(self, path: str) -> str:
+        return f"https://{self.region}.iaas.cloud.ibm.com/v1/{path}"
+
+
+def _precondition(
+    body: Any, req: BaseHTTPRequestHandler, resource: dict[str, Any]
+) -> tuple[int, Any, dict[str, str], bool] | None:
+    """A PATCH holding a list needs the resource's current ETag in If-Match (428 without it, 412 on another)."""
+    given = req.headers.get("if-match")
+    holds_list = isinstance(body, dict) and any(
+        isinstance(v, list) or (isinstance(v, dict) and any(isinstance(x, list) for x in v.values()))
+        for v in body.values()
+    )
+    if given is None and holds_list:
+        return 428, _errors("precondition_required", "If-Match is required for a patch with an array"), {}, False
+    if given is not None and given != resource["_etag"]:
+        return 412, _errors("precondition_failed", "ETag mismatch"), {}, False
+    return None
+
+
+class VpcStub(_PolicyRoutes, LoopbackJsonServer):
     """Serves one region of a VpcCloud."""
 
     base_path = "/v1"
@@ -138,7 +513,7 @@ class VpcStub(LoopbackJsonServer):
         with cloud.lock:
             count = len(cloud.requests) + 1
             status, payload, headers, drop = self._route(req, method, path, query, document, count)
-            cloud.requests.append(Seen(self.region, method, path, status, time.time()))
+            cloud.requests.append(Seen(self.region, method, path, status, time.time(), req.headers.get("if-match")))
         return Reply(status, payload, headers, drop)
 
     def _route(
@@ -202,6 +577,14 @@ class VpcStub(LoopbackJsonServer):
                 return self._groups(method, query, body)
             case ["snapshot_consistency_groups", group_id]:
                 return self._group(method, group_id, body, req)
+            case ["backup_policies"]:
+                return self._policies(method, query, body)
+            case ["backup_policies", policy_id]:
+                return self._policy(method, policy_id, body, req)
+            case ["backup_policies", policy_id, "plans"]:
+                return self._plans(method, policy_id, query, body)
+            case ["backup_policies", policy_id, "plans", plan_id]:
+                return self._plan(method, policy_id, plan_id, body, req)
         return 404, _errors("not_found", f"No route {method} {path}"), {}, False
 
     # --- snapshots -------------------------------------------------------------------------------

@@ -421,3 +421,60 @@ def test_clone_spend_ceiling() -> None:
     assert "2190 clone-zone-hours" in message
     [money] = check_stack("clone-spend-ceiling", [snapshot], clone_zone_hourly_rate=0.5, max_monthly_clone_cost=100)
     assert "1095.00" in money
+
+
+# --- IBM backup policies ---------------------------------------------------------------------------------
+
+IBM_POLICY = DYN + "IbmBackupPolicy"
+
+
+def ibm_plan(name: str, cron: str, days: float, **extra: Any) -> dict[str, Any]:
+    """A plan as the engine holds it (numbers are floats)."""
+    return {"name": name, "cron_spec": cron, "active": True, "deletion_trigger": {"delete_after": days}, **extra}
+
+
+def ibm_policy(stack: str, *plans: dict[str, Any], **props: Any) -> PolicyResource:
+    return resource(stack, IBM_POLICY, "vols-policy", {"name": "vols", "plans": list(plans), **props})
+
+
+def test_an_ibm_policy_is_judged_by_its_active_plans() -> None:
+    short = ibm_policy("prod", ibm_plan("daily", "0 2 * * *", 14.0))
+    [message] = check_stack("backup-retention-and-rpo", [short])
+    assert message.startswith("IBM backup policy vols (vols-policy): restore points at most 24 h apart are kept only")
+    assert check_stack("backup-retention-and-rpo", [ibm_policy("prod", ibm_plan("daily", "0 2 * * *", 30.0))]) == []
+    hourly_off = ibm_plan("hourly", "0 * * * *", 30.0, active=False)
+    [message] = check_stack(
+        "backup-retention-and-rpo", [ibm_policy("prod", hourly_off, ibm_plan("w", "0 3 * * 0", 60))]
+    )
+    assert "its most frequent schedule takes plan w (cron 0 3 * * 0, up to 168 h apart) kept 60 d" in message
+
+
+def test_a_maximum_count_shortens_an_ibm_plans_retention() -> None:
+    counted = ibm_plan("daily", "0 2 * * *", 60.0)
+    counted["deletion_trigger"]["delete_over_count"] = 10.0
+    [message] = check_stack("backup-retention-and-rpo", [ibm_policy("prod", counted)])
+    assert "kept only 10 d" in message
+
+
+def test_a_prod_ibm_policy_copies_to_another_region_unless_waived() -> None:
+    alone = ibm_policy("prod", ibm_plan("daily", "0 2 * * *", 30.0))
+    [message] = check_stack("prod-cross-region-copy", [alone])
+    assert message.startswith("IBM backup policy vols (vols-policy) copies no backup to another region")
+    assert check_stack("prod-cross-region-copy", [alone], waivers={"vols-policy": "copied by the storage team"}) == []
+    copied = ibm_plan("daily", "0 2 * * *", 30.0, remote_region_policies=[{"region": "us-east"}])
+    assert check_stack("prod-cross-region-copy", [ibm_policy("prod", copied)]) == []
+    inactive = ibm_plan("daily", "0 2 * * *", 30.0, remote_region_policies=[{"region": "us-east"}], active=False)
+    assert check_stack("prod-cross-region-copy", [ibm_policy("prod", inactive)]) != []
+
+
+def test_an_ibm_policys_clones_count_for_each_covered_volume() -> None:
+    clones = {"zones": ["us-south-1", "us-south-2"], "max_snapshots": 3.0}
+    policy = ibm_policy("prod", ibm_plan("daily", "0 2 * * *", 30.0, clone_policy=clones), covers=["a", "b"])
+    [message] = check_stack("clone-spend-ceiling", [policy], max_clone_zone_hours_per_month=730)
+    assert "8760 clone-zone-hours" in message  # 3 snapshots x 2 zones x 2 volumes x 730 h
+
+
+def test_an_ibm_policy_backs_up_ibm_block_volumes_which_a_prod_stack_drills() -> None:
+    policy = ibm_policy("prod", ibm_plan("daily", "0 2 * * *", 30.0))
+    [message] = check_stack("restore-drill-every-asset-class", [policy])
+    assert message.startswith("IBM block volumes are backed up (1 resource) but never restore-drilled")
