@@ -143,6 +143,20 @@ def test_stack_file_with_mistakes_exits_2_with_one_line_per_mistake(tmp_path: Pa
     assert "oci.boot_volume_plans[1].boot_volumes[0]: boot volume is already assigned a policy at" in text
 
 
+def test_a_mistake_found_while_the_program_runs_exits_2_with_its_line_alone() -> None:
+    # The lab stack names a secret config key that its file does not hold (it is set with `pulumi config set`).
+    # The program stops on it, under the mock runtime: the event loops that runtime made are closed before the
+    # interpreter's teardown, where they used to print a traceback.
+    for _ in range(3):
+        done = run_cli("--stack", "lab")
+        assert done.returncode == 2
+        assert done.stdout == ""
+        assert done.stderr.splitlines() == [
+            "oci.vault_backups[1].destination.par_uri.uri_config_key: the stack config has no key "
+            "backup-topology:lab-par-uri (set it with `pulumi config set --secret lab-par-uri <url>`)"
+        ]
+
+
 def test_missing_stack_file_exits_2(tmp_path: Path) -> None:
     done = run_cli("--config", str(tmp_path / "Pulumi.nope.yaml"))
     assert done.returncode == 2

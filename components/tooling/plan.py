@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import runpy
 import sys
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -332,19 +332,35 @@ def _stack_name(path: Path) -> str:
     return path.stem
 
 
-def _close_event_loop() -> None:
-    """Close the event loop the mock runtime left open, while the interpreter is whole (not in its teardown)."""
-    with contextlib.suppress(RuntimeError):
-        loop = asyncio.get_event_loop()
-        if not loop.is_closed() and not loop.is_running():
-            loop.close()
+class _LoopsKept(asyncio.DefaultEventLoopPolicy):
+    """The default policy, keeping the event loops it makes so they can be closed before the interpreter's teardown.
+
+    The mock runtime makes one for the program and one in each executor thread that answers a registration; left
+    to the garbage collector, such a loop can be finalized after its own socket and print a traceback.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loops: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+    def new_event_loop(self) -> asyncio.AbstractEventLoop:
+        loop = super().new_event_loop()
+        self.loops.add(loop)
+        return loop
+
+    def close_all(self) -> None:
+        for loop in list(self.loops):
+            if not loop.is_closed() and not loop.is_running():
+                loop.close()
 
 
 def run_cli() -> None:
     """The command `python -m components.plan`: run the plan, exit with its code."""
+    loops = _LoopsKept()
+    asyncio.set_event_loop_policy(loops)
     try:
         code = main()
-        _close_event_loop()
+        loops.close_all()
         sys.stdout.flush()
     except BrokenPipeError:  # the reader (e.g. `| head`) went away: not an error of the plan
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
