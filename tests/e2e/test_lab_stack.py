@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from tests.e2e.conftest import PASSPHRASE, Cli, Run
-from tests.fakes.lab import KEYS, PAR_VAULT, VAULT, VOLUMES, LabClouds
+from tests.fakes.lab import KEYS, PAR_VAULT, POLICY_TAG, VAULT, VOLUMES, LabClouds
 
 PAR_TOKEN = "LabS3cretT0kenDoNotLeak"
 PAR = f"https://objectstorage.us-ashburn-1.oraclecloud.com/p/{PAR_TOKEN}/n/lab/b/vault-backups/o/lab/par-vault"
@@ -58,19 +58,28 @@ def test_the_lab_stack_through_its_whole_life(
         "lab-volume-snapshot",
         "lab-volume-backup",
         "lab-vault-vault",
+        "lab-volumes-daily-policy",
     } <= creates
     assert mutating(lab) == []
     assert cinder_items(conn, volume.id) == ([], [])
 
-    # up: the snapshot with its clones, the group, the copy, the vault and key backups, the Cinder snapshot + backup
+    # up: the snapshot with its clones, the group, the copy, the backup policy, the vault and key backups, the
+    # Cinder snapshot + backup
     up = cli("up", "--yes", "--skip-preview", "--json")
     assert up.summary() == {"create": len(creates)}
     snapshot = by_name(lab.vpc.snapshots, "lab-db-t1")
     assert {c["zone"]["name"] for c in snapshot["clones"]} == {"us-south-2", "us-south-3"}
-    assert {"env:lab", "app:db"} <= set(snapshot["user_tags"])
+    assert {"env:lab", "app:db", "backup:on-demand"} <= set(snapshot["user_tags"])
     [group] = lab.vpc.groups.values()
     members = [lab.vpc.snapshots[s["id"]] for s in group["snapshots"]]
     assert sorted(m["source_volume"]["id"] for m in members) == sorted(VOLUMES[1:])
+    assert all("backup:on-demand" in m["user_tags"] for m in members)
+    policy = lab.vpc.policy_named("lab-volumes-daily")
+    assert policy["match_user_tags"] == [POLICY_TAG]
+    [daily] = lab.vpc.plans_of(policy["id"]).values()
+    assert (daily["cron_spec"], daily["deletion_trigger"]["delete_after"]) == ("0 3 * * *", 7)
+    assert [r["region"]["name"] for r in daily["remote_region_policies"]] == ["us-east"]
+    assert [m for m in mutating(lab) if "backup_policies" in m] == ["POST /v1/backup_policies"]
     [copy] = [s for s in lab.vpc.snapshots.values() if s["_region"] == "us-east"]
     assert copy["source_snapshot"]["id"] == snapshot["id"]
     assert sorted((a.kind, a.resource_id) for a in lab.kms.actions) == sorted(
@@ -85,25 +94,39 @@ def test_the_lab_stack_through_its_whole_life(
     cli("refresh", "--yes", "--expect-no-changes")
     assert mutating(lab) == sent
 
-    # out of band: a tag and a clone taken off the snapshot, the Cinder backup deleted
+    # out of band: a tag and a clone taken off the snapshot, the policy's plan shortened and its copy dropped, the
+    # Cinder backup deleted
     snapshot["user_tags"] = [t for t in snapshot["user_tags"] if t != "app:db"]
     snapshot["clones"] = [c for c in snapshot["clones"] if c["zone"]["name"] != "us-south-3"]
+    daily["deletion_trigger"] = {"delete_after": 2}
+    daily["remote_region_policies"] = []
     conn.block_storage.delete_backup(cinder_backup)
     conn.block_storage.wait_for_delete(cinder_backup, interval=1, wait=120)
     refresh = cli("refresh", "--yes", "--skip-preview", "--json")
-    assert changed(refresh) == {"lab-db-snapshot": ["update"], "lab-volume-backup": ["delete"]}
+    assert changed(refresh) == {
+        "lab-db-snapshot": ["update"],
+        "lab-volumes-daily-policy": ["update"],
+        "lab-volume-backup": ["delete"],
+    }
     # the snapshot still differs from the program until up repairs it: refresh keeps saying so
     drift = cli("refresh", "--yes", "--expect-no-changes", check=False)
     assert drift.returncode != 0
+    since = len(lab.vpc.mutating())
     repair = cli("up", "--yes", "--skip-preview", "--json")
     assert changed(repair) == {
         "lab-db-snapshot": ["update"],  # repaired in place: the restore point stays
+        "lab-volumes-daily-policy": ["update"],  # the plan patched in place: the policy and its plan stay
         "lab-volume-backup": ["create"],  # made again
         "lab-volume-generations": ["update"],  # which now holds the new backup
     }
     assert by_name(lab.vpc.snapshots, "lab-db-t1")["id"] == snapshot["id"]
     assert {c["zone"]["name"] for c in snapshot["clones"]} == {"us-south-2", "us-south-3"}
     assert "app:db" in snapshot["user_tags"]
+    assert [f"{r.method} {r.path}" for r in lab.vpc.mutating()[since:] if "backup_policies" in r.path] == [
+        f"PATCH /v1/backup_policies/{policy['id']}/plans/{daily['id']}"
+    ]
+    assert daily["deletion_trigger"]["delete_after"] == 7
+    assert [r["region"]["name"] for r in daily["remote_region_policies"]] == ["us-east"]
     [_], [again] = cinder_items(conn, volume.id)
     assert again.status == "available"
     assert again.id != cinder_backup.id
@@ -128,6 +151,7 @@ def test_the_lab_stack_through_its_whole_life(
     assert destroy.summary() == {"delete": up.summary()["create"]}
     assert lab.vpc.snapshots == {}
     assert lab.vpc.groups == {}
+    assert (lab.vpc.policies, lab.vpc.plans) == ({}, {})
     assert cinder_items(conn, volume.id) == ([], [])
     assert list(lab.kms.objects) == [("lab", "vault-backups", "lab/par-vault")]
 

@@ -27,6 +27,8 @@ USER = "ocid1.user.oc1..aaaaaaaalabuser"
 
 VOLUMES = ("r006-1ab00001-volume", "r006-1ab00002-volume", "r006-1ab00003-volume")
 """us-south volumes: the first has a snapshot with clones, the other two a consistency group."""
+POLICY_TAG = "backup:lab-daily"
+"""The user tag the lab's backup policy selects: the first volume carries it."""
 VAULT = "ocid1.vault.oc1.iad.bblabvault.abuwcljslabvaultaaaaaa"
 """The vault with the keys: its backup and a key's go to a bucket."""
 PAR_VAULT = "ocid1.vault.oc1.iad.bblabvault2.abuwcljslabvaultbbbbbb"
@@ -49,7 +51,7 @@ class LabClouds:
         for region in VPC_PORTS:
             self.vpc.add_region(region)
         for volume in VOLUMES:
-            self.vpc.add_volume(volume, "us-south")
+            self.vpc.add_volume(volume, "us-south", user_tags=[POLICY_TAG] if volume == VOLUMES[0] else [])
         self.vpc_stubs = {region: VpcStub(self.vpc, region, port) for region, port in VPC_PORTS.items()}
         self.kms = KmsStub(key.public_key(), f"{TENANCY}/{USER}/{fingerprint}", port=KMS_PORT)
         self.kms.add_vault(VAULT)
