@@ -256,7 +256,7 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
         vpc = _vpc(model, "create", self, props)
         group = vpc.find_consistency_group(model.name)
         if group is not None:
-            covered = _member_volumes(vpc, group)
+            covered = _volumes_of(_members(vpc, group))
             if sorted(covered) != sorted(model.source_volume_ids):
                 msg = (
                     f"snapshot consistency group name {model.name} is taken in {model.connection.region} by group "
@@ -301,24 +301,26 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
             found,
             {"delete_snapshots_on_delete": model.delete_snapshots_on_delete},
         )
-        for member in found.get("snapshots") or []:
-            snapshot = vpc.get_snapshot(str(member["id"]))
+        for snapshot in _members(vpc, found):
             if set(snapshot.get("user_tags") or []) != set(model.user_tags):
-                vpc.update_snapshot(str(member["id"]), {"user_tags": list(model.user_tags)})
+                vpc.update_snapshot(str(snapshot["id"]), {"user_tags": list(model.user_tags)})
         return UpdateResult({**state_inputs(news), **_group_outputs(vpc.get_consistency_group(id_))})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        """Refresh: name, deletion rule, member volumes and resource group as IBM Cloud has them."""
+        """Refresh: name, deletion rule, member volumes, their snapshots' user tags and resource group as IBM Cloud
+        has them."""
         model: Any = GroupProps.model_validate(self.model_inputs(props))
         vpc = Vpc(model.connection.connection(), Deadline(_CHECK_SECONDS))
         try:
             group = vpc.get_consistency_group(id_)
         except NotFoundError:
             return ReadResult("", {})
+        members = _members(vpc, group)
         cloud: dict[str, Any] = {
             "name": group.get("name"),
             "delete_snapshots_on_delete": bool(group.get("delete_snapshots_on_delete")),
-            "source_volume_ids": _ordered(_member_volumes(vpc, group), list(model.source_volume_ids)),
+            "source_volume_ids": _ordered(_volumes_of(members), list(model.source_volume_ids)),
+            "user_tags": _ordered(_members_tags(members, list(model.user_tags)), list(model.user_tags)),
         }
         if model.resource_group_id is not None:
             cloud["resource_group_id"] = _group_id(group)
@@ -329,18 +331,30 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
         _vpc(model, "delete", self, props).delete_consistency_group(id_)
 
 
-def _member_volumes(vpc: Vpc, group: Mapping[str, Any]) -> list[str]:
-    """The source volumes of a group's snapshots (a group lists its snapshots, each snapshot its volume)."""
-    volumes = []
+def _members(vpc: Vpc, group: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A group's snapshots as IBM Cloud has them (a group lists only their IDs); one deleted out of band is left out:
+    it covers nothing any more."""
+    snapshots = []
     for member in group.get("snapshots", []) or []:
         try:
-            snapshot = vpc.get_snapshot(str(member.get("id")))
+            snapshots.append(vpc.get_snapshot(str(member.get("id"))))
         except NotFoundError:
-            continue  # deleted out of band: it covers nothing any more
-        volume = (snapshot.get("source_volume") or {}).get("id")
-        if volume:
-            volumes.append(str(volume))
-    return volumes
+            continue
+    return snapshots
+
+
+def _volumes_of(snapshots: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The source volumes of snapshots."""
+    volumes = ((s.get("source_volume") or {}).get("id") for s in snapshots)
+    return [str(v) for v in volumes if v]
+
+
+def _members_tags(snapshots: Sequence[Mapping[str, Any]], given: list[str]) -> list[str]:
+    """The user tags of a group's snapshots, one list for all as the inputs give them: the tags every snapshot has
+    when they all agree, else those of the first snapshot that differs from the inputs (so that drift shows)."""
+    tag_sets = [set(s.get("user_tags") or []) for s in snapshots]
+    differing = [tags for tags in tag_sets if tags != set(given)]
+    return sorted(differing[0]) if differing else list(given)
 
 
 def _group_outputs(group: Mapping[str, Any]) -> dict[str, Any]:

@@ -225,6 +225,30 @@ def test_refresh_sees_a_groups_deletion_rule_changed_out_of_band(cloud: Any, eng
     assert group["delete_snapshots_on_delete"] is False
 
 
+def test_refresh_sees_a_tag_taken_off_one_of_a_groups_snapshots_and_up_puts_it_back(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    program = group_program(stubs, on_demand_tag="backup:on-demand")
+    stack.up(program)
+    [group] = state.groups.values()
+    first, second = (state.snapshots[s["id"]] for s in group["snapshots"])
+    assert "backup:on-demand" in first["user_tags"]
+    assert set(first["user_tags"]) == set(second["user_tags"])
+    second["user_tags"] = [t for t in second["user_tags"] if t != "backup:on-demand"]  # taken off in the console
+    refresh = stack.refresh()
+    assert refresh.of("orders-app-group") == ["changed"]
+    [read] = [s for s in stack.state.values() if s.urn.endswith("orders-app-group")]
+    assert "backup:on-demand" not in read.outputs["user_tags"]
+    since = len(state.requests)
+    assert stack.up(program).of("orders-app-group") == ["update"]
+    assert mutations(state, since) == [f"PATCH /v1/snapshots/{second['id']}"]  # the other snapshot is left alone
+    assert set(second["user_tags"]) == set(first["user_tags"])
+    assert stack.refresh().changes() == []
+    assert stack.up(program).changes() == []
+
+
 def test_a_group_of_that_name_over_other_volumes_is_not_adopted(cloud: Any, engine: Callable[..., Engine]) -> None:
     state, stubs = cloud
     other = engine()
