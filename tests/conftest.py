@@ -138,3 +138,15 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[VpcCloud, dict[str,
     yield state, stubs
     for stub in stubs.values():
         stub.stop()
+
+
+# --- test tiers ----------------------------------------------------------------------------------------------
+
+_LAB_DIRS = (ROOT / "tests" / "integration", ROOT / "tests" / "e2e")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test of the lab tiers `lab`: a plain `pytest` deselects them (pyproject addopts), `-m lab` runs them."""
+    for item in items:
+        if any(item.path.is_relative_to(d) for d in _LAB_DIRS):
+            item.add_marker(pytest.mark.lab)
