@@ -97,7 +97,8 @@ class TopologyMocks(Mocks):
     """Mocks that answer like the clouds would: deterministic fake IDs, and the Oracle-defined policies.
 
     OCIDs of regional OCI resources made through a provider carry its region; `stack_outputs` are the outputs of
-    the stacks a program references (`pulumi.StackReference`), by stack name.
+    the stacks a program references (`pulumi.StackReference`), by stack name: those of a stack not given are unknown,
+    which only a preview can carry.
     """
 
     def __init__(self, stack_outputs: Mapping[str, Mapping[str, Any]] | None = None) -> None:
@@ -122,7 +123,9 @@ class TopologyMocks(Mocks):
         elif args.typ == _INSTANCE_TYPE:
             outputs["bootVolumeId"] = self._ocid("bootvolume", digest, args.provider)
         elif args.typ == _STACK_REFERENCE_TYPE:
-            outputs.update(outputs=dict(self._stack_outputs.get(str(outputs.get("name")), {})), secretOutputNames=[])
+            referenced = self._stack_outputs.get(str(outputs.get("name")))
+            # a stack whose outputs are not given: not known here (a preview shows them unknown), never empty
+            outputs.update(outputs=dict(referenced) if referenced is not None else rpc.UNKNOWN, secretOutputNames=[])
             resource_id = str(outputs.get("name"))
         elif args.typ == _PAR_TYPE:
             path = "/p/mock{}/n/{}/b/{}/o/{}".format(
