@@ -146,7 +146,7 @@ _LAB_DIRS = (ROOT / "tests" / "integration", ROOT / "tests" / "e2e")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test of the lab tiers `lab`: a plain `pytest` deselects them (pyproject addopts), `-m lab` runs them."""
+    """Mark the tests of the lab tier `lab`: a plain `pytest` deselects them (pyproject addopts), `-m lab` runs them."""
     for item in items:
         if any(item.path.is_relative_to(d) for d in _LAB_DIRS):
             item.add_marker(pytest.mark.lab)

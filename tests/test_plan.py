@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-PROD_POLICY_CONFIG = ROOT / "policies" / "prod-example-config.json"
+PROD_POLICY_CONFIG = ROOT / "policies" / "config" / "prod.json"
 """The prod example's policy config: it waives the copy of the vault backups' bucket, replicated by its owner."""
 
 
@@ -129,13 +130,15 @@ def test_stack_file_with_mistakes_exits_2_with_one_line_per_mistake(tmp_path: Pa
             ],
         }
     }
-    done = run_cli("--config", str(write_stack(tmp_path, topology)))
+    path = write_stack(tmp_path, topology)
+    done = run_cli("--config", str(path))
     assert done.returncode == 2
     assert done.stdout == ""
     assert "Traceback" not in done.stderr
     heading, *problems = done.stderr.strip().splitlines()
-    assert heading == "invalid topology (4 problems):"
+    assert heading == f"{path}: invalid topology (4 problems):"
     assert len(problems) == 4, done.stderr
+    assert all(line.startswith(f"{path}: oci.boot_volume_plans[") for line in problems)  # each names its file
     text = "\n".join(problems)
     assert "oci.boot_volume_plans[0].compartment_id: is a boot volume OCID; expected a compartment" in text
     assert "oci.boot_volume_plans[0].policy.schedules[0].retention_days: must be at least the period (7 days)" in text
@@ -152,9 +155,37 @@ def test_a_mistake_found_while_the_program_runs_exits_2_with_its_line_alone() ->
         assert done.returncode == 2
         assert done.stdout == ""
         assert done.stderr.splitlines() == [
-            "oci.vault_backups[1].destination.par_uri.uri_config_key: the stack config has no key "
-            "backup-topology:lab-par-uri (set it with `pulumi config set --secret lab-par-uri <url>`)"
+            "stacks/Pulumi.lab.yaml: oci.vault_backups[1].destination.par_uri.uri_config_key: the stack config has "
+            "no key backup-topology:lab-par-uri (set it with `pulumi config set --secret lab-par-uri <url>`)"
         ]
+
+
+def test_an_unknown_stack_exits_2_naming_the_stacks_that_exist() -> None:
+    done = run_cli("--stack", "staging")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "stacks/Pulumi.staging.yaml: stack file not found; stacks that exist: dev, lab, prod"
+    ]
+
+
+def test_the_prod_example_plans_clean_with_its_policy_config_found_by_convention() -> None:
+    done = run_cli("--stack", "prod")
+    assert done.returncode == 0, done.stdout[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines[1] == "Policy config: policies/config/prod.json"
+    assert lines[-1].startswith("0 mandatory findings")
+    assert lines[-1].endswith(": exit 0")
+
+
+def test_without_a_policy_config_of_its_own_a_stack_runs_the_rules_defaults_and_says_so(tmp_path: Path) -> None:
+    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())
+    path = tmp_path / "Pulumi.prod-eu.yaml"  # no policies/config/prod-eu.json
+    path.write_text(yaml.safe_dump(config))
+    done = run_cli("--config", str(path))
+    assert "Policy config: none (every rule with its defaults)" in done.stdout
+    verdict = re.fullmatch(r"(\d+) mandatory findings?(, \d+ advisory)?: exit (\d)", done.stdout.splitlines()[-1])
+    assert verdict is not None
+    assert int(verdict[3]) == done.returncode == (1 if int(verdict[1]) else 0)
 
 
 def test_missing_stack_file_exits_2(tmp_path: Path) -> None:
@@ -298,11 +329,12 @@ def test_backup_policy_mistakes_exit_2_with_one_line_per_mistake_naming_the_fiel
     policy["plans"][0]["cron_spec"] = "*/15 2 * * *"
     policy["plans"][0]["deletion_trigger"] = {"delete_after": 5000}
     policy["plans"][0]["remote_region_policies"] = [{"region": "us-east", "encryption_key_crn": "my-key"}]
-    done = run_cli("--config", str(write_stack(tmp_path, prod)))
+    path = write_stack(tmp_path, prod)
+    done = run_cli("--config", str(path))
     assert done.returncode == 2
-    at = "ibm.backup_policies[0].plans[0]"
+    at = f"{path}: ibm.backup_policies[0].plans[0]"
     assert done.stderr.splitlines() == [
-        "invalid topology (3 problems):",
+        f"{path}: invalid topology (3 problems):",
         f"{at}.cron_spec: runs 4 times an hour (minute field */15); IBM takes a backup at most once an hour: give "
         "one minute",
         f"{at}.deletion_trigger.delete_after: must be less than or equal to 3650 (got 5000)",
@@ -323,8 +355,10 @@ def test_the_prod_example_passes_every_mandatory_rule() -> None:
     assert mandatory == []
 
 
-def test_the_prod_example_vault_backups_need_the_waiver_of_its_policy_config() -> None:
-    done = run_cli("--stack", "prod", "--json")
+def test_the_prod_example_vault_backups_need_the_waiver_of_its_policy_config(tmp_path: Path) -> None:
+    empty = tmp_path / "none.json"
+    empty.write_text("{}")
+    done = run_cli("--stack", "prod", "--json", "--policy-config", str(empty))
     assert done.returncode == 1
     unwaived = json.loads(done.stdout)["findings"]
     assert {f["policy"] for f in unwaived} == {"prod-cross-region-copy"}

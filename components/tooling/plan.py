@@ -1,7 +1,8 @@
 """Offline plan: run the program under Pulumi's mock runtime and print the resource tree and the coverage.
 
-Usage: python -m components.plan (--stack NAME | --config PATH) [--json] [--policy-config FILE]
+Usage: python -m components.plan (--stack NAME | --config PATH) [--program DIR] [--json] [--policy-config FILE]
 Exit codes: 0 clean, 1 a mandatory policy is violated, 2 invalid configuration (one line per mistake on stderr).
+The policy config is FILE, else `policies/config/<stack>.json` of the program's directory when it exists.
 """
 
 from __future__ import annotations
@@ -45,13 +46,17 @@ class PlanResult:
 
     stack: str
     simulation: Simulation
-    coverage: list[CoverageRow]
+    coverage: list[CoverageRow] | None
+    """None for a program that declares its components in code: coverage is read from a topology."""
     findings: list[dict[str, Any]] = field(default_factory=list)
+    policy_config: str | None = None
+    """The policy config file the rules were run with (None: every rule's defaults)."""
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` document."""
         return {
             "stack": self.stack,
+            "policy_config": self.policy_config,
             "resources": [
                 {
                     "urn": r.urn,
@@ -63,20 +68,39 @@ class PlanResult:
                 }
                 for r in self.simulation.resources
             ],
-            "coverage": [row.to_dict() for row in self.coverage],
-            "summary": summary(self.coverage),
+            "coverage": None if self.coverage is None else [row.to_dict() for row in self.coverage],
+            "summary": None if self.coverage is None else summary(self.coverage),
             "findings": self.findings,
         }
 
 
-def _project() -> dict[str, Any]:
-    doc = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
+def _project(project_dir: Path = PROJECT_ROOT) -> dict[str, Any]:
+    try:
+        doc = yaml.safe_load((project_dir / "Pulumi.yaml").read_text())
+    except FileNotFoundError:
+        raise PlanError([f"{project_dir}: no Pulumi.yaml: not a Pulumi project"]) from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise PlanError([f"{project_dir / 'Pulumi.yaml'}: cannot be read as YAML ({exc})"]) from None
     return doc if isinstance(doc, dict) else {}
 
 
-def stack_file(stack: str) -> Path:
+def _stack_dir(project_dir: Path = PROJECT_ROOT) -> Path:
+    return project_dir / str(_project(project_dir).get("stackConfigDir", "."))
+
+
+def stack_file(stack: str, project_dir: Path = PROJECT_ROOT) -> Path:
     """Path of a stack's config file, following Pulumi.yaml's stackConfigDir."""
-    return PROJECT_ROOT / str(_project().get("stackConfigDir", ".")) / f"Pulumi.{stack}.yaml"
+    return _stack_dir(project_dir) / f"Pulumi.{stack}.yaml"
+
+
+def stacks_of(project_dir: Path = PROJECT_ROOT) -> list[str]:
+    """The stacks whose config files the project holds."""
+    return sorted(_stack_name(p) for p in _stack_dir(project_dir).glob("Pulumi.*.yaml"))
+
+
+def policy_config_file(stack: str, project_dir: Path = PROJECT_ROOT) -> Path:
+    """Where a stack's policy config is found by convention: `policies/config/<stack>.json` of the project."""
+    return project_dir / "policies" / "config" / f"{stack}.json"
 
 
 def read_stack_config(path: Path) -> tuple[dict[str, Any], list[str]]:
@@ -125,17 +149,27 @@ def run_plan(
     stack: str,
     secret_keys: Sequence[str] = (),
     policy_config: Mapping[str, Mapping[str, Any]] | None = None,
+    program_dir: Path = PROJECT_ROOT,
 ) -> PlanResult:
-    """Validate the topology, run the program under mocks, compute coverage and policy findings. Raises PlanError."""
-    topology = _validated(config)
-    main = PROJECT_ROOT / "__main__.py"
+    """Validate the topology, run the program under mocks, compute coverage and policy findings. Raises PlanError.
+
+    The project's own program declares a topology (`backup-topology:topology`): it runs as `pulumi up` would
+    converge it, with coverage. Another program (`program_dir`, e.g. an example) declares its components in code:
+    it runs as its first `pulumi preview` would (what other resources or stacks make is unknown), without coverage.
+    """
+    own = program_dir.resolve() == PROJECT_ROOT
+    topology = _validated(config) if own else None
+    main = program_dir / "__main__.py"
+    if not main.is_file():
+        raise PlanError([f"{program_dir}: no __main__.py: the plan runs Python programs"])
     try:
         simulation = simulate(
             lambda: runpy.run_path(str(main), run_name="__main__"),
             config=config,
             secret_keys=secret_keys,
-            project=str(_project().get("name", "backup-topology")),
+            project=str(_project(program_dir).get("name", "backup-topology")),
             stack=stack,
+            preview=not own,
         )
     except pulumi.RunError as exc:
         raise PlanError(str(exc).splitlines()) from None
@@ -152,7 +186,8 @@ def run_plan(
         for r in simulation.resources
     ]
     findings = [f.to_dict() for f in evaluate(resources, stack, policy_config)]
-    return PlanResult(stack=stack, simulation=simulation, coverage=coverage(topology), findings=findings)
+    rows = coverage(topology) if topology is not None else None
+    return PlanResult(stack=stack, simulation=simulation, coverage=rows, findings=findings)
 
 
 def _validated(config: Mapping[str, Any]) -> Topology:
@@ -269,38 +304,81 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
 def render_text(result: PlanResult, out: TextIO) -> None:
     """The plan for people."""
     count = len(result.simulation.resources)
-    print(f"Stack {result.stack}: {count} resources, {len(result.coverage)} protected assets\n", file=out)
+    assets = "" if result.coverage is None else f", {len(result.coverage)} protected assets"
+    print(f"Stack {result.stack}: {count} resources{assets}", file=out)
+    if result.simulation.preview:
+        print("Run as a first `pulumi preview`: what other resources or stacks make is unknown (None).", file=out)
+    print(f"Policy config: {result.policy_config or 'none (every rule with its defaults)'}\n", file=out)
     print("RESOURCES", file=out)
     for line in render_tree(result.simulation):
         print(line, file=out)
     print("\nCOVERAGE", file=out)
-    for line in render_coverage(result.coverage):
-        print(line, file=out)
+    if result.coverage is None:
+        print("(not computed: coverage is read from a topology, `backup-topology:topology`)", file=out)
+    else:
+        for line in render_coverage(result.coverage):
+            print(line, file=out)
     print("\nFINDINGS", file=out)
     if not result.findings:
         print("(none)", file=out)
     for finding in result.findings:
         print(f"[{finding['level']}] {finding['policy']}: {finding['message']}", file=out)
+    print(f"\n{verdict(result)}", file=out)
+
+
+def exit_code(result: PlanResult) -> int:
+    """1 when a mandatory policy is violated, else 0."""
+    return EXIT_VIOLATION if any(f["level"] == "mandatory" for f in result.findings) else EXIT_OK
+
+
+def verdict(result: PlanResult) -> str:
+    """The plan's last line: what it found and the exit code that follows."""
+    mandatory = sum(1 for f in result.findings if f["level"] == "mandatory")
+    advisory = len(result.findings) - mandatory
+    found = f"{mandatory} mandatory finding{'' if mandatory == 1 else 's'}"
+    if advisory:
+        found += f", {advisory} advisory"
+    return f"{found}: exit {exit_code(result)}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--stack", help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    source.add_argument("--stack", help="stack name: reads <program>/stacks/Pulumi.<stack>.yaml")
     source.add_argument("--config", type=Path, help="path of any stack config file")
+    parser.add_argument(
+        "--program",
+        type=Path,
+        default=PROJECT_ROOT,
+        help="directory of another Pulumi program that uses the components (e.g. examples/<name>)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON for pipelines")
     parser.add_argument(
-        "--policy-config", type=Path, help="JSON file: rule name -> settings (as for pulumi --policy-pack-config)"
+        "--policy-config",
+        type=Path,
+        help="JSON file: rule name -> settings (as for pulumi --policy-pack-config); "
+        "default policies/config/<stack>.json of the program when it exists",
     )
     args = parser.parse_args(argv)
 
-    path = stack_file(args.stack) if args.stack else args.config
-    stack = args.stack or _stack_name(path)
     try:
+        path = stack_file(args.stack, args.program) if args.stack else args.config
+        stack = args.stack or _stack_name(path)
+        if args.stack and not path.is_file():
+            known = ", ".join(stacks_of(args.program)) or "none"
+            raise PlanError([f"{_shown(path)}: stack file not found; stacks that exist: {known}"])
         config, secret_keys = read_stack_config(path)
-        policy_config = _policy_config(args.policy_config) if args.policy_config else None
-        result = run_plan(config, stack=stack, secret_keys=secret_keys, policy_config=policy_config)
+        policy_path = args.policy_config or policy_config_file(stack, args.program)
+        given = args.policy_config is not None or policy_path.is_file()
+        policy_config = _policy_config(policy_path) if given else None
+        try:
+            result = run_plan(
+                config, stack=stack, secret_keys=secret_keys, policy_config=policy_config, program_dir=args.program
+            )
+        except PlanError as exc:  # each mistake names the stack file it is in, as a compiler names the source
+            raise PlanError([f"{_shown(path)}: {line}" for line in exc.lines]) from None
+        result.policy_config = _shown(policy_path) if given else None
     except PlanError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
@@ -310,7 +388,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
     else:
         render_text(result, sys.stdout)
-    return EXIT_VIOLATION if any(f["level"] == "mandatory" for f in result.findings) else EXIT_OK
+    return exit_code(result)
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd())) or "."
+    except ValueError:
+        return str(path)
 
 
 def _policy_config(path: Path) -> dict[str, Any]:

@@ -2,44 +2,23 @@
 
 from __future__ import annotations
 
-import runpy
-from typing import Any
-
 import pytest
+import yaml
 from pulumi.output import Unknown
 
-from components.tooling.mock_runtime import Registered, Simulation, TopologyMocks, simulate
-from tests.conftest import COMPARTMENT, ROOT
+from components.testing import Registered, Simulation, run_program
+from components.tooling.plan import main, read_stack_config, stack_file
+from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples"
-CONFIG: dict[str, dict[str, Any]] = {
-    "oci-instance-boot-volume": {
-        "oci:region": "us-ashburn-1",
-        "compartmentId": COMPARTMENT,
-        "availabilityDomain": "Uocm:US-ASHBURN-AD-1",
-        "imageId": "ocid1.image.oc1.iad.aaaaaaaaimageexample",
-        "subnetId": "ocid1.subnet.oc1.iad.aaaaaaaasubnetexample",
-    },
-    "oci-vault-backup-par": {
-        "oci:region": "us-ashburn-1",
-        "compartmentId": COMPARTMENT,
-        "parExpires": "2026-11-30T00:00:00Z",
-    },
-    "ibm-volume-snapshots": {"infraStack": "acme/infra/prod"},
-    "openstack-volume-backup": {},
-}
+NAMES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "Pulumi.yaml").is_file())
 STACKS = {"acme/infra/prod": {"orders_db_volume_id": "r006-df8ffd90-f2e5-470b-83d7-76e64995a1aa"}}
 
 
 def run(example: str, *, preview: bool) -> Simulation:
-    return simulate(
-        lambda: runpy.run_path(str(EXAMPLES / example / "__main__.py"), run_name="__main__"),
-        config={(k if ":" in k else f"{example}:{k}"): v for k, v in CONFIG[example].items()},
-        project=example,
-        stack="dev",
-        mocks=TopologyMocks(stack_outputs=STACKS),
-        preview=preview,
-    )
+    """The example under the mock runtime with the placeholder config of its dev stack file, as a user's test would."""
+    config, _ = read_stack_config(stack_file("dev", EXAMPLES / example))
+    return run_program(EXAMPLES / example, config=config, stack="dev", stack_outputs=STACKS, preview=preview)
 
 
 def one(sim: Simulation, type_suffix: str, name: str | None = None) -> Registered:
@@ -51,12 +30,36 @@ def depends_on(resource: Registered, other: Registered) -> bool:
     return other.urn in resource.dependencies
 
 
-@pytest.mark.parametrize("example", sorted(CONFIG))
+def test_the_examples_are_the_four_programs() -> None:
+    assert NAMES == [
+        "ibm-volume-snapshots",
+        "oci-instance-boot-volume",
+        "oci-vault-backup-par",
+        "openstack-volume-backup",
+    ]
+
+
+@pytest.mark.parametrize("example", NAMES)
 def test_every_example_is_a_pulumi_project_that_uses_the_installed_components(example: str) -> None:
-    project = (EXAMPLES / example / "Pulumi.yaml").read_text()
-    assert f"name: {example}" in project
-    assert "runtime:" in project
+    project = yaml.safe_load((EXAMPLES / example / "Pulumi.yaml").read_text())
+    assert project["name"] == example
+    assert project["runtime"]["name"] == "python"
     assert (EXAMPLES / example / "requirements.txt").read_text().splitlines()[-1] == "../.."
+
+
+@pytest.mark.parametrize("example", NAMES)
+def test_every_example_plans_out_of_the_box_with_the_command_its_stack_file_gives(
+    example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = f"python -m components.plan --program examples/{example} --stack dev"
+    assert command in (EXAMPLES / example / "Pulumi.dev.yaml").read_text()
+    args = command.split()[3:]
+    args[args.index("--program") + 1] = str(EXAMPLES / example)  # wherever pytest runs from
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Stack dev: ")
+    assert "Run as a first `pulumi preview`" in out
+    assert out.rstrip().endswith("0 mandatory findings: exit 0")
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
