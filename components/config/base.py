@@ -164,13 +164,59 @@ def _settle_value(value: Any, annotation: Any, settle: SettleValue, path: str) -
 
 
 class Model(BaseModel):
-    """Base of every topology model: immutable, and unknown fields are mistakes."""
+    """Base of every topology model: immutable, unknown fields are mistakes, and a boolean or a number written as
+    text (`"yes"`, `"5"`) is a mistake too, not a value to guess at."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scalars_as_written(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        problems: FieldProblems = []
+        for name, value in data.items():
+            info = cls.model_fields.get(name) if isinstance(name, str) else None
+            converts = info is not None and any(isinstance(m, (BeforeValidator, WrapValidator)) for m in info.metadata)
+            kind = _scalar_kind(info.annotation) if info is not None and not converts else None  # e.g. Duration: "30m"
+            why = _scalar_problem(kind, value) if kind is not None else None
+            if why is not None:
+                problems.append(((name,), why))
+        if problems:
+            raise FieldProblemError(problems)
+        return data
 
     def fields(self) -> dict[str, Any]:
         """The model's field values by name, nested models as they are (to build a component's args from it)."""
         return {name: getattr(self, name) for name in type(self).model_fields}
+
+
+def _scalar_kind(annotation: Any) -> type | None:
+    """bool, int or float when a field holds one of them (optionally None), else None."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _scalar_kind(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        kinds = {_scalar_kind(a) for a in typing.get_args(annotation) if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else None
+    return annotation if annotation in (bool, int, float) else None
+
+
+def _scalar_problem(kind: type, value: Any) -> str | None:
+    """Why `value` is not a `kind` as written (a YAML/JSON boolean or number), or None.
+
+    Numbers that arrive as floats with no fraction are whole numbers: the Pulumi engine carries every number so.
+    """
+    if value is None or is_deferred(value):
+        return None
+    if kind is bool:
+        return None if isinstance(value, bool) else f"must be true or false (got {value!r})"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        what = "a whole number" if kind is int else "a number"
+        quoted = ", written without quotes" if isinstance(value, str) else ""
+        return f"must be {what}{quoted} (got {value!r})"
+    if kind is int and isinstance(value, float) and not value.is_integer():
+        return f"must be a whole number (got {value!r})"
+    return None
 
 
 # --- scalar types ------------------------------------------------------------------------------
@@ -220,7 +266,22 @@ def _duration(value: Any) -> Any:
 
 
 Trigger = Annotated[str, AfterValidator(_trigger)]
-Duration = Annotated[int, BeforeValidator(_duration), Field(ge=1, le=86400)]
+_DURATION_TEXT = Annotated[str, Field(pattern=r"^\s*\d+[smh]\s*$")]
+
+
+def _day_at_most(seconds: int) -> int:
+    if not 1 <= seconds <= 86400:
+        msg = f"must be from 1 second to 24 hours (got {seconds} s)"
+        raise ValueError(msg)
+    return seconds
+
+
+_SECONDS_RANGE = Annotated[int, Field(ge=1, le=86400)]
+Duration = Annotated[
+    int,
+    BeforeValidator(_duration, json_schema_input_type=_SECONDS_RANGE | _DURATION_TEXT),
+    AfterValidator(_day_at_most),  # not Field(ge, le): the schema carries the range in its integer branch
+]
 HttpsUrl = Annotated[str, Field(pattern=r"^https?://[^\s]+$", max_length=2048)]
 ConfigKeyName = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.:-]*$", max_length=128)]
 

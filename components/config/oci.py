@@ -270,7 +270,7 @@ def resource_key(ocid: str) -> str:
     return (parsed.unique if parsed else ocid)[-16:]
 
 
-VolumeRef = Annotated[BootVolumeRef, BeforeValidator(_volume_shorthand)]
+VolumeRef = Annotated[BootVolumeRef, BeforeValidator(_volume_shorthand, json_schema_input_type=BootVolumeRef | str)]
 
 
 class ManualBackup(Model):
