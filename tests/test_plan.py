@@ -424,3 +424,32 @@ def test_a_rule_made_advisory_in_the_policy_config_does_not_fail_the_plan(tmp_pa
     done = run_cli("--stack", "prod", "--json", "--policy-config", str(settings))
     assert done.returncode == 0
     assert {f["level"] for f in json.loads(done.stdout)["findings"]} == {"advisory"}
+
+
+def test_the_text_plan_of_the_examples_fits_120_columns_and_wide_shows_every_column() -> None:
+    for stack in ("dev", "prod"):
+        out = run_cli("--stack", stack).stdout
+        coverage = out[out.index("COVERAGE") : out.index("FINDINGS")].splitlines()
+        assert max(len(line) for line in coverage) <= 120, stack
+        assert max(len(line) for line in out[out.index("FINDINGS") :].splitlines()) <= 120, stack
+    narrow = run_cli("--stack", "prod").stdout.splitlines()
+    wide = run_cli("--stack", "prod", "--wide").stdout.splitlines()
+    [narrow_header] = [line for line in narrow if line.startswith("ASSET ")]
+    [wide_header] = [line for line in wide if line.startswith("ASSET ")]
+    assert narrow_header.split() == ["ASSET", "CLOUD", "PROTECTED", "BY", "RPO", "RETENTION", "CROSS-REGION", "DRILL"]
+    for column in ("POLICY", "OLDEST", "GENERATIONS", "CLONES", "MANUAL", "RTO"):
+        assert column in wide_header.split()
+    [vault] = [line for line in wide if line.startswith("payments-vault ")]
+    assert "VaultBackup payments-vault" in vault  # whole in --wide; the narrow table cuts it
+    [narrow_vault] = [line for line in narrow if line.startswith("payments-vault ")]
+    assert "vault backup payments-vau…" in narrow_vault
+
+
+def test_the_tree_shows_whole_numbers_as_integers_and_nested_inputs_spelled_out() -> None:
+    out = run_cli("--stack", "dev").stdout
+    [expiry] = [line for line in out.splitlines() if "ExpiryTime" in line]
+    assert " days=1 " in expiry
+    [vault] = [line for line in out.splitlines() if ":OciVaultBackup " in line]
+    assert "timeouts={update=300, create=1800, delete=300}" in vault
+    assert "connection={region=us-ashburn-1}" in vault
+    assert not re.search(r"=\d+\.0\b", out)

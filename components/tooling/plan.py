@@ -11,10 +11,12 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import runpy
 import sys
+import textwrap
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -200,12 +202,29 @@ def _validated(config: Mapping[str, Any]) -> Topology:
 # --- rendering ---------------------------------------------------------------------------------
 
 
+_VALUE_WIDTH = 60
+"""Characters of one input value the tree shows; longer ones end in `…`."""
+
+
 def _short(value: Any) -> str:
+    """An input value as the tree shows it: whole numbers as integers, lists and mappings spelled out, capped."""
+    return _clip(_readable(value), _VALUE_WIDTH)
+
+
+def _readable(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # the engine carries every number as a float: 5.0 was written 5
     if isinstance(value, list):
-        return f"[{len(value)}]"
+        return "[" + ", ".join(_readable(v) for v in value) + "]"
     if isinstance(value, Mapping):
-        return f"{{{len(value)}}}"
+        return "{" + ", ".join(f"{k}={_readable(v)}" for k, v in value.items() if v is not None) + "}"
     return str(value)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _key_inputs(resource: Registered) -> str:
@@ -231,68 +250,122 @@ def render_tree(simulation: Simulation) -> list[str]:
     return lines
 
 
+WIDTH = 120
+"""Columns the text plan fits by default (`--wide` shows every coverage column at its full width)."""
+
+_KINDS = {
+    "BootVolumeBackupPlan": "plan",
+    "IbmBackupPolicy": "policy",
+    "SnapshotWithClones": "snapshot",
+    "SnapshotConsistencyGroup": "group",
+    "VaultBackup": "vault backup",
+    "SnapshotBackup": "snapshot+backup",
+    "CrossRegionCopy": "copy",
+}
+"""Short names of the components in the narrow PROTECTED BY column."""
+
+
 def _cell(value: int | None, unit: str, known: bool) -> str:
     if value is not None:
         return f"{value}{unit}"
     return "-" if known else "?"
 
 
-def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
-    """The coverage table: one asset per row."""
+def _retention(row: CoverageRow) -> str:
+    return _cell(row.retention_days, "d", row.schedules_known) + (
+        f" (last {row.retention_count})" if row.retention_count is not None else ""
+    )
+
+
+def _protected_by(row: CoverageRow) -> str:
+    text = row.protected_by
+    for kind, short in _KINDS.items():
+        text = re.sub(rf"\b{kind}\b", short, text)
+    return text
+
+
+@dataclass(frozen=True)
+class _Column:
+    title: str
+    cell: Callable[[CoverageRow], str]
+    width: int | None = None
+    """Most characters the narrow table gives the column; None: its cells are never cut."""
+    wide_only: bool = False
+
+
+_COLUMNS = (
+    _Column("ASSET", lambda r: r.asset_name or r.asset_id, 28),
+    _Column("CLOUD", lambda r: f"{r.cloud}/{r.region}", 17),
+    _Column("PROTECTED BY", lambda r: r.protected_by, wide_only=True),
+    _Column("PROTECTED BY", _protected_by, 26),
+    _Column("POLICY", lambda r: r.policy, wide_only=True),
+    _Column("RPO", lambda r: _cell(r.rpo_hours, "h", r.schedules_known)),
+    _Column("RETENTION", _retention, wide_only=True),
+    _Column("RETENTION", lambda r: _retention(r) if r.rpo_hours is not None else (r.generations or "-"), 14),
+    _Column("OLDEST", lambda r: _cell(r.oldest_restore_point_days, "d", r.schedules_known), wide_only=True),
+    _Column("GENERATIONS", lambda r: r.generations or "-", wide_only=True),
+    _Column("CROSS-REGION", lambda r: r.cross_region or "-", 14),
+    _Column("CLONES", lambda r: ",".join(r.clone_zones) or "-", wide_only=True),
+    _Column("MANUAL", lambda r: str(len(r.manual_backups)) if r.manual_backups else "-", wide_only=True),
+    _Column("DRILL", lambda r: ",".join(d.split(" ", 1)[0] for d in r.drills) or "-", wide_only=True),
+    _Column("DRILL", lambda r: str(len(r.drills)) if r.drills else "-", 5),
+    _Column("RTO", lambda r: "after up" if r.drills else "-", wide_only=True),
+)
+
+
+def _columns(wide: bool) -> list[_Column]:
+    if not wide:
+        return [c for c in _COLUMNS if not c.wide_only]
+    whole = {c.title for c in _COLUMNS if c.wide_only}  # every column once: its whole form where it has one
+    return [c for c in _COLUMNS if c.wide_only or c.title not in whole]
+
+
+def _wrapped(text: str, indent: str = "  ") -> list[str]:
+    return textwrap.wrap(text, WIDTH, subsequent_indent=indent, break_on_hyphens=False) or [""]
+
+
+def render_coverage(rows: Sequence[CoverageRow], *, wide: bool = False) -> list[str]:
+    """The coverage table, one asset per row, then each asset's schedules and the stack's summary.
+
+    By default it fits WIDTH columns: the essential columns, each cut to its width (`…`), every word of them in the
+    lines below the table; `wide` shows every column whole.
+    """
     if not rows:
         return ["(no protected assets)"]
-    header = (
-        "ASSET",
-        "CLOUD",
-        "PROTECTED BY",
-        "POLICY",
-        "RPO",
-        "RETENTION",
-        "OLDEST",
-        "GENERATIONS",
-        "CROSS-REGION",
-        "CLONES",
-        "MANUAL",
-        "DRILL",
-        "RTO",
-    )
-    table = [header]
+    columns = _columns(wide)
+    table = [tuple(c.title for c in columns)]
     for row in rows:
-        table.append(
-            (
-                row.asset_name or row.asset_id,
-                f"{row.cloud}/{row.region}",
-                row.protected_by,
-                row.policy,
-                _cell(row.rpo_hours, "h", row.schedules_known),
-                _cell(row.retention_days, "d", row.schedules_known)
-                + (f" (last {row.retention_count})" if row.retention_count is not None else ""),
-                _cell(row.oldest_restore_point_days, "d", row.schedules_known),
-                row.generations or "-",
-                row.cross_region or "-",
-                ",".join(row.clone_zones) or "-",
-                str(len(row.manual_backups)) if row.manual_backups else "-",
-                ",".join(d.split(" ", 1)[0] for d in row.drills) or "-",
-                "after up" if row.drills else "-",
-            )
-        )
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+        table.append(tuple(_clip(c.cell(row), c.width) if c.width and not wide else c.cell(row) for c in columns))
+    widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in table]
     lines.append("")
-    lines.append("? = schedules of an existing policy are not known offline; - = none")
-    lines.append(
-        "RETENTION = days restore points RPO apart are kept (last N: at most N of them, IBM backup policies); "
-        "OLDEST = age of the oldest scheduled restore point; "
-        "GENERATIONS = on-demand backups kept (those held are known after an up: output `generations`); "
-        "RTO = the last drill's measured restore time, known after an up (output `restore_drills.<name>`)"
-    )
+    legend = [
+        "? = schedules of an existing policy are not known offline; - = none.",
+        "RETENTION = days restore points RPO apart are kept (last N: at most N of them, IBM backup policies); for "
+        "on-demand backups, the generations kept.",
+    ]
+    if wide:
+        legend.append(
+            "OLDEST = age of the oldest scheduled restore point; GENERATIONS = on-demand backups kept (those held are "
+            "known after an up: output `generations`); RTO = the last drill's measured restore time, known after an "
+            "up (output `restore_drills.<name>`)."
+        )
+    else:
+        legend.append(
+            "DRILL = restore drills of the asset; PROTECTED BY: "
+            + ", ".join(f"{v} = {k}" for k, v in _KINDS.items())
+            + ". --wide shows every column."
+        )
+    for text in legend:
+        lines += _wrapped(text)
     for row in rows:
-        if row.schedules:
-            lines.append(f"{row.asset_name or row.asset_id}: " + "; ".join(row.schedules))
+        details = [*row.schedules, *(f"drill {d}" for d in row.drills)]
+        if details:
+            lines += _wrapped(f"{row.asset_name or row.asset_id}: " + "; ".join(details))
     facts = summary(list(rows))
     lines.append("")
     missing = ", ".join(facts["without_cross_region_copy"]) or "none"
-    lines.append(f"{facts['assets']} assets covered; without a copy in another region: {missing}")
+    lines += _wrapped(f"{facts['assets']} assets covered; without a copy in another region: {missing}")
     hours = facts["clone_zone_hours_per_month"]
     if hours:
         cost = facts["monthly_clone_cost"]
@@ -301,7 +374,7 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
     return lines
 
 
-def render_text(result: PlanResult, out: TextIO) -> None:
+def render_text(result: PlanResult, out: TextIO, *, wide: bool = False) -> None:
     """The plan for people."""
     count = len(result.simulation.resources)
     assets = "" if result.coverage is None else f", {len(result.coverage)} protected assets"
@@ -316,13 +389,14 @@ def render_text(result: PlanResult, out: TextIO) -> None:
     if result.coverage is None:
         print("(not computed: coverage is read from a topology, `backup-topology:topology`)", file=out)
     else:
-        for line in render_coverage(result.coverage):
+        for line in render_coverage(result.coverage, wide=wide):
             print(line, file=out)
     print("\nFINDINGS", file=out)
     if not result.findings:
         print("(none)", file=out)
     for finding in result.findings:
-        print(f"[{finding['level']}] {finding['policy']}: {finding['message']}", file=out)
+        for line in _wrapped(f"[{finding['level']}] {finding['policy']}: {finding['message']}"):
+            print(line, file=out)
     print(f"\n{verdict(result)}", file=out)
 
 
@@ -354,6 +428,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="directory of another Pulumi program that uses the components (e.g. examples/<name>)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON for pipelines")
+    parser.add_argument("--wide", action="store_true", help="every coverage column, whole (wider than 120 columns)")
     parser.add_argument(
         "--policy-config",
         type=Path,
@@ -387,7 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         json.dump(result.to_json(), sys.stdout, indent=2, sort_keys=False)
         print()
     else:
-        render_text(result, sys.stdout)
+        render_text(result, sys.stdout, wide=args.wide)
     return exit_code(result)
 
 
