@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from components.config import load_topology
 from tests.conftest import topology_problems
 
 VOLUME = "r006-df8ffd90-f2e5-470b-83d7-76e64995a1aa"
@@ -226,8 +227,12 @@ def test_a_valid_backup_policy_passes() -> None:
             "plans[0].remote_region_policies[0].encryption_key_crn: must be the CRN of a Key Protect or Hyper",
         ),
         (
-            {"remote_region_policies": [{"region": "us-east", "delete_over_count": 2}]},
-            "plans[0].remote_region_policies[0].delete_over_count: must be less than or equal to 1",
+            {"remote_region_policies": [{"region": "us-east", "delete_over_count": 101}]},
+            "plans[0].remote_region_policies[0].delete_over_count: must be less than or equal to 100",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-east", "delete_over_count": 0}]},
+            "plans[0].remote_region_policies[0].delete_over_count: must be greater than or equal to 1",
         ),
         ({"attach_user_tags": ["bad/tag"]}, "plans[0].attach_user_tags[0]: must match pattern"),
         ({"name": "Daily"}, "plans[0].name: must be lowercase letters"),
@@ -237,6 +242,16 @@ def test_a_valid_backup_policy_passes() -> None:
 def test_each_plan_mistake_is_one_line_naming_the_field(change: dict[str, Any], expected: str) -> None:
     [problem] = problems(with_policy(plan(**change)))
     assert problem.startswith(f"ibm.backup_policies[0].{expected}"), problem
+
+
+def test_a_remote_region_keeps_one_to_a_hundred_copies_and_five_unless_told() -> None:
+    topology = load_topology(with_policy(plan(remote_region_policies=[{"region": "us-east"}])))
+    assert topology.ibm is not None
+    [remote] = topology.ibm.backup_policies[0].plans[0].remote_region_policies
+    assert remote.delete_over_count == 5  # IBM's default: not only the latest copy
+    for count in (1, 100):
+        kept = plan(remote_region_policies=[{"region": "us-east", "delete_over_count": count}])
+        assert problems(with_policy(kept)) == []
 
 
 def test_plans_of_a_policy_run_an_hour_apart_and_have_distinct_names() -> None:

@@ -85,6 +85,9 @@ MatchTags = Annotated[list[IbmTag], Field(min_length=1)]
 CronSpec = Annotated[str, AfterValidator(_cron_spec)]
 MAX_PLANS = 4
 """IBM: a backup policy has at most 4 plans."""
+REMOTE_COPIES_DEFAULT = 5
+REMOTE_COPIES_MAX = 100
+"""IBM: a remote region keeps 1 to 100 of a plan's most recent copies, 5 when the plan does not say."""
 
 
 def zone_problems(region: str, zones: list[str], at: tuple[str | int, ...]) -> FieldProblems:
@@ -181,7 +184,16 @@ class IbmRemoteRegionPolicy(Model):
         description="Root key (CRN) that encrypts the copies; default the source's key. Required when the sources "
         "use customer-managed encryption.",
     )
-    delete_over_count: int = Field(1, ge=1, le=1, description="Copies kept in the region (IBM keeps the latest one).")
+    # IBM VPC API reference, BackupPolicyPlanRemoteRegionPolicyPrototype.delete_over_count: "The maximum number of
+    # recent remote copies to keep in this region", 1 to 100, default 5 (also terraform-provider-ibm,
+    # website/docs/r/is_backup_policy_plan.html.markdown, remote_region_policy). A remote region has no age limit:
+    # its copies are deleted by this count only.
+    delete_over_count: int = Field(
+        REMOTE_COPIES_DEFAULT,
+        ge=1,
+        le=REMOTE_COPIES_MAX,
+        description="Most recent copies kept in the region (1 to 100, default 5, as IBM's API).",
+    )
 
 
 class IbmBackupPlanSpec(Model):
@@ -220,6 +232,26 @@ def kept_days(cron: Cron, delete_after: int, delete_over_count: int | None) -> i
     if delete_over_count is None:
         return delete_after
     return min(delete_after, delete_over_count * cron.shortest_hours // 24)
+
+
+def remote_copies_hours(cron: Cron, copies: int) -> int:
+    """Hours the copies a remote region keeps reach back: `copies` of them, one a run at the plan's most frequent
+    runs (IBM deletes a remote region's copies by count only)."""
+    return copies * cron.shortest_hours
+
+
+def plans_remote_copies(plans: Sequence[IbmBackupPlanSpec]) -> dict[str, dict[str, int]]:
+    """Per region the active plans copy to: `copies`, the copies of each source kept there (every plan's together),
+    and `hours`, how far back the furthest-reaching plan's copies go."""
+    found: dict[str, dict[str, int]] = {}
+    for plan in plans:
+        if not plan.active:
+            continue
+        for remote in plan.remote_region_policies:
+            held = found.setdefault(remote.region, {"copies": 0, "hours": 0})
+            held["copies"] += remote.delete_over_count
+            held["hours"] = max(held["hours"], remote_copies_hours(plan.cron, remote.delete_over_count))
+    return found
 
 
 def plans_rpo_hours(plans: Sequence[IbmBackupPlanSpec]) -> int | None:

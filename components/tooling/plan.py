@@ -202,6 +202,22 @@ def _cell(value: int | None, unit: str, known: bool) -> str:
     return "-" if known else "?"
 
 
+def _cross_region(row: CoverageRow) -> str:
+    """The regions holding a copy; a backup policy's remote regions say how many copies they keep, how far back."""
+    if not row.cross_region:
+        return "-"
+    cells = []
+    for region in row.cross_region.split(", "):
+        kept = row.policy_copy_retention.get(region)
+        if kept is None:
+            cells.append(region)
+            continue
+        hours = kept["hours"]
+        back = f"{hours // 24}d" if hours and hours % 24 == 0 else f"{hours}h"
+        cells.append(f"{region} (last {kept['copies']}, {back})")
+    return ", ".join(cells)
+
+
 def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
     """The coverage table: one asset per row."""
     if not rows:
@@ -234,7 +250,7 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
                 + (f" (last {row.retention_count})" if row.retention_count is not None else ""),
                 _cell(row.oldest_restore_point_days, "d", row.schedules_known),
                 row.generations or "-",
-                row.cross_region or "-",
+                _cross_region(row),
                 ",".join(row.clone_zones) or "-",
                 str(len(row.manual_backups)) if row.manual_backups else "-",
                 ",".join(d.split(" ", 1)[0] for d in row.drills) or "-",
@@ -249,6 +265,7 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
         "RETENTION = days restore points RPO apart are kept (last N: at most N of them, IBM backup policies); "
         "OLDEST = age of the oldest scheduled restore point; "
         "GENERATIONS = on-demand backups kept (those held are known after an up: output `generations`); "
+        "CROSS-REGION (last N, age) = the N most recent copies a backup policy keeps there, reaching that far back; "
         "RTO = the last drill's measured restore time, known after an up (output `restore_drills.<name>`)"
     )
     for row in rows:

@@ -279,6 +279,38 @@ def test_what_ibm_cannot_change_replaces_the_policy_deleting_it_first(
     assert diff.delete_before_replace is True  # the name is unique in the region: the old one goes first
 
 
+def test_the_copies_a_remote_region_keeps_reach_ibm_on_create_and_update_and_refresh_reads_them(tagged: Any) -> None:
+    state, stubs = tagged
+    provider = IbmBackupPolicyProvider()
+    kept = [{"region": "us-east", "encryption_key_crn": KEY_CRN, "delete_over_count": 30}]
+    created = provider.create(policy_props(stubs, plans=[daily(remote_region_policies=kept), weekly()]))
+    assert created.outs is not None
+    plan = state.plans_of(created.id)["daily"]
+    assert [r["delete_over_count"] for r in plan["remote_region_policies"]] == [30]
+    more = [{**kept[0], "delete_over_count": 60}]
+    news = policy_props(stubs, plans=[daily(remote_region_policies=more), weekly()])
+    assert provider.diff(created.id, created.outs, news).changes is True
+    since = len(state.mutating())
+    updated = provider.update(created.id, created.outs, news)
+    assert changes(state, since) == [f"PATCH /v1/backup_policies/{created.id}/plans/{plan['id']}"]
+    assert [r["delete_over_count"] for r in plan["remote_region_policies"]] == [60]
+    assert updated.outs is not None
+    plan["remote_region_policies"][0]["delete_over_count"] = 2  # changed in the console
+    read = provider.read(created.id, updated.outs)
+    assert read.outs is not None
+    assert read.outs["plans"][0]["remote_region_policies"][0]["delete_over_count"] == 2
+    assert provider.diff(created.id, read.outs, news).changes is True
+
+
+def test_a_remote_region_policy_without_a_count_keeps_ibms_five_copies() -> None:
+    from components.config.ibm import IbmBackupPlanSpec
+    from components.dynamic.ibm_backup_policy import plan_input, plan_prototype
+
+    spec = IbmBackupPlanSpec.model_validate(daily(remote_region_policies=[{"region": "us-east"}]))
+    assert plan_prototype(spec)["remote_region_policies"] == [{"region": {"name": "us-east"}, "delete_over_count": 5}]
+    assert plan_input(spec)["remote_region_policies"] == [{"region": "us-east", "delete_over_count": 5}]
+
+
 # --- refresh and delete --------------------------------------------------------------------------------
 
 
@@ -403,3 +435,18 @@ def test_the_fake_refuses_stale_etags_missing_etags_duplicate_names_and_a_fifth_
     assert status(lambda: client.create_backup_policy_plan(created.id, "0 16 * * *", name="fifth")) == 400
     bad = copy.deepcopy(prototype) | {"name": "other", "included_content": ["boot_volume"]}
     assert status(lambda: client.create_backup_policy(bad)) == 400
+    etag = state.plans[plan_id]["_etag"]
+    for count in (0, 101):
+        remote = {"remote_region_policies": [{"region": {"name": "us-east"}, "delete_over_count": count}]}
+        assert status(lambda r=remote: client.update_backup_policy_plan(created.id, plan_id, r, if_match=etag)) == 400
+
+
+def test_the_fake_keeps_five_remote_copies_when_a_plan_does_not_say(tagged: Any) -> None:
+    state, stubs = tagged
+    created = IbmBackupPolicyProvider().create(policy_props(stubs))
+    client = Vpc(IbmConnection("us-south", stubs["us-south"].url), Deadline(10))._client
+    client.create_backup_policy_plan(
+        created.id, "0 8 * * *", name="at-8", remote_region_policies=[{"region": {"name": "us-east"}}]
+    )
+    [remote] = state.plans_of(created.id)["at-8"]["remote_region_policies"]
+    assert remote["delete_over_count"] == 5

@@ -65,6 +65,8 @@ def test_preview_then_up_is_one_post_then_an_unchanged_up_calls_nothing(
     assert mutations(state) == ["POST /v1/backup_policies"]
     policy = state.policy_named("volumes")
     assert sorted(state.plans_of(policy["id"])) == ["daily", "weekly"]
+    [remote] = state.plans_of(policy["id"])["daily"]["remote_region_policies"]
+    assert (remote["region"]["name"], remote["delete_over_count"]) == ("us-east", 5)  # IBM's default, not 1
     before = len(state.requests)
     assert stack.up(program(stubs)).changes() == []
     assert len(state.requests) == before  # an unchanged up sends nothing at all to the cloud
@@ -115,6 +117,30 @@ def test_refresh_shows_a_plan_changed_out_of_band_and_up_puts_it_back(
     assert [r["region"]["name"] for r in daily["remote_region_policies"]] == ["us-east"]
     assert stack.refresh().changes() == []
     assert stack.up(program(stubs)).changes() == []
+
+
+def test_the_copies_kept_in_the_remote_region_change_in_place_and_refresh_reads_them_back(
+    tagged: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = tagged
+    stack = engine()
+    stack.up(program(stubs))
+    policy = state.policy_named("volumes")
+    daily = state.plans_of(policy["id"])["daily"]
+    since = len(state.requests)
+    thirty = program(stubs, plans=plans(remote_region_policies=[{"region": "us-east", "delete_over_count": 30}]))
+    assert stack.preview(thirty).of(RESOURCE) == ["update"]
+    assert mutations(state, since) == []
+    assert stack.up(thirty).of(RESOURCE) == ["update"]
+    assert mutations(state, since) == [f"PATCH /v1/backup_policies/{policy['id']}/plans/{daily['id']}"]
+    assert daily["remote_region_policies"][0]["delete_over_count"] == 30
+    daily["remote_region_policies"][0]["delete_over_count"] = 1  # changed in the console
+    assert stack.refresh().of(RESOURCE) == ["changed"]
+    [read] = [s for s in stack.state.values() if s.urn.endswith(RESOURCE)]
+    assert read.outputs["plans"][0]["remote_region_policies"][0]["delete_over_count"] == 1
+    assert stack.up(thirty).of(RESOURCE) == ["update"]
+    assert daily["remote_region_policies"][0]["delete_over_count"] == 30
+    assert stack.up(thirty).changes() == []
 
 
 def test_plans_added_and_removed_in_the_program_are_a_post_and_a_delete(

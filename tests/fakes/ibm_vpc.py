@@ -7,7 +7,8 @@ available, each after a number of reads. As strict as the API: a request body fi
 snapshot's `size` is the data written (not its volume's capacity, which is its `minimum_capacity`); PATCHes need the
 current ETag in If-Match. Backup policies and their plans: made `pending`, `stable` after a number of reads; a PATCH
 makes them `updating`, a DELETE `deleting` (a policy's plans with it), gone after a number of reads; the VPC API's
-limits (4 plans, cron pattern, retention ranges, clone zones of the region, one remote region, not the policy's own).
+limits (4 plans, cron pattern, retention ranges, clone zones of the region, one remote region, not the policy's own,
+keeping 1 to 100 copies, 5 by default).
 Fault injection: a share of requests failing (429 + Retry-After, 503), the response of a create dropped after the
 server made the resource, snapshots and policies stuck in `pending`, requests that stall.
 """
@@ -62,6 +63,9 @@ REMOTE_REGION_POLICY = frozenset({"region", "encryption_key", "delete_over_count
 CRON_SPEC = re.compile(r"^((((\d+,)+\d+|([\d\*]+(\/|-)\d+)|\d+|\*) ?){5,7})$")
 """The VPC API's pattern of a plan's cron_spec (9 to 63 characters)."""
 MAX_PLANS = 4
+REMOTE_COPIES_DEFAULT = 5
+REMOTE_COPIES_MAX = 100
+"""BackupPolicyPlanRemoteRegionPolicyPrototype.delete_over_count: 1 to 100, 5 when not given (IBM VPC API)."""
 
 
 @dataclass
@@ -404,7 +408,7 @@ class _PolicyRoutes:
             plan["remote_region_policies"] = [
                 {
                     "region": {"name": r["region"]["name"], "href": self._href(f"regions/{r['region']['name']}")},
-                    "delete_over_count": r.get("delete_over_count", 5),
+                    "delete_over_count": r.get("delete_over_count", REMOTE_COPIES_DEFAULT),
                     **({"encryption_key": {"crn": r["encryption_key"]["crn"]}} if r.get("encryption_key") else {}),
                 }
                 for r in body["remote_region_policies"]
@@ -447,8 +451,10 @@ class _PolicyRoutes:
             region = (remote.get("region") or {}).get("name")
             if region not in VpcV1.REGIONAL_ENDPOINTS or region == self.region:
                 return _errors("invalid_remote_region", f"region {region!r} is not another region")
-            if not 1 <= remote.get("delete_over_count", 1) <= 1:
-                return _errors("invalid_delete_over_count", "a remote region keeps 1 copy")
+            count = remote.get("delete_over_count", REMOTE_COPIES_DEFAULT)
+            if not isinstance(count, int) or not 1 <= count <= REMOTE_COPIES_MAX:
+                why = f"remote_region_policies delete_over_count must be 1 to {REMOTE_COPIES_MAX}"
+                return _errors("invalid_delete_over_count", why)
             key = (remote.get("encryption_key") or {}).get("crn", "crn:")
             if not str(key).startswith("crn:"):
                 return _errors("invalid_encryption_key", "encryption_key must be a CRN")
