@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -101,6 +101,44 @@ def _transient(exc: Exception) -> Transient | None:
     return None
 
 
+def _transient_or_stale(exc: Exception) -> Transient | None:
+    """As `_transient`, and a 412: the resource changed between the read of its ETag and the PATCH (another writer),
+    so the attempt reads it again and decides afresh."""
+    if isinstance(exc, ApiException) and exc.status_code == 412:
+        return Transient("HTTP 412: it changed after its ETag was read (another writer)")
+    return _transient(exc)
+
+
+def patch_held(resource: Mapping[str, Any], patch: Mapping[str, Any]) -> bool:
+    """Whether `resource` (as the API reads it) already holds every value of a merge `patch`: then the PATCH would
+    change nothing (an earlier attempt, whose answer was lost, took effect).
+
+    Objects hold the patch's keys (null: the key is absent); lists hold the same items in any order (the API's
+    order of zones, tags or regions is its own), an object item holding the patch's item (the API adds `href`s).
+    """
+    return all(_held(value, resource.get(key)) for key, value in patch.items())
+
+
+def _held(want: Any, have: Any) -> bool:
+    if want is None:
+        return have is None
+    if isinstance(want, Mapping):
+        return isinstance(have, Mapping) and patch_held(have, want)
+    if isinstance(want, list):
+        if not isinstance(have, list) or len(have) != len(want):
+            return False
+        left = list(have)
+        for item in want:
+            match = next((i for i, found in enumerate(left) if _held(item, found)), None)
+            if match is None:
+                return False
+            left.pop(match)
+        return True
+    if isinstance(want, bool) or isinstance(have, bool):
+        return type(want) is type(have) and want == have
+    return bool(want == have)
+
+
 def _translate(what: str, exc: ApiException) -> CloudError:
     detail = f"HTTP {exc.status_code}: {exc.message}"
     if exc.status_code == 404:
@@ -129,6 +167,31 @@ class Vpc:
 
     def _result(self, what: str, fn: Callable[[], Any]) -> Any:
         return self._call(what, fn).get_result()
+
+    def _patch(
+        self, what: str, read: Callable[[], Any], send: Callable[[str | None], Any], patch: dict[str, Any]
+    ) -> dict[str, Any]:
+        """PATCH `patch` with If-Match on the ETag read just before each attempt; send nothing when the resource
+        already holds it.
+
+        A retry after a lost answer (a 5xx or a dropped connection once the change took effect) reads the resource
+        and its new ETag again and finds the change made: with the first ETag it would get a 412. A 412 (another
+        writer changed the resource between the read and the PATCH) is read again and retried too; all within the
+        operation's deadline, after which the error names the resource.
+        """
+        label = f"update of {what} ({', '.join(sorted(patch))})"
+
+        def attempt() -> dict[str, Any]:
+            current = read()
+            found = dict(current.get_result())
+            if patch_held(found, patch):
+                return found
+            return dict(send(current.get_headers().get("ETag")).get_result())
+
+        try:
+            return call(attempt, what=label, deadline=self._deadline, transient=_transient_or_stale)
+        except ApiException as exc:
+            raise _translate(label, exc) from None
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -244,11 +307,13 @@ class Vpc:
             return
 
     def update_snapshot(self, snapshot_id: str, patch: dict[str, Any]) -> dict[str, Any]:
-        """PATCH /snapshots/{id} (name, user_tags), If-Match on the snapshot's current ETag."""
-        current = self._call(f"snapshot {snapshot_id}", lambda: self._client.get_snapshot(snapshot_id))
-        etag = current.get_headers().get("ETag")
-        what = f"update of snapshot {snapshot_id} ({', '.join(sorted(patch))})"
-        return dict(self._result(what, lambda: self._client.update_snapshot(snapshot_id, patch, if_match=etag)))
+        """PATCH /snapshots/{id} (name, user_tags), If-Match on the snapshot's current ETag (see `_patch`)."""
+        return self._patch(
+            f"snapshot {snapshot_id}",
+            lambda: self._client.get_snapshot(snapshot_id),
+            lambda etag: self._client.update_snapshot(snapshot_id, patch, if_match=etag),
+            patch,
+        )
 
     def delete_snapshot(self, snapshot_id: str) -> None:
         """DELETE /snapshots/{id} and wait until it is gone; a snapshot already gone is fine."""
@@ -268,15 +333,13 @@ class Vpc:
         )
 
     def update_consistency_group(self, group_id: str, patch: dict[str, Any]) -> dict[str, Any]:
-        """PATCH /snapshot_consistency_groups/{id} (name, delete_snapshots_on_delete), If-Match on its ETag."""
-        what = f"snapshot consistency group {group_id}"
-        current = self._call(what, lambda: self._client.get_snapshot_consistency_group(group_id))
-        etag = current.get_headers().get("ETag")
-        return dict(
-            self._result(
-                f"update of {what} ({', '.join(sorted(patch))})",
-                lambda: self._client.update_snapshot_consistency_group(group_id, patch, if_match=etag),
-            )
+        """PATCH /snapshot_consistency_groups/{id} (name, delete_snapshots_on_delete), If-Match on its current ETag
+        (see `_patch`)."""
+        return self._patch(
+            f"snapshot consistency group {group_id}",
+            lambda: self._client.get_snapshot_consistency_group(group_id),
+            lambda etag: self._client.update_snapshot_consistency_group(group_id, patch, if_match=etag),
+            patch,
         )
 
     def delete_consistency_group(self, group_id: str) -> None:
@@ -321,15 +384,13 @@ class Vpc:
         )
 
     def update_backup_policy(self, policy_id: str, patch: dict[str, Any]) -> dict[str, Any]:
-        """PATCH /backup_policies/{id} (name, match_user_tags, included_content), If-Match on its ETag."""
-        what = f"backup policy {policy_id}"
-        current = self._call(what, lambda: self._client.get_backup_policy(policy_id))
-        etag = current.get_headers().get("ETag")
-        return dict(
-            self._result(
-                f"update of {what} ({', '.join(sorted(patch))})",
-                lambda: self._client.update_backup_policy(policy_id, patch, if_match=etag),
-            )
+        """PATCH /backup_policies/{id} (name, match_user_tags, included_content), If-Match on its current ETag
+        (see `_patch`)."""
+        return self._patch(
+            f"backup policy {policy_id}",
+            lambda: self._client.get_backup_policy(policy_id),
+            lambda etag: self._client.update_backup_policy(policy_id, patch, if_match=etag),
+            patch,
         )
 
     def delete_backup_policy(self, policy_id: str) -> None:
@@ -357,15 +418,13 @@ class Vpc:
         )
 
     def update_backup_policy_plan(self, policy_id: str, plan_id: str, patch: dict[str, Any]) -> dict[str, Any]:
-        """PATCH /backup_policies/{id}/plans/{plan_id}: one request, If-Match on the plan's ETag."""
-        what = f"plan {plan_id} of backup policy {policy_id}"
-        current = self._call(what, lambda: self._client.get_backup_policy_plan(policy_id, plan_id))
-        etag = current.get_headers().get("ETag")
-        return dict(
-            self._result(
-                f"update of {what} ({', '.join(sorted(patch))})",
-                lambda: self._client.update_backup_policy_plan(policy_id, plan_id, patch, if_match=etag),
-            )
+        """PATCH /backup_policies/{id}/plans/{plan_id}: one request, If-Match on the plan's current ETag (see
+        `_patch`)."""
+        return self._patch(
+            f"plan {plan_id} of backup policy {policy_id}",
+            lambda: self._client.get_backup_policy_plan(policy_id, plan_id),
+            lambda etag: self._client.update_backup_policy_plan(policy_id, plan_id, patch, if_match=etag),
+            patch,
         )
 
     def delete_backup_policy_plan(self, policy_id: str, plan_id: str) -> None:

@@ -247,6 +247,25 @@ def test_the_policys_own_fields_are_one_patch_with_its_etag(tagged: Any) -> None
     assert state.policies[created.id]["match_user_tags"] == [TAG, "backup:nightly"]
 
 
+def test_a_policy_and_plan_update_whose_answers_are_lost_converge_with_one_patch_each(tagged: Any) -> None:
+    state, stubs = tagged
+    provider = IbmBackupPolicyProvider()
+    created = provider.create(policy_props(stubs))
+    assert created.outs is not None
+    state.faults.lost_patch_answers = 2
+    news = policy_props(stubs, match_user_tags=[TAG, "backup:more"], plans=[daily(cron_spec="0 3 * * *"), weekly()])
+    updated = provider.update(created.id, created.outs, news)
+    plan = state.plans_of(created.id)["daily"]
+    assert [r.path for r in state.carried_out("PATCH")] == [
+        f"/v1/backup_policies/{created.id}",
+        f"/v1/backup_policies/{created.id}/plans/{plan['id']}",
+    ]
+    assert [r.status for r in state.requests if r.method == "PATCH"] == [503, 503]
+    assert (state.policies[created.id]["match_user_tags"], plan["cron_spec"]) == ([TAG, "backup:more"], "0 3 * * *")
+    assert updated.outs is not None
+    assert updated.outs["lifecycle_state"] == "stable"
+
+
 def test_a_lost_answer_to_a_new_plan_does_not_duplicate_it(tagged: Any) -> None:
     state, stubs = tagged
     provider = IbmBackupPolicyProvider()

@@ -96,6 +96,27 @@ def test_a_plan_changed_in_the_program_is_one_patch_in_place(tagged: Any, engine
     )
 
 
+def test_a_plan_patch_whose_answer_is_lost_after_it_took_effect_converges_without_a_412(
+    tagged: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = tagged
+    stack = engine()
+    stack.up(program(stubs))
+    policy = state.policy_named("volumes")
+    daily = state.plans_of(policy["id"])["daily"]
+    path = f"/v1/backup_policies/{policy['id']}/plans/{daily['id']}"
+    since = len(state.requests)
+    state.faults.lost_patch_answers = 1
+    changed = program(stubs, plans=plans(deletion_trigger={"delete_after": 30}))
+    assert stack.up(changed).of(RESOURCE) == ["update"]
+    answered = [r.status for r in state.requests[since:] if r.method == "PATCH"]
+    assert answered == [503]  # the retry read the plan again, found the change made and sent nothing
+    assert [r.path for r in state.carried_out("PATCH")] == [path]
+    assert daily["deletion_trigger"] == {"delete_after": 30}
+    assert stack.up(changed).changes() == []
+    assert stack.refresh().changes() == []
+
+
 def test_refresh_shows_a_plan_changed_out_of_band_and_up_puts_it_back(
     tagged: Any, engine: Callable[..., Engine]
 ) -> None:

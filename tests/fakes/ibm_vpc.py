@@ -10,7 +10,9 @@ makes them `updating`, a DELETE `deleting` (a policy's plans with it), gone afte
 limits (4 plans, cron pattern, retention ranges, clone zones of the region, one remote region, not the policy's own,
 keeping 1 to 100 copies, 5 by default).
 Fault injection: a share of requests failing (429 + Retry-After, 503), the response of a create dropped after the
-server made the resource, snapshots and policies stuck in `pending`, requests that stall.
+server made the resource, a PATCH answered 503 after it took effect, a PATCH preceded by another writer's change
+(412), snapshots and policies stuck in `pending`, requests that stall. Each request is logged with whether the
+cloud carried it out.
 """
 
 from __future__ import annotations
@@ -77,6 +79,11 @@ class Faults:
     """The next n POSTs that create something are carried out, then the connection is closed unanswered."""
     stall: set[str] = field(default_factory=set)
     """Names of snapshots that stay `pending` forever."""
+    lost_patch_answers: int = 0
+    """The next n PATCHes are carried out, then answered 503: the answer of a change that took effect is lost."""
+    concurrent_patches: int = 0
+    """The next n PATCHes find their resource changed by another writer just before they arrive (a new ETag), so
+    the If-Match of the one who read it before is stale: 412."""
 
 
 @dataclass
@@ -88,6 +95,8 @@ class Seen:
     at: float
     if_match: str | None = None
     """The request's If-Match header."""
+    applied: bool = False
+    """A POST, PUT, PATCH or DELETE the cloud carried out (whatever it answered)."""
 
 
 class VpcCloud:
@@ -159,6 +168,10 @@ class VpcCloud:
     def plans_of(self, policy_id: str) -> dict[str, dict[str, Any]]:
         """A policy's plans by name."""
         return {p["name"]: p for p in self.plans.values() if p["_policy"] == policy_id}
+
+    def carried_out(self, method: str) -> list[Seen]:
+        """Requests of `method` that changed something, whether their answer reached the client or not."""
+        return [r for r in self.requests if r.method == method and r.applied]
 
     def mutating(self, region: str | None = None) -> list[Seen]:
         """Requests that change something (POST, PUT, PATCH, DELETE)."""
@@ -518,9 +531,35 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
         cloud = self.cloud
         with cloud.lock:
             count = len(cloud.requests) + 1
+            if method == "PATCH" and cloud.faults.concurrent_patches > 0:
+                cloud.faults.concurrent_patches -= 1
+                self._changed_by_another_writer(path)
             status, payload, headers, drop = self._route(req, method, path, query, document, count)
-            cloud.requests.append(Seen(self.region, method, path, status, time.time(), req.headers.get("if-match")))
+            applied = method in {"POST", "PUT", "PATCH", "DELETE"} and status < 300
+            if applied and method == "PATCH" and cloud.faults.lost_patch_answers > 0:
+                cloud.faults.lost_patch_answers -= 1
+                status, payload, headers = 503, _errors("service_unavailable", "Service unavailable"), {}
+            seen = Seen(self.region, method, path, status, time.time(), req.headers.get("if-match"), applied)
+            cloud.requests.append(seen)
         return Reply(status, payload, headers, drop)
+
+    def _changed_by_another_writer(self, path: str) -> None:
+        """The resource a PATCH names gets a new ETag, as when someone else changed it a moment before."""
+        parts = [p for p in path.split("/") if p][1:]
+        cloud = self.cloud
+        match parts:
+            case ["snapshots", snapshot_id]:
+                found = cloud.snapshots.get(snapshot_id)
+            case ["snapshot_consistency_groups", group_id]:
+                found = cloud.groups.get(group_id)
+            case ["backup_policies", policy_id]:
+                found = cloud.policies.get(policy_id)
+            case ["backup_policies", _, "plans", plan_id]:
+                found = cloud.plans.get(plan_id)
+            case _:
+                found = None
+        if found is not None:
+            found["_etag"] = f'W/"{next(cloud._etags)}"'
 
     def _route(
         self, req: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, str], body: Any, count: int
