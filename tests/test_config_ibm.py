@@ -66,6 +66,19 @@ def test_trigger_must_fit_a_snapshot_name() -> None:
     assert problem.startswith("ibm.snapshots[0].trigger: makes the snapshot name")
 
 
+def test_a_clone_in_the_volumes_own_zone_is_refused_when_the_zone_is_given() -> None:
+    raw = base()
+    raw["ibm"]["snapshots"][0].update(clone_zones=["us-south-2", "us-south-1"], volume_zone="us-south-1")
+    assert problems(raw) == [
+        "ibm.snapshots[0].clone_zones[1]: us-south-1 is volume_zone, the volume's own zone: a fast-restore clone "
+        "goes to another zone"
+    ]
+    raw["ibm"]["snapshots"][0].update(clone_zones=["us-south-2"], volume_zone="us-east-1")
+    assert problems(raw) == ["ibm.snapshots[0].volume_zone: 'us-east-1' is not a zone of us-south (us-south-1, ...)"]
+    raw["ibm"]["snapshots"][0]["volume_zone"] = "us-south-1"
+    assert problems(raw) == []
+
+
 def test_snapshot_and_group_names_are_unique() -> None:
     raw = base(consistency_groups=[{"name": "db", "volume_ids": ["a", "b"], "trigger": "v1"}])
     assert problems(raw) == ["ibm.consistency_groups[0].name: 'db' is already the name of ibm.snapshots[0]"]
@@ -102,6 +115,36 @@ def test_one_copy_per_source_and_region() -> None:
         {"name": "dr2", "ibm": {"snapshot": "db", "destination_region": "us-east"}},
     ]
     assert problems(raw) == ["copies[1]: copies[0] already copies db to us-east; one copy per source and region"]
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("my-key", "must be the CRN of a Key Protect or Hyper Protect Crypto Services root key"),
+        ("crn:v1:bluemix:public:is:us-east:a/a1:i:snapshot:s", "is a CRN of service 'is': a root key is one of"),
+        ("crn:v1:bluemix:public:hs-crypto:us-east:a/a1:i:keyring:k", "is the CRN of a Hyper Protect Crypto Services"),
+        ("crn:v1:bluemix:public:kms:us-east-1:a/a1:i:key:k", "names the location 'us-east-1' (a zone of us-east), not"),
+        ("crn:v1:bluemix:public:kms:us-eats:a/a1:i:key:k", "names the location 'us-eats' (did you mean 'us-east'?)"),
+    ],
+)
+def test_a_copys_key_is_a_root_keys_crn_in_a_region(key: str, reason: str) -> None:
+    raw = base()
+    raw["copies"] = [
+        {"name": "dr", "ibm": {"snapshot": "db", "destination_region": "us-east", "encryption_key_crn": key}}
+    ]
+    [problem] = problems(raw)
+    assert problem.startswith(f"copies[0].ibm.encryption_key_crn: {reason}"), problem
+
+
+def test_a_copys_key_may_be_in_another_region_as_ibm_allows() -> None:
+    for key in (
+        "crn:v1:bluemix:public:kms:us-east:a/a1:0cb88b98-instance:key:0cb88b98-key",
+        "crn:v1:bluemix:public:hs-crypto:us-south:a/a1:hpcs-instance:key:hpcs-key",  # a cross-regional root key
+    ):
+        raw = base()
+        copy = {"snapshot": "db", "destination_region": "us-east", "encryption_key_crn": key}
+        raw["copies"] = [{"name": "dr", "ibm": copy}]
+        assert problems(raw) == []
 
 
 def test_a_copy_is_ibm_or_oci() -> None:
@@ -225,6 +268,15 @@ def test_a_valid_backup_policy_passes() -> None:
         (
             {"remote_region_policies": [{"region": "us-east", "encryption_key_crn": "my-key"}]},
             "plans[0].remote_region_policies[0].encryption_key_crn: must be the CRN of a Key Protect or Hyper",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-east", "encryption_key_crn": KEY.replace(":key:", ":kr:")}]},
+            "plans[0].remote_region_policies[0].encryption_key_crn: is the CRN of a Key Protect 'kr', not of a key",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-east", "encryption_key_crn": KEY.replace("us-east", "mars")}]},
+            "plans[0].remote_region_policies[0].encryption_key_crn: names the location 'mars', not an IBM Cloud "
+            "region: a root key lives in a region",
         ),
         (
             {"remote_region_policies": [{"region": "us-east", "delete_over_count": 101}]},
