@@ -36,10 +36,35 @@ VOLUME_POLL = Backoff(first=0.25, factor=2.0, cap=0.5)
 """A restore drill times the restore: a restored volume's wait polls twice a second."""
 
 API_VERSION = "2025-02-18"
-COPY_SIZE_LIMIT_GB = 10 * 1024
-"""Snapshots of source volumes larger than 10 TB cannot be copied to another region (without special access)."""
+TEN_TB_GB = 10_000
+"""10 TB as IBM Cloud counts a volume's `capacity`. The docs write capacities in GB and convert them to TB with 1000
+as the multiplier ("When you want to order a 4-TB volume, you enter 4,000 GB"; the storage behind a GB is a GiB),
+so a 10 TB volume has capacity 10,000: IBM Cloud docs, "FAQ for Block Storage for VPC", "Is storage capacity
+measured in GB or GiB?" (#faq-storage-units)."""
+COPY_SIZE_LIMIT_GB = TEN_TB_GB
+"""Snapshots of source volumes over 10 TB cannot be copied to another region, but by accounts with special access
+(seed 004 / IBM Cloud docs "Creating Block Storage snapshots", console table: "not supported for snapshots with source
+volumes larger than 10 TB"; "About Backup for VPC", Limitations)."""
+GEN1_SNAPSHOT_LIMIT_GB = TEN_TB_GB
+"""IBM Cloud does not snapshot a first-generation volume over 10 TB ("About Block Storage for VPC snapshots",
+Limitations: "Taking a snapshot of a Generation 1 volume that exceeds 10 TB is not supported")."""
 SECOND_GENERATION_PROFILES = frozenset({"sdp"})
 """Volume profiles of second-generation block storage (no consistency group snapshots)."""
+UNATTACHED_SNAPSHOT_REGIONS = frozenset(
+    {"us-south", "eu-de", "eu-gb", "eu-es", "jp-osa", "br-sao", "au-syd", "jp-tok", "ca-tor", "us-east"}
+)
+"""Where IBM Cloud snapshots a second-generation volume that is not attached to a running instance (seed 004 /
+"Creating Block Storage snapshots"; the page spells Osaka `js-osa`, the region is `jp-osa`). Elsewhere, and for every
+first-generation volume, the volume must be attached to a running instance."""
+
+
+def is_second_generation(volume: Mapping[str, Any]) -> bool:
+    """Whether a volume (as the API reads it) is second-generation block storage: `storage_generation` 2, or an
+    `sdp` profile where the API does not say the generation."""
+    generation = volume.get("storage_generation")
+    if generation is not None:
+        return bool(generation == 2)
+    return (volume.get("profile") or {}).get("name") in SECOND_GENERATION_PROFILES
 
 
 @dataclass(frozen=True)
@@ -214,6 +239,16 @@ class Vpc:
         """The ID of the volume of this region named `name`, if there is one."""
         found = self.find_volume(name)
         return str(found["id"]) if found is not None else None
+
+    def get_instance(self, instance_id: str) -> dict[str, Any]:
+        """A virtual server instance (status, boot volume attachment, every volume attachment)."""
+        return dict(self._result(f"instance {instance_id}", lambda: self._client.get_instance(instance_id)))
+
+    def find_instance(self, name: str) -> dict[str, Any] | None:
+        """The instance of this region named `name` (names are unique per region), or None."""
+        found = self._result(f"instance named {name}", lambda: self._client.list_instances(name=name))
+        instances = found.get("instances", [])
+        return dict(instances[0]) if instances else None
 
     def restore_volume(self, prototype: dict[str, Any]) -> dict[str, Any]:
         """POST /volumes from a snapshot (`source_snapshot`), adopting on retry like create_snapshot."""
