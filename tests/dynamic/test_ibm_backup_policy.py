@@ -12,7 +12,7 @@ from ibm_cloud_sdk_core import ApiException
 from components.clouds.calls import CloudError, Deadline, DeadlineError
 from components.clouds.ibm_vpc import IbmConnection, Vpc
 from components.dynamic.ibm_backup_policy import IbmBackupPolicyProvider
-from tests.conftest import VOLUME, VOLUME2
+from tests.conftest import SDP_VOLUME, VOLUME, VOLUME2
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
 
 KEY_CRN = "crn:v1:bluemix:public:kms:us-east:a/a1234567:0cb88b98-instance:key:0cb88b98-key"
@@ -423,6 +423,33 @@ def test_covered_volumes_must_exist_and_carry_a_matching_tag(tagged: Any) -> Non
     assert failures[1] == ("covers[2]", "no volume r006-9999-missing in us-south (by ID or name)")
     assert len(failures) == 2  # covers[0], named, carries the tag
     assert state.mutating() == []
+
+
+INSTANCE = "0717-us-south-1-instance"
+"""The running instance of us-south-1: VOLUME, VOLUME2 and SDP_VOLUME are its data volumes."""
+
+
+def test_an_instance_policy_refuses_an_instance_backing_up_a_second_generation_volume(tagged: Any) -> None:
+    state, stubs = tagged
+    state.add_volume("r006-0005-boot", "us-south", attachment_type="boot")
+    name = state.instances[INSTANCE]["name"]
+    props = policy_props(stubs, match_resource_type="instance", covers=[name, "r006-9999-missing"])
+    failures = [(f.property, f.reason) for f in IbmBackupPolicyProvider().check({}, props).failures]
+    assert failures == [
+        (
+            "covers[0]",
+            f"instance {name} has a second-generation data volume ({SDP_VOLUME}, profile sdp); IBM Cloud takes no "
+            "consistency group backup of second-generation volumes, so an instance policy cannot back it up: back "
+            "it up with a volume policy, or leave data_volumes out of included_content",
+        ),
+        ("covers[1]", "no instance r006-9999-missing in us-south (by ID or name)"),
+    ]
+    assert state.mutating() == []
+    boot_only = policy_props(stubs, match_resource_type="instance", covers=[INSTANCE], included_content=["boot_volume"])
+    assert IbmBackupPolicyProvider().check({}, boot_only).failures == []
+    state.detach(SDP_VOLUME)
+    whole = policy_props(stubs, match_resource_type="instance", covers=[INSTANCE])
+    assert IbmBackupPolicyProvider().check({}, whole).failures == []
 
 
 # --- the fake answers as IBM does ------------------------------------------------------------------------

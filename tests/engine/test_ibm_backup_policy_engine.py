@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.ibm.backup_policy import IbmBackupPolicy
-from tests.conftest import VOLUME, VOLUME2
+from tests.conftest import SDP_VOLUME, VOLUME, VOLUME2
 from tests.engine.harness import CheckFailedError, Engine
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
 
@@ -205,6 +205,20 @@ def test_an_uncovered_volume_is_a_check_failure_naming_the_field(tagged: Any, en
     [(field, reason)] = refused.value.failures
     assert field == "covers[1]"
     assert "carries none of the policy's match_user_tags" in reason
+    assert mutations(state) == []
+
+
+def test_an_instance_policy_over_a_second_generation_volume_fails_the_preview_naming_the_instance(
+    tagged: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = tagged
+    instance = "0717-us-south-1-instance"  # its data volumes: VOLUME, VOLUME2 and the second-generation SDP_VOLUME
+    stack = engine()
+    with pytest.raises(CheckFailedError) as refused:
+        stack.preview(program(stubs, match_resource_type="instance", covers=[instance]))
+    [(field, reason)] = refused.value.failures
+    assert field == "covers[0]"
+    assert f"instance {instance} has a second-generation data volume ({SDP_VOLUME}, profile sdp)" in reason
     assert mutations(state) == []
 
 
