@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field, InstanceOf, TypeAdapter, model_validator
 from components.base import args_problem, component_args
 from components.config.base import Deferred, DisplayName, HttpsUrl, Lifecycle, Model, Name, OperationTimeouts, Ref
 from components.config.copies import BootVolumeBackupId
-from components.config.ibm import Crn, IbmId, IbmRegion, IbmTrigger
+from components.config.ibm import IbmId, IbmRegion, IbmTrigger, KeyCrn
 from components.config.oci import KeyId, OciRegion
 from components.dynamic.ibm_snapshot import IbmSnapshotCopy
 from components.errors import FieldProblemError
@@ -40,7 +40,8 @@ class IbmCopyArgs(TypedDict, total=False):
     source_trigger: str
     """With `source_snapshot_id`: a new value makes a new copy (default `copy`); a `source` brings its own."""
     encryption_key_crn: pulumi.Input[str]
-    """Key encrypting the copy: required exactly when the source is encrypted with a customer-managed key."""
+    """Root key (CRN of a Key Protect or Hyper Protect Crypto Services key, in an IBM Cloud region) encrypting the
+    copy: required exactly when the source is encrypted with a customer-managed key."""
     resource_group_id: pulumi.Input[str]
     """Resource group of the copy; default the source's."""
     destination_endpoint: str
@@ -95,7 +96,7 @@ class _IbmCopy(Model):
     source_region: IbmRegion | None = None
     source_endpoint: HttpsUrl | None = None
     source_trigger: IbmTrigger = "copy"
-    encryption_key_crn: Ref[Crn] | None = None
+    encryption_key_crn: Ref[KeyCrn] | None = None
     resource_group_id: Ref[IbmId] | None = None
     destination_endpoint: HttpsUrl | None = None
     allow_source_over_10tb: bool = False

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from components.config import load_topology
 from tests.conftest import topology_problems
 
 VOLUME = "r006-df8ffd90-f2e5-470b-83d7-76e64995a1aa"
@@ -65,6 +66,19 @@ def test_trigger_must_fit_a_snapshot_name() -> None:
     assert problem.startswith("ibm.snapshots[0].trigger: makes the snapshot name")
 
 
+def test_a_clone_in_the_volumes_own_zone_is_refused_when_the_zone_is_given() -> None:
+    raw = base()
+    raw["ibm"]["snapshots"][0].update(clone_zones=["us-south-2", "us-south-1"], volume_zone="us-south-1")
+    assert problems(raw) == [
+        "ibm.snapshots[0].clone_zones[1]: us-south-1 is volume_zone, the volume's own zone: a fast-restore clone "
+        "goes to another zone"
+    ]
+    raw["ibm"]["snapshots"][0].update(clone_zones=["us-south-2"], volume_zone="us-east-1")
+    assert problems(raw) == ["ibm.snapshots[0].volume_zone: 'us-east-1' is not a zone of us-south (us-south-1, ...)"]
+    raw["ibm"]["snapshots"][0]["volume_zone"] = "us-south-1"
+    assert problems(raw) == []
+
+
 def test_snapshot_and_group_names_are_unique() -> None:
     raw = base(consistency_groups=[{"name": "db", "volume_ids": ["a", "b"], "trigger": "v1"}])
     assert problems(raw) == ["ibm.consistency_groups[0].name: 'db' is already the name of ibm.snapshots[0]"]
@@ -101,6 +115,36 @@ def test_one_copy_per_source_and_region() -> None:
         {"name": "dr2", "ibm": {"snapshot": "db", "destination_region": "us-east"}},
     ]
     assert problems(raw) == ["copies[1]: copies[0] already copies db to us-east; one copy per source and region"]
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("my-key", "must be the CRN of a Key Protect or Hyper Protect Crypto Services root key"),
+        ("crn:v1:bluemix:public:is:us-east:a/a1:i:snapshot:s", "is a CRN of service 'is': a root key is one of"),
+        ("crn:v1:bluemix:public:hs-crypto:us-east:a/a1:i:keyring:k", "is the CRN of a Hyper Protect Crypto Services"),
+        ("crn:v1:bluemix:public:kms:us-east-1:a/a1:i:key:k", "names the location 'us-east-1' (a zone of us-east), not"),
+        ("crn:v1:bluemix:public:kms:us-eats:a/a1:i:key:k", "names the location 'us-eats' (did you mean 'us-east'?)"),
+    ],
+)
+def test_a_copys_key_is_a_root_keys_crn_in_a_region(key: str, reason: str) -> None:
+    raw = base()
+    raw["copies"] = [
+        {"name": "dr", "ibm": {"snapshot": "db", "destination_region": "us-east", "encryption_key_crn": key}}
+    ]
+    [problem] = problems(raw)
+    assert problem.startswith(f"copies[0].ibm.encryption_key_crn: {reason}"), problem
+
+
+def test_a_copys_key_may_be_in_another_region_as_ibm_allows() -> None:
+    for key in (
+        "crn:v1:bluemix:public:kms:us-east:a/a1:0cb88b98-instance:key:0cb88b98-key",
+        "crn:v1:bluemix:public:hs-crypto:us-south:a/a1:hpcs-instance:key:hpcs-key",  # a cross-regional root key
+    ):
+        raw = base()
+        copy = {"snapshot": "db", "destination_region": "us-east", "encryption_key_crn": key}
+        raw["copies"] = [{"name": "dr", "ibm": copy}]
+        assert problems(raw) == []
 
 
 def test_a_copy_is_ibm_or_oci() -> None:
@@ -226,8 +270,21 @@ def test_a_valid_backup_policy_passes() -> None:
             "plans[0].remote_region_policies[0].encryption_key_crn: must be the CRN of a Key Protect or Hyper",
         ),
         (
-            {"remote_region_policies": [{"region": "us-east", "delete_over_count": 2}]},
-            "plans[0].remote_region_policies[0].delete_over_count: must be less than or equal to 1",
+            {"remote_region_policies": [{"region": "us-east", "encryption_key_crn": KEY.replace(":key:", ":kr:")}]},
+            "plans[0].remote_region_policies[0].encryption_key_crn: is the CRN of a Key Protect 'kr', not of a key",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-east", "encryption_key_crn": KEY.replace("us-east", "mars")}]},
+            "plans[0].remote_region_policies[0].encryption_key_crn: names the location 'mars', not an IBM Cloud "
+            "region: a root key lives in a region",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-east", "delete_over_count": 101}]},
+            "plans[0].remote_region_policies[0].delete_over_count: must be less than or equal to 100",
+        ),
+        (
+            {"remote_region_policies": [{"region": "us-east", "delete_over_count": 0}]},
+            "plans[0].remote_region_policies[0].delete_over_count: must be greater than or equal to 1",
         ),
         ({"attach_user_tags": ["bad/tag"]}, "plans[0].attach_user_tags[0]: must match pattern"),
         ({"name": "Daily"}, "plans[0].name: must be lowercase letters"),
@@ -237,6 +294,16 @@ def test_a_valid_backup_policy_passes() -> None:
 def test_each_plan_mistake_is_one_line_naming_the_field(change: dict[str, Any], expected: str) -> None:
     [problem] = problems(with_policy(plan(**change)))
     assert problem.startswith(f"ibm.backup_policies[0].{expected}"), problem
+
+
+def test_a_remote_region_keeps_one_to_a_hundred_copies_and_five_unless_told() -> None:
+    topology = load_topology(with_policy(plan(remote_region_policies=[{"region": "us-east"}])))
+    assert topology.ibm is not None
+    [remote] = topology.ibm.backup_policies[0].plans[0].remote_region_policies
+    assert remote.delete_over_count == 5  # IBM's default: not only the latest copy
+    for count in (1, 100):
+        kept = plan(remote_region_policies=[{"region": "us-east", "delete_over_count": count}])
+        assert problems(with_policy(kept)) == []
 
 
 def test_plans_of_a_policy_run_an_hour_apart_and_have_distinct_names() -> None:

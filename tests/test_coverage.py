@@ -136,8 +136,25 @@ def test_a_backup_policy_gives_each_covered_volume_rpo_and_retention_from_its_pl
     assert row.schedules == [
         "plan six-hourly: cron 0 */6 * * * (UTC), at most 6 h between runs, kept 7 d, last 20, clones in "
         "us-south-1, us-south-2 (latest 3)",
-        "plan weekly: cron 0 3 * * 0 (UTC), at most 168 h between runs, kept 90 d, copied to us-east",
+        "plan weekly: cron 0 3 * * 0 (UTC), at most 168 h between runs, kept 90 d, copied to us-east (last 5)",
     ]
+    assert row.policy_copy_retention == {"us-east": {"copies": 5, "hours": 5 * 168}}  # IBM's default count
+
+
+def test_the_copies_a_remote_region_keeps_are_the_rows_cross_region_retention() -> None:
+    policy = _ibm_policy()
+    policy["plans"][0]["remote_region_policies"] = [{"region": "us-east", "delete_over_count": 40}]
+    policy["plans"][1]["remote_region_policies"] = [{"region": "us-east", "delete_over_count": 3}]
+    policy["plans"].append(
+        {"name": "monthly", "cron_spec": "0 5 1 * *", "active": False, "remote_region_policies": [{"region": "eu-de"}]}
+    )
+    raw = {"ibm": {"region": "us-south", "backup_policies": [policy]}}
+    row = coverage(load_topology(raw))[0]
+    # 40 copies 6 h apart reach back 240 h, 3 weekly ones 504 h; an inactive plan copies nothing.
+    assert row.policy_copy_retention == {"us-east": {"copies": 43, "hours": 504}}
+    assert row.policy_copies == ["us-east"]
+    assert row.schedules[0].endswith("copied to us-east (last 40)")
+    assert row.to_dict()["policy_copy_retention"] == {"us-east": {"copies": 43, "hours": 504}}
 
 
 def test_an_on_demand_snapshot_of_a_covered_volume_joins_its_row() -> None:

@@ -316,11 +316,13 @@ def test_prod_json_shows_ibm_rows_with_numeric_rpo_and_retention_from_the_backup
         assert isinstance(row["retention_days"], int)
         assert row["policy_copies"] == ["us-east"]
         assert row["cross_region"] == "us-east"
+        assert row["policy_copy_retention"] == {"us-east": {"copies": 5, "hours": 5 * 24}}
     [made] = [r for r in doc["resources"] if r["type"] == "pulumi-python:dynamic/backup-topology:IbmBackupPolicy"]
     assert [p["name"] for p in made["inputs"]["plans"]] == ["daily"]
     text = run_prod("--stack", "prod").stdout
     [orders] = [line for line in text.splitlines() if line.startswith("orders-db ")]
     assert "  24h  30d  " in orders
+    assert "  us-east (last 5, 5d)  " in orders  # the daily plan's copies: IBM keeps the latest 5 there
 
 
 def test_backup_policy_mistakes_exit_2_with_one_line_per_mistake_naming_the_field(tmp_path: Path) -> None:
@@ -442,7 +444,7 @@ def test_the_text_plan_of_the_examples_fits_120_columns_and_wide_shows_every_col
     [vault] = [line for line in wide if line.startswith("payments-vault ")]
     assert "VaultBackup payments-vault" in vault  # whole in --wide; the narrow table cuts it
     [narrow_vault] = [line for line in narrow if line.startswith("payments-vault ")]
-    assert "vault backup payments-vau…" in narrow_vault
+    assert "vault backup payments-v…" in narrow_vault
 
 
 def test_the_tree_shows_whole_numbers_as_integers_and_nested_inputs_spelled_out() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -36,10 +36,35 @@ VOLUME_POLL = Backoff(first=0.25, factor=2.0, cap=0.5)
 """A restore drill times the restore: a restored volume's wait polls twice a second."""
 
 API_VERSION = "2025-02-18"
-COPY_SIZE_LIMIT_GB = 10 * 1024
-"""Snapshots of source volumes larger than 10 TB cannot be copied to another region (without special access)."""
+TEN_TB_GB = 10_000
+"""10 TB as IBM Cloud counts a volume's `capacity`. The docs write capacities in GB and convert them to TB with 1000
+as the multiplier ("When you want to order a 4-TB volume, you enter 4,000 GB"; the storage behind a GB is a GiB),
+so a 10 TB volume has capacity 10,000: IBM Cloud docs, "FAQ for Block Storage for VPC", "Is storage capacity
+measured in GB or GiB?" (#faq-storage-units)."""
+COPY_SIZE_LIMIT_GB = TEN_TB_GB
+"""Snapshots of source volumes over 10 TB cannot be copied to another region, but by accounts with special access
+(seed 004 / IBM Cloud docs "Creating Block Storage snapshots", console table: "not supported for snapshots with source
+volumes larger than 10 TB"; "About Backup for VPC", Limitations)."""
+GEN1_SNAPSHOT_LIMIT_GB = TEN_TB_GB
+"""IBM Cloud does not snapshot a first-generation volume over 10 TB ("About Block Storage for VPC snapshots",
+Limitations: "Taking a snapshot of a Generation 1 volume that exceeds 10 TB is not supported")."""
 SECOND_GENERATION_PROFILES = frozenset({"sdp"})
 """Volume profiles of second-generation block storage (no consistency group snapshots)."""
+UNATTACHED_SNAPSHOT_REGIONS = frozenset(
+    {"us-south", "eu-de", "eu-gb", "eu-es", "jp-osa", "br-sao", "au-syd", "jp-tok", "ca-tor", "us-east"}
+)
+"""Where IBM Cloud snapshots a second-generation volume that is not attached to a running instance (seed 004 /
+"Creating Block Storage snapshots"; the page spells Osaka `js-osa`, the region is `jp-osa`). Elsewhere, and for every
+first-generation volume, the volume must be attached to a running instance."""
+
+
+def is_second_generation(volume: Mapping[str, Any]) -> bool:
+    """Whether a volume (as the API reads it) is second-generation block storage: `storage_generation` 2, or an
+    `sdp` profile where the API does not say the generation."""
+    generation = volume.get("storage_generation")
+    if generation is not None:
+        return bool(generation == 2)
+    return (volume.get("profile") or {}).get("name") in SECOND_GENERATION_PROFILES
 
 
 @dataclass(frozen=True)
@@ -101,6 +126,44 @@ def _transient(exc: Exception) -> Transient | None:
     return None
 
 
+def _transient_or_stale(exc: Exception) -> Transient | None:
+    """As `_transient`, and a 412: the resource changed between the read of its ETag and the PATCH (another writer),
+    so the attempt reads it again and decides afresh."""
+    if isinstance(exc, ApiException) and exc.status_code == 412:
+        return Transient("HTTP 412: it changed after its ETag was read (another writer)")
+    return _transient(exc)
+
+
+def patch_held(resource: Mapping[str, Any], patch: Mapping[str, Any]) -> bool:
+    """Whether `resource` (as the API reads it) already holds every value of a merge `patch`: then the PATCH would
+    change nothing (an earlier attempt, whose answer was lost, took effect).
+
+    Objects hold the patch's keys (null: the key is absent); lists hold the same items in any order (the API's
+    order of zones, tags or regions is its own), an object item holding the patch's item (the API adds `href`s).
+    """
+    return all(_held(value, resource.get(key)) for key, value in patch.items())
+
+
+def _held(want: Any, have: Any) -> bool:
+    if want is None:
+        return have is None
+    if isinstance(want, Mapping):
+        return isinstance(have, Mapping) and patch_held(have, want)
+    if isinstance(want, list):
+        if not isinstance(have, list) or len(have) != len(want):
+            return False
+        left = list(have)
+        for item in want:
+            match = next((i for i, found in enumerate(left) if _held(item, found)), None)
+            if match is None:
+                return False
+            left.pop(match)
+        return True
+    if isinstance(want, bool) or isinstance(have, bool):
+        return type(want) is type(have) and want == have
+    return bool(want == have)
+
+
 def _translate(what: str, exc: ApiException) -> CloudError:
     detail = f"HTTP {exc.status_code}: {exc.message}"
     if exc.status_code == 404:
@@ -130,6 +193,31 @@ class Vpc:
     def _result(self, what: str, fn: Callable[[], Any]) -> Any:
         return self._call(what, fn).get_result()
 
+    def _patch(
+        self, what: str, read: Callable[[], Any], send: Callable[[str | None], Any], patch: dict[str, Any]
+    ) -> dict[str, Any]:
+        """PATCH `patch` with If-Match on the ETag read just before each attempt; send nothing when the resource
+        already holds it.
+
+        A retry after a lost answer (a 5xx or a dropped connection once the change took effect) reads the resource
+        and its new ETag again and finds the change made: with the first ETag it would get a 412. A 412 (another
+        writer changed the resource between the read and the PATCH) is read again and retried too; all within the
+        operation's deadline, after which the error names the resource.
+        """
+        label = f"update of {what} ({', '.join(sorted(patch))})"
+
+        def attempt() -> dict[str, Any]:
+            current = read()
+            found = dict(current.get_result())
+            if patch_held(found, patch):
+                return found
+            return dict(send(current.get_headers().get("ETag")).get_result())
+
+        try:
+            return call(attempt, what=label, deadline=self._deadline, transient=_transient_or_stale)
+        except ApiException as exc:
+            raise _translate(label, exc) from None
+
     # --- reads -----------------------------------------------------------------------------------
 
     def zones(self) -> list[str]:
@@ -151,6 +239,16 @@ class Vpc:
         """The ID of the volume of this region named `name`, if there is one."""
         found = self.find_volume(name)
         return str(found["id"]) if found is not None else None
+
+    def get_instance(self, instance_id: str) -> dict[str, Any]:
+        """A virtual server instance (status, boot volume attachment, every volume attachment)."""
+        return dict(self._result(f"instance {instance_id}", lambda: self._client.get_instance(instance_id)))
+
+    def find_instance(self, name: str) -> dict[str, Any] | None:
+        """The instance of this region named `name` (names are unique per region), or None."""
+        found = self._result(f"instance named {name}", lambda: self._client.list_instances(name=name))
+        instances = found.get("instances", [])
+        return dict(instances[0]) if instances else None
 
     def restore_volume(self, prototype: dict[str, Any]) -> dict[str, Any]:
         """POST /volumes from a snapshot (`source_snapshot`), adopting on retry like create_snapshot."""
@@ -244,11 +342,13 @@ class Vpc:
             return
 
     def update_snapshot(self, snapshot_id: str, patch: dict[str, Any]) -> dict[str, Any]:
-        """PATCH /snapshots/{id} (name, user_tags), If-Match on the snapshot's current ETag."""
-        current = self._call(f"snapshot {snapshot_id}", lambda: self._client.get_snapshot(snapshot_id))
-        etag = current.get_headers().get("ETag")
-        what = f"update of snapshot {snapshot_id} ({', '.join(sorted(patch))})"
-        return dict(self._result(what, lambda: self._client.update_snapshot(snapshot_id, patch, if_match=etag)))
+        """PATCH /snapshots/{id} (name, user_tags), If-Match on the snapshot's current ETag (see `_patch`)."""
+        return self._patch(
+            f"snapshot {snapshot_id}",
+            lambda: self._client.get_snapshot(snapshot_id),
+            lambda etag: self._client.update_snapshot(snapshot_id, patch, if_match=etag),
+            patch,
+        )
 
     def delete_snapshot(self, snapshot_id: str) -> None:
         """DELETE /snapshots/{id} and wait until it is gone; a snapshot already gone is fine."""
@@ -268,15 +368,13 @@ class Vpc:
         )
 
     def update_consistency_group(self, group_id: str, patch: dict[str, Any]) -> dict[str, Any]:
-        """PATCH /snapshot_consistency_groups/{id} (name, delete_snapshots_on_delete), If-Match on its ETag."""
-        what = f"snapshot consistency group {group_id}"
-        current = self._call(what, lambda: self._client.get_snapshot_consistency_group(group_id))
-        etag = current.get_headers().get("ETag")
-        return dict(
-            self._result(
-                f"update of {what} ({', '.join(sorted(patch))})",
-                lambda: self._client.update_snapshot_consistency_group(group_id, patch, if_match=etag),
-            )
+        """PATCH /snapshot_consistency_groups/{id} (name, delete_snapshots_on_delete), If-Match on its current ETag
+        (see `_patch`)."""
+        return self._patch(
+            f"snapshot consistency group {group_id}",
+            lambda: self._client.get_snapshot_consistency_group(group_id),
+            lambda etag: self._client.update_snapshot_consistency_group(group_id, patch, if_match=etag),
+            patch,
         )
 
     def delete_consistency_group(self, group_id: str) -> None:
@@ -321,15 +419,13 @@ class Vpc:
         )
 
     def update_backup_policy(self, policy_id: str, patch: dict[str, Any]) -> dict[str, Any]:
-        """PATCH /backup_policies/{id} (name, match_user_tags, included_content), If-Match on its ETag."""
-        what = f"backup policy {policy_id}"
-        current = self._call(what, lambda: self._client.get_backup_policy(policy_id))
-        etag = current.get_headers().get("ETag")
-        return dict(
-            self._result(
-                f"update of {what} ({', '.join(sorted(patch))})",
-                lambda: self._client.update_backup_policy(policy_id, patch, if_match=etag),
-            )
+        """PATCH /backup_policies/{id} (name, match_user_tags, included_content), If-Match on its current ETag
+        (see `_patch`)."""
+        return self._patch(
+            f"backup policy {policy_id}",
+            lambda: self._client.get_backup_policy(policy_id),
+            lambda etag: self._client.update_backup_policy(policy_id, patch, if_match=etag),
+            patch,
         )
 
     def delete_backup_policy(self, policy_id: str) -> None:
@@ -357,15 +453,13 @@ class Vpc:
         )
 
     def update_backup_policy_plan(self, policy_id: str, plan_id: str, patch: dict[str, Any]) -> dict[str, Any]:
-        """PATCH /backup_policies/{id}/plans/{plan_id}: one request, If-Match on the plan's ETag."""
-        what = f"plan {plan_id} of backup policy {policy_id}"
-        current = self._call(what, lambda: self._client.get_backup_policy_plan(policy_id, plan_id))
-        etag = current.get_headers().get("ETag")
-        return dict(
-            self._result(
-                f"update of {what} ({', '.join(sorted(patch))})",
-                lambda: self._client.update_backup_policy_plan(policy_id, plan_id, patch, if_match=etag),
-            )
+        """PATCH /backup_policies/{id}/plans/{plan_id}: one request, If-Match on the plan's current ETag (see
+        `_patch`)."""
+        return self._patch(
+            f"plan {plan_id} of backup policy {policy_id}",
+            lambda: self._client.get_backup_policy_plan(policy_id, plan_id),
+            lambda etag: self._client.update_backup_policy_plan(policy_id, plan_id, patch, if_match=etag),
+            patch,
         )
 
     def delete_backup_policy_plan(self, policy_id: str, plan_id: str) -> None:

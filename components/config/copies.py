@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from components.config.base import DisplayName, Lifecycle, Model, Name, OperationTimeouts, Ref
-from components.config.ibm import Crn, IbmName, IbmRegion
+from components.config.ibm import IbmName, IbmRegion, KeyCrn
 from components.config.oci import KeyId, OciRegion, _ocid
 from components.errors import FieldProblemError
 
@@ -20,9 +20,10 @@ class IbmCopySpec(Model):
         None, description="`name` of a group in ibm.consistency_groups: each of its snapshots is copied."
     )
     destination_region: IbmRegion = Field(description="Region of the copy.")
-    encryption_key_crn: Ref[Crn] | None = Field(
+    encryption_key_crn: Ref[KeyCrn] | None = Field(
         None,
-        description="Key (CRN) encrypting the copy: required exactly when the source is customer-managed encrypted.",
+        description="Root key (CRN of a Key Protect or Hyper Protect Crypto Services key) encrypting the copy: "
+        "required exactly when the source is customer-managed encrypted.",
     )
     resource_group_id: Ref[str] | None = Field(
         None, description="Resource group of the copy; default ibm.resource_group_id."

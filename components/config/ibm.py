@@ -60,17 +60,47 @@ def _cron_spec(value: str) -> str:
     return value
 
 
+_KEY_CRN_FORM = "crn:v1:bluemix:public:kms:<region>:a/<account>:<instance>:key:<key id>"
+_KEY_SERVICES = {"kms": "Key Protect", "hs-crypto": "Hyper Protect Crypto Services"}
+
+
 def _key_crn(value: str) -> str:
-    if not _KEY_CRN.fullmatch(value):
+    """The CRN of a root key, as IBM Cloud takes one to encrypt snapshots and their copies: a `key` of Key Protect
+    (`kms`) or Hyper Protect Crypto Services (`hs-crypto`) in a region ("About data encryption for VPC", supported
+    key management services; a CRN is crn:v1:<cname>:<ctype>:<service>:<location>:<scope>:<instance>:<type>:<id>).
+
+    The key may be in another region than what it encrypts: IBM Cloud takes cross-regional root keys ("About data
+    encryption for VPC", "Root key regional and cross-regional considerations", #byok-cross-region-keys), so its
+    region is checked for being a region, not for being the copy's.
+    """
+    parts = value.split(":")
+    if len(parts) != 10 or parts[:2] != ["crn", "v1"] or any(not p or p.strip() != p for p in parts[2:6] + parts[7:]):
+        msg = f"must be the CRN of a Key Protect or Hyper Protect Crypto Services root key ({_KEY_CRN_FORM})"
+        raise ValueError(msg)
+    service, location, kind = parts[4], parts[5], parts[8]
+    if service not in _KEY_SERVICES:
         msg = (
-            "must be the CRN of a Key Protect or Hyper Protect Crypto Services root key "
-            "(crn:v1:bluemix:public:kms:<region>:a/<account>:<instance>:key:<key id>)"
+            f"is a CRN of service '{service}': a root key is one of Key Protect (kms) or Hyper Protect Crypto "
+            f"Services (hs-crypto) ({_KEY_CRN_FORM})"
         )
+        raise ValueError(msg)
+    if kind != "key":
+        msg = f"is the CRN of a {_KEY_SERVICES[service]} '{kind}', not of a key ({_KEY_CRN_FORM})"
+        raise ValueError(msg)
+    if location not in IBM_REGIONS:
+        near = difflib.get_close_matches(location, sorted(IBM_REGIONS), n=1)
+        zone = re.fullmatch(r"(.+)-\d+", location)
+        hint = (
+            f" (a zone of {zone[1]})"
+            if zone and zone[1] in IBM_REGIONS
+            else f" (did you mean '{near[0]}'?)"
+            if near
+            else ""
+        )
+        msg = f"names the location '{location}'{hint}, not an IBM Cloud region: a root key lives in a region"
         raise ValueError(msg)
     return value
 
-
-_KEY_CRN = re.compile(r"crn:v1:[^:\s]+:[^:\s]+:(kms|hs-crypto):[^:\s]+:[^:\s]*:[^:\s]+:key:[^:\s]+")
 
 IbmRegion = Annotated[str, AfterValidator(_ibm_region)]
 IbmName = Annotated[str, AfterValidator(_ibm_name)]
@@ -85,6 +115,9 @@ MatchTags = Annotated[list[IbmTag], Field(min_length=1)]
 CronSpec = Annotated[str, AfterValidator(_cron_spec)]
 MAX_PLANS = 4
 """IBM: a backup policy has at most 4 plans."""
+REMOTE_COPIES_DEFAULT = 5
+REMOTE_COPIES_MAX = 100
+"""IBM: a remote region keeps 1 to 100 of a plan's most recent copies, 5 when the plan does not say."""
 
 
 def zone_problems(region: str, zones: list[str], at: tuple[str | int, ...]) -> FieldProblems:
@@ -96,12 +129,28 @@ def zone_problems(region: str, zones: list[str], at: tuple[str | int, ...]) -> F
     ]
 
 
+def clone_zone_problems(volume_zone: str | None, clone_zones: list[str]) -> FieldProblems:
+    """A fast-restore clone is made in another zone than the volume's: seed 004 / IBM Cloud docs "Creating Block
+    Storage snapshots" (#snapshots-vpc-create-snapshot-clone-api): "Indicate a different zone or zones in your region
+    from the zone in which you're creating the snapshot"."""
+    return [
+        (("clone_zones", k), f"{zone} is volume_zone, the volume's own zone: a fast-restore clone goes to another zone")
+        for k, zone in enumerate(clone_zones)
+        if zone == volume_zone
+    ]
+
+
 class IbmSnapshotSpec(Lifecycle):
     """A snapshot of one block volume, with fast-restore clones in zones of the region."""
 
     name: IbmName = Field(description="Base name; the snapshot is named `<name>-<trigger>` (unique per region).")
     volume_id: Ref[IbmId] = Field(description="ID of the block volume.")
     clone_zones: list[str] = Field(default_factory=list, description="Zones with a fast-restore clone.")
+    volume_zone: str | None = Field(
+        None,
+        description="Zone of the volume, when known: a clone in it is refused when the topology is loaded (the "
+        "first `up` and its preview read the zone from IBM Cloud either way).",
+    )
     user_tags: Ref[UserTags] = Field(default_factory=list, description="User tags of the snapshot.")
     resource_group_id: Ref[IbmId] | None = Field(None, description="Resource group; default ibm.resource_group_id.")
     trigger: IbmTrigger = Field(
@@ -112,6 +161,7 @@ class IbmSnapshotSpec(Lifecycle):
     @model_validator(mode="after")
     def _coherent(self) -> IbmSnapshotSpec:
         problems = duplicate_problems(list(self.clone_zones), "clone_zones", None, "zone")
+        problems += clone_zone_problems(self.volume_zone, list(self.clone_zones))
         if len(self.snapshot_name) > 63:
             problems.append((("trigger",), f"makes the snapshot name {self.snapshot_name} longer than 63 characters"))
         if problems:
@@ -181,7 +231,16 @@ class IbmRemoteRegionPolicy(Model):
         description="Root key (CRN) that encrypts the copies; default the source's key. Required when the sources "
         "use customer-managed encryption.",
     )
-    delete_over_count: int = Field(1, ge=1, le=1, description="Copies kept in the region (IBM keeps the latest one).")
+    # IBM VPC API reference, BackupPolicyPlanRemoteRegionPolicyPrototype.delete_over_count: "The maximum number of
+    # recent remote copies to keep in this region", 1 to 100, default 5 (also terraform-provider-ibm,
+    # website/docs/r/is_backup_policy_plan.html.markdown, remote_region_policy). A remote region has no age limit:
+    # its copies are deleted by this count only.
+    delete_over_count: int = Field(
+        REMOTE_COPIES_DEFAULT,
+        ge=1,
+        le=REMOTE_COPIES_MAX,
+        description="Most recent copies kept in the region (1 to 100, default 5, as IBM's API).",
+    )
 
 
 class IbmBackupPlanSpec(Model):
@@ -220,6 +279,26 @@ def kept_days(cron: Cron, delete_after: int, delete_over_count: int | None) -> i
     if delete_over_count is None:
         return delete_after
     return min(delete_after, delete_over_count * cron.shortest_hours // 24)
+
+
+def remote_copies_hours(cron: Cron, copies: int) -> int:
+    """Hours the copies a remote region keeps reach back: `copies` of them, one a run at the plan's most frequent
+    runs (IBM deletes a remote region's copies by count only)."""
+    return copies * cron.shortest_hours
+
+
+def plans_remote_copies(plans: Sequence[IbmBackupPlanSpec]) -> dict[str, dict[str, int]]:
+    """Per region the active plans copy to: `copies`, the copies of each source kept there (every plan's together),
+    and `hours`, how far back the furthest-reaching plan's copies go."""
+    found: dict[str, dict[str, int]] = {}
+    for plan in plans:
+        if not plan.active:
+            continue
+        for remote in plan.remote_region_policies:
+            held = found.setdefault(remote.region, {"copies": 0, "hours": 0})
+            held["copies"] += remote.delete_over_count
+            held["hours"] = max(held["hours"], remote_copies_hours(plan.cron, remote.delete_over_count))
+    return found
 
 
 def plans_rpo_hours(plans: Sequence[IbmBackupPlanSpec]) -> int | None:
@@ -361,6 +440,11 @@ class IbmSection(Model):
         problems: FieldProblems = []
         for i, snap in enumerate(self.snapshots):
             problems += zone_problems(self.region, list(snap.clone_zones), ("snapshots", i, "clone_zones"))
+            if snap.volume_zone is not None:
+                problems += [
+                    (("snapshots", i, "volume_zone"), why)
+                    for _, why in zone_problems(self.region, [snap.volume_zone], ())
+                ]
         for i, policy in enumerate(self.backup_policies):
             problems += [
                 (("backup_policies", i, *at), why) for at, why in backup_policy_problems(self.region, policy.plans)

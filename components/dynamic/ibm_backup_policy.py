@@ -10,7 +10,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from components.clouds.calls import CloudError, Deadline, NotFoundError
-from components.clouds.ibm_vpc import Vpc
+from components.clouds.ibm_vpc import Vpc, is_second_generation
 from components.config.ibm import (
     MAX_PLANS,
     IbmBackupPlanSpec,
@@ -236,7 +236,8 @@ class IbmBackupPolicyProvider(DynamicProvider):
         )
 
     def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
-        """Clone zones are zones the region's API lists; covered volumes exist and carry a matching tag."""
+        """Clone zones are zones the region's API lists; covered volumes exist and carry a matching tag; covered
+        instances exist and back up no second-generation volume."""
         model: Any = BackupPolicyProps.model_validate(self.model_inputs(news))
         vpc = Vpc(model.connection.connection(), Deadline(_CHECK_SECONDS))
         problems: list[tuple[str, str]] = []
@@ -250,6 +251,8 @@ class IbmBackupPolicyProvider(DynamicProvider):
                         problems.append((f"plans[{i}].clone_policy.zones", why))
             if model.match_resource_type == "volume":
                 problems += _covered_volumes(vpc, model)
+            else:
+                problems += _covered_instances(vpc, model)
         except CloudError as exc:
             return [("covers", f"cannot be checked before the policy: {exc}")]
         return problems
@@ -389,6 +392,45 @@ def _covered_volumes(vpc: Vpc, model: Any) -> list[tuple[str, str]]:
                     "the policy would not back it up: add one of them to the volume's user tags",
                 )
             )
+    return problems
+
+
+def _covered_instances(vpc: Vpc, model: Any) -> list[tuple[str, str]]:
+    """Each covered instance (by ID or name) exists in the region, and none of the volumes the policy would back up
+    with it (its boot volume, its data volumes, as included_content says) is second-generation: an instance policy
+    takes consistency group backups, which IBM Cloud does not take of second-generation volumes ("About Backup for
+    VPC", Limitations: "You can't create consistency group backups that contain `sdp` volumes")."""
+    problems = []
+    included = set(model.included_content or ("boot_volume", "data_volumes"))
+    for i, asset in enumerate(model.covers):
+        instance = vpc.find_instance(asset)
+        if instance is None:
+            try:
+                instance = vpc.get_instance(asset)
+            except NotFoundError:
+                instance = None
+        if instance is None:
+            problems.append((f"covers[{i}]", f"no instance {asset} in {model.connection.region} (by ID or name)"))
+            continue
+        boot = ((instance.get("boot_volume_attachment") or {}).get("volume") or {}).get("id")
+        attached = [(a.get("volume") or {}).get("id") for a in instance.get("volume_attachments") or []]
+        backed_up = [
+            (volume_id, "boot volume" if volume_id == boot else "data volume")
+            for volume_id in dict.fromkeys([boot, *attached])
+            if volume_id and ("boot_volume" if volume_id == boot else "data_volumes") in included
+        ]
+        for volume_id, role in backed_up:
+            volume = vpc.get_volume(str(volume_id))
+            if is_second_generation(volume):
+                profile = (volume.get("profile") or {}).get("name")
+                why = (
+                    f"instance {asset} has a second-generation {role} ({volume_id}, profile {profile}); IBM Cloud "
+                    "takes no consistency group backup of second-generation volumes, so an instance policy cannot "
+                    "back it up: back it up with a volume policy, or leave "
+                    + ("boot_volume" if role == "boot volume" else "data_volumes")
+                    + " out of included_content"
+                )
+                problems.append((f"covers[{i}]", why))
     return problems
 
 

@@ -11,7 +11,15 @@ from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from components.clouds.calls import CloudError, Deadline, NotFoundError
-from components.clouds.ibm_vpc import COPY_SIZE_LIMIT_GB, SECOND_GENERATION_PROFILES, IbmConnection, Vpc
+from components.clouds.ibm_vpc import (
+    COPY_SIZE_LIMIT_GB,
+    GEN1_SNAPSHOT_LIMIT_GB,
+    UNATTACHED_SNAPSHOT_REGIONS,
+    IbmConnection,
+    Vpc,
+    is_second_generation,
+)
+from components.config.ibm import KeyCrn
 from components.dynamic.base import MODULE, DynamicProvider, Timeouts, progress, state_inputs
 from components.retention import IBM_SERIES_TAG
 
@@ -67,7 +75,7 @@ class CopyProps(_Props):
     source_snapshot_id: str = Field(min_length=1)
     source: IbmConnectionProps
     destination: IbmConnectionProps
-    encryption_key_crn: str | None = Field(None, pattern=r"^crn:")
+    encryption_key_crn: KeyCrn | None = None
     resource_group_id: str | None = None
     allow_source_over_10tb: bool = False
     user_tags: list[str] = Field(default_factory=list)
@@ -134,17 +142,30 @@ class IbmSnapshotProvider(DynamicProvider):
         return ((props.get("connection") or {}).get("region"), props.get("name"))
 
     def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The volume as IBM Cloud takes a snapshot of it (available, not busy, attached to a running instance
+        where IBM requires it, not over 10 TB); clone zones are zones of the region, not the volume's own."""
         props: Any = SnapshotProps.model_validate(self.model_inputs(news))
         try:
             vpc = Vpc(props.connection.connection(), Deadline(_CHECK_SECONDS))
-            vpc.get_volume(props.source_volume_id)
+            volume = vpc.get_volume(props.source_volume_id)
             zones = vpc.zones()
         except CloudError as exc:
             return [("source_volume_id", f"cannot be checked before the snapshot: {exc}")]
+        problems = [("source_volume_id", why) for why in volume_problems(volume, props.connection.region)]
         wrong = [z for z in props.clone_zones if z not in zones]
         if wrong:
-            return [("clone_zones", f"{', '.join(wrong)} not zones of {props.connection.region} ({', '.join(zones)})")]
-        return []
+            why = f"{', '.join(wrong)} not zones of {props.connection.region} ({', '.join(zones)})"
+            problems.append(("clone_zones", why))
+        home = (volume.get("zone") or {}).get("name")
+        if home in props.clone_zones:
+            # Seed 004 / "Creating Block Storage snapshots" (snapshots-vpc-create-snapshot-clone-api): "Indicate a
+            # different zone or zones in your region from the zone in which you're creating the snapshot."
+            why = (
+                f"{home} is the zone of volume {props.source_volume_id}: a fast-restore clone is made in another "
+                "zone of the region"
+            )
+            problems.append((f"clone_zones[{list(props.clone_zones).index(home)}]", why))
+        return problems
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Adopt the snapshot of that name if it exists (a retried or re-run create), else POST it with its clones."""
@@ -231,23 +252,29 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
         return ((props.get("connection") or {}).get("region"), props.get("name"))
 
     def check_before_create(self, news: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Each volume as IBM Cloud snapshots it (see `volume_problems`) and of the first generation; all attached
+        to one instance."""
         props: Any = GroupProps.model_validate(self.model_inputs(news))
-        problems = []
+        problems: list[tuple[str, str]] = []
         try:
             vpc = Vpc(props.connection.connection(), Deadline(_CHECK_SECONDS))
-            for i, volume_id in enumerate(props.source_volume_ids):
-                volume = vpc.get_volume(volume_id)
-                profile = (volume.get("profile") or {}).get("name")
-                if profile in SECOND_GENERATION_PROFILES:
-                    problems.append(
-                        (
-                            f"source_volume_ids[{i}]",
-                            f"volume {volume_id} is a second-generation volume (profile {profile}); "
-                            "consistency group snapshots are not supported for them",
-                        )
-                    )
+            volumes = [vpc.get_volume(volume_id) for volume_id in props.source_volume_ids]
         except CloudError as exc:
             return [("source_volume_ids", f"cannot be checked before the snapshots: {exc}")]
+        for i, volume in enumerate(volumes):
+            at = f"source_volume_ids[{i}]"
+            if is_second_generation(volume):
+                # "About Block Storage for VPC snapshots" (#multi-volume-snapshots): "Multi-volume snapshots of a
+                # consistency group are not yet supported for second-generation block storage."
+                profile = (volume.get("profile") or {}).get("name")
+                why = (
+                    f"volume {volume.get('id')} is a second-generation volume (profile {profile}); "
+                    "consistency group snapshots are not supported for them"
+                )
+                problems.append((at, why))
+                continue
+            problems += [(at, why) for why in volume_problems(volume, props.connection.region)]
+        problems += _one_instance(volumes)
         return problems
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -329,6 +356,71 @@ class IbmSnapshotConsistencyGroupProvider(DynamicProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         model: Any = GroupProps.model_validate(self.model_inputs(props))
         _vpc(model, "delete", self, props).delete_consistency_group(id_)
+
+
+def volume_problems(volume: Mapping[str, Any], region: str) -> list[str]:
+    """Why IBM Cloud would not take a snapshot of `volume` (as the API reads it) now; none when it would.
+
+    From seed 004 / IBM Cloud docs "Creating Block Storage snapshots" (a first-generation volume, boot or data, must
+    be attached to a running virtual server instance; a second-generation one need not be, in the regions listed;
+    the CLI section: "available, attached to an instance and not busy") and "About Block Storage for VPC snapshots",
+    Limitations (#snapshots-vpc-limitations: not a degraded volume; not a first-generation volume over 10 TB).
+    """
+    name = volume.get("id")
+    problems: list[str] = []
+    status = volume.get("status")
+    if status != "available":
+        problems.append(f"volume {name} is {status}; IBM Cloud takes a snapshot of an available volume only")
+    if volume.get("busy"):
+        problems.append(
+            f"volume {name} is busy with another operation (its `busy` flag); IBM Cloud takes no snapshot of it "
+            "until that ends: retry when it is done"
+        )
+    if volume.get("health_state") == "degraded":
+        problems.append(f"volume {name} is degraded; IBM Cloud takes no snapshot of a degraded volume")
+    second = is_second_generation(volume)
+    if not volume.get("active") and (not second or region not in UNATTACHED_SNAPSHOT_REGIONS):
+        instances = [a.get("instance") or {} for a in volume.get("volume_attachments") or []]
+        where = (
+            "is attached to instance "
+            + ", ".join(f"{i.get('name')} ({i.get('id')})" for i in instances)
+            + ", which is not running"
+            if instances
+            else "is not attached to any virtual server instance"
+        )
+        rule = (
+            f"in {region} IBM Cloud snapshots a second-generation volume"
+            if second
+            else "IBM Cloud snapshots a first-generation volume (boot or data)"
+        )
+        problems.append(f"volume {name} {where}; {rule} only while it is attached to a running instance")
+    capacity = int(volume.get("capacity") or 0)
+    if not second and capacity > GEN1_SNAPSHOT_LIMIT_GB:
+        problems.append(
+            f"volume {name} is a first-generation volume of {capacity} GB; IBM Cloud takes no snapshot of one over "
+            f"10 TB ({GEN1_SNAPSHOT_LIMIT_GB} GB)"
+        )
+    return problems
+
+
+def _one_instance(volumes: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """The volumes of a consistency group are attached to the same instance ("About Block Storage for VPC
+    snapshots", #multi-volume-snapshots): a problem for each volume attached elsewhere than the first one."""
+    hosts = [{(a.get("instance") or {}).get("id") for a in v.get("volume_attachments") or []} for v in volumes]
+    first = next((i for i, h in enumerate(hosts) if h), None)
+    if first is None:
+        return []  # none attached: each volume's own problem says so
+    problems = []
+    for i, host in enumerate(hosts):
+        if host and not host & hosts[first]:
+            why = (
+                f"volume {volumes[i].get('id')} is attached to instance {', '.join(sorted(map(str, host)))}, "
+                f"volume {volumes[first].get('id')} (source_volume_ids[{first}]) to "
+                f"{', '.join(sorted(map(str, hosts[first])))}: a consistency group's volumes are attached to one "
+                "instance"
+            )
+            problems.append((f"source_volume_ids[{i}]", why))
+    return problems
 
 
 def _members(vpc: Vpc, group: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -478,8 +570,9 @@ def copy_rules(source: Mapping[str, Any], model: Any) -> list[tuple[str, str]]:
         return [
             (
                 "source_snapshot_id",
-                f"snapshot {source_id} is of a {capacity} GB volume; snapshots of volumes over 10 TB cannot be "
-                "copied to another region (accounts with special access: set allow_source_over_10tb)",
+                f"snapshot {source_id} is of a {capacity} GB volume; snapshots of volumes over 10 TB "
+                f"({COPY_SIZE_LIMIT_GB} GB) cannot be copied to another region (accounts with special access: set "
+                "allow_source_over_10tb)",
             )
         ]
     user_managed = source.get("encryption") == "user_managed"

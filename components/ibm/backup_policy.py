@@ -54,7 +54,7 @@ class IbmRemoteRegionPolicyArgs(TypedDict, total=False):
     """CRN of the root key (Key Protect or Hyper Protect Crypto Services) that encrypts the copies; default the
     source's key. Required when the sources use customer-managed encryption."""
     delete_over_count: int
-    """Copies kept in the region (IBM keeps 1)."""
+    """The most recent copies kept in the region (1 to 100; default 5, as IBM's API)."""
 
 
 class IbmBackupPlanArgs(TypedDict, total=False):

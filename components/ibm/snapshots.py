@@ -40,7 +40,9 @@ class SnapshotWithClonesArgs(TypedDict, total=False):
     name: str
     """Base name of the snapshot; default the resource name."""
     clone_zones: Sequence[str]
-    """Zones of the region with a fast-restore clone (billed per zone and hour)."""
+    """Zones of the region with a fast-restore clone (billed per zone and hour), not the volume's own."""
+    volume_zone: str
+    """Zone of the volume, when known: a clone in it is refused at once (else by the provider's check)."""
     user_tags: pulumi.Input[Sequence[str]]
     """User tags of the snapshot."""
     resource_group_id: pulumi.Input[str]
@@ -82,6 +84,8 @@ class SnapshotWithClonesInputs(_Where):
     @model_validator(mode="after")
     def _zones_of_the_region(self) -> SnapshotWithClonesInputs:
         problems = zone_problems(self.region, list(self.clone_zones), ("clone_zones",))
+        if self.volume_zone is not None:
+            problems += [(("volume_zone",), why) for _, why in zone_problems(self.region, [self.volume_zone], ())]
         if problems:
             raise FieldProblemError(problems)
         return self

@@ -21,6 +21,7 @@ from components.config.base import Lifecycle, given
 from components.config.ibm import (
     clone_zone_hours_per_source,
     plans_oldest_days,
+    plans_remote_copies,
     plans_retention_days,
     plans_rpo_hours,
 )
@@ -69,6 +70,9 @@ class CoverageRow:
     """Regions holding a copy made by CrossRegionCopy."""
     policy_copies: list[str] = field(default_factory=list)
     """Regions a backup policy's plans copy each backup to (IBM remote_region_policies)."""
+    policy_copy_retention: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per region of policy_copies: `copies`, the most recent copies of the asset kept there (the plans'
+    delete_over_count together), and `hours`, how far back they reach at the plan's most frequent runs."""
     clone_zone_hours_per_month: int | None = None
     monthly_clone_cost: float | None = None
     currency: str | None = None
@@ -159,7 +163,7 @@ def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
 
 def describe_plan(plan: IbmBackupPlanSpec) -> str:
     """e.g. `plan daily: cron 0 2 * * * (UTC), at most 24 h between runs, kept 14 d, last 20, clones in
-    us-south-1 (latest 2), copied to us-east`."""
+    us-south-1 (latest 2), copied to us-east (last 5)`."""
     trigger = plan.deletion_trigger
     parts = [f"plan {plan.name}{'' if plan.active else ' (inactive)'}: {plan.cron.describe()}"]
     parts.append(f"kept {trigger.delete_after} d")
@@ -168,7 +172,8 @@ def describe_plan(plan: IbmBackupPlanSpec) -> str:
     if plan.clone_policy is not None:
         parts.append(f"clones in {', '.join(plan.clone_policy.zones)} (latest {plan.clone_policy.max_snapshots})")
     if plan.remote_region_policies:
-        parts.append(f"copied to {', '.join(r.region for r in plan.remote_region_policies)}")
+        copies = ", ".join(f"{r.region} (last {r.delete_over_count})" for r in plan.remote_region_policies)
+        parts.append(f"copied to {copies}")
     return ", ".join(parts)
 
 
@@ -208,6 +213,7 @@ def _policy_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
             retention_count=_retention_count(plans),
             cross_region=", ".join(regions) or None,
             policy_copies=regions,
+            policy_copy_retention=plans_remote_copies(plans),
             clone_zones=list(dict.fromkeys(z for plan in active if plan.clone_policy for z in plan.clone_policy.zones)),
             clone_zone_hours_per_month=hours,
             monthly_clone_cost=round(hours * rate, 2) if rate is not None else None,

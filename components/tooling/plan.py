@@ -271,6 +271,22 @@ def _cell(value: int | None, unit: str, known: bool) -> str:
     return "-" if known else "?"
 
 
+def _cross_region(row: CoverageRow) -> str:
+    """The regions holding a copy; a backup policy's remote regions say how many copies they keep, how far back."""
+    if not row.cross_region:
+        return "-"
+    cells = []
+    for region in row.cross_region.split(", "):
+        kept = row.policy_copy_retention.get(region)
+        if kept is None:
+            cells.append(region)
+            continue
+        hours = kept["hours"]
+        back = f"{hours // 24}d" if hours and hours % 24 == 0 else f"{hours}h"
+        cells.append(f"{region} (last {kept['copies']}, {back})")
+    return ", ".join(cells)
+
+
 def _retention(row: CoverageRow) -> str:
     return _cell(row.retention_days, "d", row.schedules_known) + (
         f" (last {row.retention_count})" if row.retention_count is not None else ""
@@ -294,17 +310,17 @@ class _Column:
 
 
 _COLUMNS = (
-    _Column("ASSET", lambda r: r.asset_name or r.asset_id, 28),
+    _Column("ASSET", lambda r: r.asset_name or r.asset_id, 24),
     _Column("CLOUD", lambda r: f"{r.cloud}/{r.region}", 17),
     _Column("PROTECTED BY", lambda r: r.protected_by, wide_only=True),
-    _Column("PROTECTED BY", _protected_by, 26),
+    _Column("PROTECTED BY", _protected_by, 24),
     _Column("POLICY", lambda r: r.policy, wide_only=True),
     _Column("RPO", lambda r: _cell(r.rpo_hours, "h", r.schedules_known)),
     _Column("RETENTION", _retention, wide_only=True),
     _Column("RETENTION", lambda r: _retention(r) if r.rpo_hours is not None else (r.generations or "-"), 14),
     _Column("OLDEST", lambda r: _cell(r.oldest_restore_point_days, "d", r.schedules_known), wide_only=True),
     _Column("GENERATIONS", lambda r: r.generations or "-", wide_only=True),
-    _Column("CROSS-REGION", lambda r: r.cross_region or "-", 14),
+    _Column("CROSS-REGION", _cross_region, 20),
     _Column("CLONES", lambda r: ",".join(r.clone_zones) or "-", wide_only=True),
     _Column("MANUAL", lambda r: str(len(r.manual_backups)) if r.manual_backups else "-", wide_only=True),
     _Column("DRILL", lambda r: ",".join(d.split(" ", 1)[0] for d in r.drills) or "-", wide_only=True),
@@ -347,8 +363,9 @@ def render_coverage(rows: Sequence[CoverageRow], *, wide: bool = False) -> list[
     if wide:
         legend.append(
             "OLDEST = age of the oldest scheduled restore point; GENERATIONS = on-demand backups kept (those held are "
-            "known after an up: output `generations`); RTO = the last drill's measured restore time, known after an "
-            "up (output `restore_drills.<name>`)."
+            "known after an up: output `generations`); CROSS-REGION (last N, age) = the N most recent copies a "
+            "backup policy keeps there, reaching that far back; RTO = the last drill's measured restore time, known "
+            "after an up (output `restore_drills.<name>`)."
         )
     else:
         legend.append(

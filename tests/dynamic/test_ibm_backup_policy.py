@@ -12,7 +12,7 @@ from ibm_cloud_sdk_core import ApiException
 from components.clouds.calls import CloudError, Deadline, DeadlineError
 from components.clouds.ibm_vpc import IbmConnection, Vpc
 from components.dynamic.ibm_backup_policy import IbmBackupPolicyProvider
-from tests.conftest import VOLUME, VOLUME2
+from tests.conftest import SDP_VOLUME, VOLUME, VOLUME2
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
 
 KEY_CRN = "crn:v1:bluemix:public:kms:us-east:a/a1234567:0cb88b98-instance:key:0cb88b98-key"
@@ -247,6 +247,25 @@ def test_the_policys_own_fields_are_one_patch_with_its_etag(tagged: Any) -> None
     assert state.policies[created.id]["match_user_tags"] == [TAG, "backup:nightly"]
 
 
+def test_a_policy_and_plan_update_whose_answers_are_lost_converge_with_one_patch_each(tagged: Any) -> None:
+    state, stubs = tagged
+    provider = IbmBackupPolicyProvider()
+    created = provider.create(policy_props(stubs))
+    assert created.outs is not None
+    state.faults.lost_patch_answers = 2
+    news = policy_props(stubs, match_user_tags=[TAG, "backup:more"], plans=[daily(cron_spec="0 3 * * *"), weekly()])
+    updated = provider.update(created.id, created.outs, news)
+    plan = state.plans_of(created.id)["daily"]
+    assert [r.path for r in state.carried_out("PATCH")] == [
+        f"/v1/backup_policies/{created.id}",
+        f"/v1/backup_policies/{created.id}/plans/{plan['id']}",
+    ]
+    assert [r.status for r in state.requests if r.method == "PATCH"] == [503, 503]
+    assert (state.policies[created.id]["match_user_tags"], plan["cron_spec"]) == ([TAG, "backup:more"], "0 3 * * *")
+    assert updated.outs is not None
+    assert updated.outs["lifecycle_state"] == "stable"
+
+
 def test_a_lost_answer_to_a_new_plan_does_not_duplicate_it(tagged: Any) -> None:
     state, stubs = tagged
     provider = IbmBackupPolicyProvider()
@@ -277,6 +296,38 @@ def test_what_ibm_cannot_change_replaces_the_policy_deleting_it_first(
     diff = IbmBackupPolicyProvider().diff("id", olds, news)
     assert diff.replaces == replaced
     assert diff.delete_before_replace is True  # the name is unique in the region: the old one goes first
+
+
+def test_the_copies_a_remote_region_keeps_reach_ibm_on_create_and_update_and_refresh_reads_them(tagged: Any) -> None:
+    state, stubs = tagged
+    provider = IbmBackupPolicyProvider()
+    kept = [{"region": "us-east", "encryption_key_crn": KEY_CRN, "delete_over_count": 30}]
+    created = provider.create(policy_props(stubs, plans=[daily(remote_region_policies=kept), weekly()]))
+    assert created.outs is not None
+    plan = state.plans_of(created.id)["daily"]
+    assert [r["delete_over_count"] for r in plan["remote_region_policies"]] == [30]
+    more = [{**kept[0], "delete_over_count": 60}]
+    news = policy_props(stubs, plans=[daily(remote_region_policies=more), weekly()])
+    assert provider.diff(created.id, created.outs, news).changes is True
+    since = len(state.mutating())
+    updated = provider.update(created.id, created.outs, news)
+    assert changes(state, since) == [f"PATCH /v1/backup_policies/{created.id}/plans/{plan['id']}"]
+    assert [r["delete_over_count"] for r in plan["remote_region_policies"]] == [60]
+    assert updated.outs is not None
+    plan["remote_region_policies"][0]["delete_over_count"] = 2  # changed in the console
+    read = provider.read(created.id, updated.outs)
+    assert read.outs is not None
+    assert read.outs["plans"][0]["remote_region_policies"][0]["delete_over_count"] == 2
+    assert provider.diff(created.id, read.outs, news).changes is True
+
+
+def test_a_remote_region_policy_without_a_count_keeps_ibms_five_copies() -> None:
+    from components.config.ibm import IbmBackupPlanSpec
+    from components.dynamic.ibm_backup_policy import plan_input, plan_prototype
+
+    spec = IbmBackupPlanSpec.model_validate(daily(remote_region_policies=[{"region": "us-east"}]))
+    assert plan_prototype(spec)["remote_region_policies"] == [{"region": {"name": "us-east"}, "delete_over_count": 5}]
+    assert plan_input(spec)["remote_region_policies"] == [{"region": "us-east", "delete_over_count": 5}]
 
 
 # --- refresh and delete --------------------------------------------------------------------------------
@@ -374,6 +425,33 @@ def test_covered_volumes_must_exist_and_carry_a_matching_tag(tagged: Any) -> Non
     assert state.mutating() == []
 
 
+INSTANCE = "0717-us-south-1-instance"
+"""The running instance of us-south-1: VOLUME, VOLUME2 and SDP_VOLUME are its data volumes."""
+
+
+def test_an_instance_policy_refuses_an_instance_backing_up_a_second_generation_volume(tagged: Any) -> None:
+    state, stubs = tagged
+    state.add_volume("r006-0005-boot", "us-south", attachment_type="boot")
+    name = state.instances[INSTANCE]["name"]
+    props = policy_props(stubs, match_resource_type="instance", covers=[name, "r006-9999-missing"])
+    failures = [(f.property, f.reason) for f in IbmBackupPolicyProvider().check({}, props).failures]
+    assert failures == [
+        (
+            "covers[0]",
+            f"instance {name} has a second-generation data volume ({SDP_VOLUME}, profile sdp); IBM Cloud takes no "
+            "consistency group backup of second-generation volumes, so an instance policy cannot back it up: back "
+            "it up with a volume policy, or leave data_volumes out of included_content",
+        ),
+        ("covers[1]", "no instance r006-9999-missing in us-south (by ID or name)"),
+    ]
+    assert state.mutating() == []
+    boot_only = policy_props(stubs, match_resource_type="instance", covers=[INSTANCE], included_content=["boot_volume"])
+    assert IbmBackupPolicyProvider().check({}, boot_only).failures == []
+    state.detach(SDP_VOLUME)
+    whole = policy_props(stubs, match_resource_type="instance", covers=[INSTANCE])
+    assert IbmBackupPolicyProvider().check({}, whole).failures == []
+
+
 # --- the fake answers as IBM does ------------------------------------------------------------------------
 
 
@@ -403,3 +481,18 @@ def test_the_fake_refuses_stale_etags_missing_etags_duplicate_names_and_a_fifth_
     assert status(lambda: client.create_backup_policy_plan(created.id, "0 16 * * *", name="fifth")) == 400
     bad = copy.deepcopy(prototype) | {"name": "other", "included_content": ["boot_volume"]}
     assert status(lambda: client.create_backup_policy(bad)) == 400
+    etag = state.plans[plan_id]["_etag"]
+    for count in (0, 101):
+        remote = {"remote_region_policies": [{"region": {"name": "us-east"}, "delete_over_count": count}]}
+        assert status(lambda r=remote: client.update_backup_policy_plan(created.id, plan_id, r, if_match=etag)) == 400
+
+
+def test_the_fake_keeps_five_remote_copies_when_a_plan_does_not_say(tagged: Any) -> None:
+    state, stubs = tagged
+    created = IbmBackupPolicyProvider().create(policy_props(stubs))
+    client = Vpc(IbmConnection("us-south", stubs["us-south"].url), Deadline(10))._client
+    client.create_backup_policy_plan(
+        created.id, "0 8 * * *", name="at-8", remote_region_policies=[{"region": {"name": "us-east"}}]
+    )
+    [remote] = state.plans_of(created.id)["at-8"]["remote_region_policies"]
+    assert remote["delete_over_count"] == 5

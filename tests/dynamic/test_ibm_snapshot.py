@@ -125,6 +125,153 @@ def test_clone_zones_must_be_zones_of_the_region(cloud: Any) -> None:
     assert state.mutating() == []
 
 
+# --- what IBM Cloud requires of the source volume, checked before anything is sent -------------------------
+
+
+def check_failures(provider: Any, props: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(f.property, f.reason) for f in provider.check({}, props).failures]
+
+
+def test_an_unattached_first_generation_volume_is_refused_naming_the_field(cloud: Any) -> None:
+    state, stubs = cloud
+    state.detach(VOLUME)
+    [(field, reason)] = check_failures(IbmSnapshotProvider(), snapshot_props(stubs))
+    assert field == "source_volume_id"
+    assert reason == (
+        f"volume {VOLUME} is not attached to any virtual server instance; IBM Cloud snapshots a first-generation "
+        "volume (boot or data) only while it is attached to a running instance"
+    )
+    assert state.mutating() == []
+
+
+def test_a_volume_of_a_stopped_instance_is_refused_naming_the_instance(cloud: Any) -> None:
+    state, stubs = cloud
+    state.add_instance("0717-stopped", "us-south", status="stopped")
+    state.detach(VOLUME)
+    state.attach(VOLUME, "0717-stopped", "boot")
+    [(field, reason)] = check_failures(IbmSnapshotProvider(), snapshot_props(stubs))
+    assert field == "source_volume_id"
+    name = state.instances["0717-stopped"]["name"]
+    assert f"is attached to instance {name} (0717-stopped), which is not running" in reason
+    assert state.mutating() == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"status": "updating"}, "is updating; IBM Cloud takes a snapshot of an available volume only"),
+        ({"busy": True}, "is busy with another operation"),
+        ({"health_state": "degraded"}, "is degraded; IBM Cloud takes no snapshot of a degraded volume"),
+        (
+            {"capacity": 10_001},
+            "is a first-generation volume of 10001 GB; IBM Cloud takes no snapshot of one over 10 TB (10000 GB)",
+        ),
+    ],
+)
+def test_a_volume_ibm_would_not_snapshot_now_is_refused(cloud: Any, change: dict[str, Any], expected: str) -> None:
+    state, stubs = cloud
+    state.volumes[VOLUME].update(change)
+    [(field, reason)] = check_failures(IbmSnapshotProvider(), snapshot_props(stubs))
+    assert field == "source_volume_id"
+    assert reason.startswith(f"volume {VOLUME} ")
+    assert expected in reason
+    assert state.mutating() == []
+
+
+def test_an_unattached_second_generation_volume_is_snapshot_where_ibm_allows_it(cloud: Any) -> None:
+    state, stubs = cloud
+    state.detach(SDP_VOLUME)
+    state.volumes[SDP_VOLUME]["capacity"] = 20_000  # second-generation snapshots have no 10 TB limit
+    props = snapshot_props(stubs, source_volume_id=SDP_VOLUME)
+    assert check_failures(IbmSnapshotProvider(), props) == []  # us-south snapshots them unattached
+    IbmSnapshotProvider().create(props)
+    assert posts(state) == ["POST /v1/snapshots"]
+
+
+def test_an_unattached_second_generation_volume_is_refused_in_a_region_that_needs_it_attached(cloud: Any) -> None:
+    state, stubs = cloud
+    state.add_region("ca-mon")
+    stub = VpcStub(state, "ca-mon").start()
+    try:
+        state.add_volume("r058-sdp", "ca-mon", profile="sdp", attached_to=None)
+        where = {"region": "ca-mon", "endpoint": stub.url}
+        props = snapshot_props(stubs, source_volume_id="r058-sdp", clone_zones=[], connection=where)
+        [(field, reason)] = check_failures(IbmSnapshotProvider(), props)
+    finally:
+        stub.stop()
+    assert field == "source_volume_id"
+    assert reason.endswith(
+        "in ca-mon IBM Cloud snapshots a second-generation volume only while it is attached to a running instance"
+    )
+    assert state.mutating() == []
+
+
+def test_a_clone_in_the_volumes_own_zone_is_refused_naming_it(cloud: Any) -> None:
+    state, stubs = cloud
+    props = snapshot_props(stubs, clone_zones=["us-south-2", "us-south-1"])  # the volume is in us-south-1
+    assert check_failures(IbmSnapshotProvider(), props) == [
+        (
+            "clone_zones[1]",
+            f"us-south-1 is the zone of volume {VOLUME}: a fast-restore clone is made in another zone of the region",
+        )
+    ]
+    assert state.mutating() == []
+
+
+def test_a_group_of_volumes_on_two_instances_is_refused_naming_the_volume(cloud: Any) -> None:
+    state, stubs = cloud
+    state.add_volume("r006-0004-volume", "us-south", zone="us-south-2")  # the running instance of us-south-2
+    [(field, reason)] = check_failures(
+        IbmSnapshotConsistencyGroupProvider(), group_props(stubs, source_volume_ids=[VOLUME, "r006-0004-volume"])
+    )
+    assert field == "source_volume_ids[1]"
+    assert reason == (
+        "volume r006-0004-volume is attached to instance 0717-us-south-2-instance, volume r006-0001-volume "
+        "(source_volume_ids[0]) to 0717-us-south-1-instance: a consistency group's volumes are attached to one "
+        "instance"
+    )
+    assert state.mutating() == []
+
+
+def test_a_group_member_ibm_would_not_snapshot_is_refused_naming_it(cloud: Any) -> None:
+    state, stubs = cloud
+    state.detach(VOLUME2)
+    state.volumes[VOLUME]["busy"] = True
+    failures = check_failures(IbmSnapshotConsistencyGroupProvider(), group_props(stubs))
+    assert [field for field, _ in failures] == ["source_volume_ids[0]", "source_volume_ids[1]"]
+    assert "is busy" in failures[0][1]
+    assert "is not attached to any virtual server instance" in failures[1][1]
+    assert state.mutating() == []
+
+
+def test_the_fake_refuses_what_ibm_documents_it_refuses(cloud: Any) -> None:
+    from ibm_cloud_sdk_core import ApiException
+
+    from components.clouds.calls import Deadline
+    from components.clouds.ibm_vpc import IbmConnection, Vpc
+
+    state, stubs = cloud
+    client = Vpc(IbmConnection("us-south", stubs["us-south"].url), Deadline(10))._client
+
+    def status(call: Any) -> int:
+        with pytest.raises(ApiException) as refused:
+            call()
+        return int(refused.value.status_code)
+
+    clone_home = {"name": "a", "source_volume": {"id": VOLUME}, "clones": [{"zone": {"name": "us-south-1"}}]}
+    assert status(lambda: client.create_snapshot(clone_home)) == 400
+    state.detach(VOLUME)
+    assert status(lambda: client.create_snapshot({"name": "b", "source_volume": {"id": VOLUME}})) == 409
+    state.add_volume("r006-0004-volume", "us-south", zone="us-south-2")
+    members = [{"name": f"g-{i}", "source_volume": {"id": v}} for i, v in enumerate((VOLUME2, "r006-0004-volume"))]
+    assert status(lambda: client.create_snapshot_consistency_group({"name": "g", "snapshots": members})) == 400
+    state.volumes[VOLUME2]["capacity"] = 10_001
+    assert status(lambda: client.create_snapshot({"name": "c", "source_volume": {"id": VOLUME2}})) == 400
+    assert state.snapshots == {}
+    [shown] = [v for v in client.list_volumes(name=state.volumes[VOLUME2]["name"]).get_result()["volumes"]]
+    assert (shown["attachment_state"], shown["active"], shown["storage_generation"]) == ("attached", True, 1)
+
+
 def test_a_bad_name_is_a_check_failure(cloud: Any) -> None:
     _, stubs = cloud
     failures = IbmSnapshotProvider().check({}, snapshot_props(stubs, name="Bad_Name")).failures
@@ -303,13 +450,20 @@ def test_a_user_managed_source_needs_a_key_and_a_provider_managed_one_refuses_it
     assert "provider-managed" in failures[0].reason
 
 
-def test_sources_over_10_tb_are_refused(cloud: Any) -> None:
+def test_sources_over_10_tb_as_ibm_counts_them_are_refused_unless_allowed(cloud: Any) -> None:
     state, stubs = cloud
-    state.volumes[VOLUME]["capacity"] = 12000
-    source_id = _source(cloud)
+    # 10 TB is 10,000 GB of capacity as IBM counts it (10,001 GB is still under 10 TiB); a first-generation volume
+    # that large takes no snapshot at all, so the source is a second-generation one.
+    state.volumes[SDP_VOLUME]["capacity"] = 10_001
+    source_id = _source(cloud, source_volume_id=SDP_VOLUME)
     failures = IbmSnapshotCopyProvider().check({}, copy_props(stubs, source_id)).failures
     assert [f.property for f in failures] == ["source_snapshot_id"]
-    assert "over 10 TB" in failures[0].reason
+    assert "is of a 10001 GB volume; snapshots of volumes over 10 TB (10000 GB) cannot be copied" in failures[0].reason
+    allowed = copy_props(stubs, source_id, allow_source_over_10tb=True)
+    assert IbmSnapshotCopyProvider().check({}, allowed).failures == []
+    state.volumes[SDP_VOLUME]["capacity"] = 10_000
+    other = _source(cloud, name="at-the-limit", source_volume_id=SDP_VOLUME)
+    assert IbmSnapshotCopyProvider().check({}, copy_props(stubs, other, name="at-the-limit-copy")).failures == []
 
 
 def test_a_copy_under_faults_is_adopted_not_duplicated(cloud: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from components.ibm.backup_policy import IbmBackupPolicy
-from tests.conftest import VOLUME, VOLUME2
+from tests.conftest import SDP_VOLUME, VOLUME, VOLUME2
 from tests.engine.harness import CheckFailedError, Engine
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
 
@@ -65,6 +65,8 @@ def test_preview_then_up_is_one_post_then_an_unchanged_up_calls_nothing(
     assert mutations(state) == ["POST /v1/backup_policies"]
     policy = state.policy_named("volumes")
     assert sorted(state.plans_of(policy["id"])) == ["daily", "weekly"]
+    [remote] = state.plans_of(policy["id"])["daily"]["remote_region_policies"]
+    assert (remote["region"]["name"], remote["delete_over_count"]) == ("us-east", 5)  # IBM's default, not 1
     before = len(state.requests)
     assert stack.up(program(stubs)).changes() == []
     assert len(state.requests) == before  # an unchanged up sends nothing at all to the cloud
@@ -94,6 +96,27 @@ def test_a_plan_changed_in_the_program_is_one_patch_in_place(tagged: Any, engine
     )
 
 
+def test_a_plan_patch_whose_answer_is_lost_after_it_took_effect_converges_without_a_412(
+    tagged: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = tagged
+    stack = engine()
+    stack.up(program(stubs))
+    policy = state.policy_named("volumes")
+    daily = state.plans_of(policy["id"])["daily"]
+    path = f"/v1/backup_policies/{policy['id']}/plans/{daily['id']}"
+    since = len(state.requests)
+    state.faults.lost_patch_answers = 1
+    changed = program(stubs, plans=plans(deletion_trigger={"delete_after": 30}))
+    assert stack.up(changed).of(RESOURCE) == ["update"]
+    answered = [r.status for r in state.requests[since:] if r.method == "PATCH"]
+    assert answered == [503]  # the retry read the plan again, found the change made and sent nothing
+    assert [r.path for r in state.carried_out("PATCH")] == [path]
+    assert daily["deletion_trigger"] == {"delete_after": 30}
+    assert stack.up(changed).changes() == []
+    assert stack.refresh().changes() == []
+
+
 def test_refresh_shows_a_plan_changed_out_of_band_and_up_puts_it_back(
     tagged: Any, engine: Callable[..., Engine]
 ) -> None:
@@ -115,6 +138,30 @@ def test_refresh_shows_a_plan_changed_out_of_band_and_up_puts_it_back(
     assert [r["region"]["name"] for r in daily["remote_region_policies"]] == ["us-east"]
     assert stack.refresh().changes() == []
     assert stack.up(program(stubs)).changes() == []
+
+
+def test_the_copies_kept_in_the_remote_region_change_in_place_and_refresh_reads_them_back(
+    tagged: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = tagged
+    stack = engine()
+    stack.up(program(stubs))
+    policy = state.policy_named("volumes")
+    daily = state.plans_of(policy["id"])["daily"]
+    since = len(state.requests)
+    thirty = program(stubs, plans=plans(remote_region_policies=[{"region": "us-east", "delete_over_count": 30}]))
+    assert stack.preview(thirty).of(RESOURCE) == ["update"]
+    assert mutations(state, since) == []
+    assert stack.up(thirty).of(RESOURCE) == ["update"]
+    assert mutations(state, since) == [f"PATCH /v1/backup_policies/{policy['id']}/plans/{daily['id']}"]
+    assert daily["remote_region_policies"][0]["delete_over_count"] == 30
+    daily["remote_region_policies"][0]["delete_over_count"] = 1  # changed in the console
+    assert stack.refresh().of(RESOURCE) == ["changed"]
+    [read] = [s for s in stack.state.values() if s.urn.endswith(RESOURCE)]
+    assert read.outputs["plans"][0]["remote_region_policies"][0]["delete_over_count"] == 1
+    assert stack.up(thirty).of(RESOURCE) == ["update"]
+    assert daily["remote_region_policies"][0]["delete_over_count"] == 30
+    assert stack.up(thirty).changes() == []
 
 
 def test_plans_added_and_removed_in_the_program_are_a_post_and_a_delete(
@@ -158,6 +205,20 @@ def test_an_uncovered_volume_is_a_check_failure_naming_the_field(tagged: Any, en
     [(field, reason)] = refused.value.failures
     assert field == "covers[1]"
     assert "carries none of the policy's match_user_tags" in reason
+    assert mutations(state) == []
+
+
+def test_an_instance_policy_over_a_second_generation_volume_fails_the_preview_naming_the_instance(
+    tagged: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = tagged
+    instance = "0717-us-south-1-instance"  # its data volumes: VOLUME, VOLUME2 and the second-generation SDP_VOLUME
+    stack = engine()
+    with pytest.raises(CheckFailedError) as refused:
+        stack.preview(program(stubs, match_resource_type="instance", covers=[instance]))
+    [(field, reason)] = refused.value.failures
+    assert field == "covers[0]"
+    assert f"instance {instance} has a second-generation data volume ({SDP_VOLUME}, profile sdp)" in reason
     assert mutations(state) == []
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.cross_region_copy import CrossRegionCopy
+from components.dynamic.ibm_snapshot import IbmSnapshotCopy
 from components.ibm.snapshots import SnapshotConsistencyGroup, SnapshotWithClones
-from tests.conftest import VOLUME, VOLUME2
+from tests.conftest import SDP_VOLUME, VOLUME, VOLUME2
 from tests.engine.harness import CheckFailedError, Engine, ProviderError
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
 
@@ -95,6 +97,65 @@ def test_refresh_sees_clones_tags_and_name_changed_out_of_band_and_up_puts_them_
     assert stack.refresh().changes() == []
 
 
+def _unattached(state: VpcCloud) -> None:
+    state.detach(VOLUME)
+
+
+def _busy(state: VpcCloud) -> None:
+    state.volumes[VOLUME]["busy"] = True
+
+
+def _stopped(state: VpcCloud) -> None:
+    state.instances["0717-us-south-1-instance"]["status"] = "stopped"
+
+
+def _over_10_tb(state: VpcCloud) -> None:
+    state.volumes[VOLUME]["capacity"] = 12_000
+
+
+@pytest.mark.parametrize(
+    ("change", "spec", "field", "reason"),
+    [
+        (_unattached, {}, "source_volume_id", "is not attached to any virtual server instance"),
+        (_busy, {}, "source_volume_id", "is busy with another operation"),
+        (_stopped, {}, "source_volume_id", "(0717-us-south-1-instance), which is not running"),
+        (_over_10_tb, {}, "source_volume_id", "IBM Cloud takes no snapshot of one over 10 TB (10000 GB)"),
+        (None, {"clone_zones": ["us-south-1", "us-south-2"]}, "clone_zones[0]", "us-south-1 is the zone of volume"),
+    ],
+)
+def test_a_snapshot_ibm_would_refuse_fails_the_preview_naming_the_field_with_nothing_sent(
+    cloud: Any,
+    engine: Callable[..., Engine],
+    change: Callable[[VpcCloud], None] | None,
+    spec: dict[str, Any],
+    field: str,
+    reason: str,
+) -> None:
+    state, stubs = cloud
+    if change is not None:
+        change(state)
+    stack = engine()
+    with pytest.raises(CheckFailedError) as refused:
+        stack.preview(snapshot_program(stubs, **spec))
+    [(named, why)] = refused.value.failures
+    assert named == field
+    assert reason in why
+    assert mutations(state) == []
+
+
+def test_a_volume_not_known_in_preview_is_not_judged(cloud: Any, engine: Callable[..., Engine]) -> None:
+    state, stubs = cloud
+
+    def program() -> None:
+        volume = pulumi.CustomResource("test:index:Volume", "orders-db-volume", {"name": "orders-db"})
+        SnapshotWithClones("orders-db", {**snapshot_spec(volume_id=volume.id), **placement(stubs)})
+
+    preview = engine().preview(program)  # the volume is made in the same run: its ID is unknown here
+    assert preview.of("orders-db-snapshot") == ["create"]
+    assert [r.path for r in state.requests if r.path.startswith("/v1/volumes")] == []
+    assert mutations(state) == []
+
+
 def test_a_snapshot_deleted_out_of_band_is_gone_on_refresh_and_made_again_by_up(
     cloud: Any, engine: Callable[..., Engine]
 ) -> None:
@@ -111,13 +172,14 @@ def test_a_zone_added_in_the_program_is_one_put_and_a_new_trigger_a_new_snapshot
     cloud: Any, engine: Callable[..., Engine]
 ) -> None:
     state, stubs = cloud
+    state.zones["us-south"].append("us-south-4")
     stack = engine()
     stack.up(snapshot_program(stubs))
     first = only_snapshot(state)["id"]
     since = len(state.requests)
-    zones = ["us-south-1", "us-south-2", "us-south-3"]
+    zones = ["us-south-2", "us-south-3", "us-south-4"]  # the volume's own zone, us-south-1, takes no clone
     assert stack.up(snapshot_program(stubs, clone_zones=zones)).of("orders-db-snapshot") == ["update"]
-    assert mutations(state, since) == [f"PUT /v1/snapshots/{first}/clones/us-south-1"]
+    assert mutations(state, since) == [f"PUT /v1/snapshots/{first}/clones/us-south-4"]
     replaced = stack.up(snapshot_program(stubs, clone_zones=zones, trigger="t2"))
     assert replaced.of("orders-db-snapshot") == ["replace", "delete-replaced"]
     kept, second = sorted(state.in_region("us-south"), key=lambda s: s["created_at"])
@@ -249,6 +311,20 @@ def test_refresh_sees_a_tag_taken_off_one_of_a_groups_snapshots_and_up_puts_it_b
     assert stack.up(program).changes() == []
 
 
+def test_a_group_of_volumes_on_two_instances_fails_the_preview_naming_the_volume(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    state.add_volume("r006-0004-volume", "us-south", zone="us-south-2")  # on the instance of us-south-2
+    stack = engine()
+    with pytest.raises(CheckFailedError) as refused:
+        stack.preview(group_program(stubs, volume_ids=[VOLUME, "r006-0004-volume"]))
+    [(field, reason)] = refused.value.failures
+    assert field == "source_volume_ids[1]"
+    assert "a consistency group's volumes are attached to one instance" in reason
+    assert mutations(state) == []
+
+
 def test_a_group_of_that_name_over_other_volumes_is_not_adopted(cloud: Any, engine: Callable[..., Engine]) -> None:
     state, stubs = cloud
     other = engine()
@@ -296,18 +372,52 @@ def test_a_copy_of_a_snapshot_made_in_the_same_run_previews_and_converges(
     assert [s["id"] for s in state.in_region("us-east")] == [copy["id"]]  # kept, as the source snapshot is
 
 
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("crn:v1:bluemix:public:is:us-east:a/a1:i:snapshot:s", "is a CRN of service 'is'"),
+        ("crn:v1:bluemix:public:kms:us-east-2:a/a1:i:key:k", "names the location 'us-east-2' (a zone of us-east)"),
+    ],
+)
+def test_a_copy_key_that_is_no_root_key_in_a_region_fails_the_providers_check_in_preview(
+    cloud: Any, engine: Callable[..., Engine], key: str, reason: str
+) -> None:
+    state, stubs = cloud
+
+    def program() -> None:  # the dynamic resource itself, as a program not using the component would declare it
+        IbmSnapshotCopy(
+            "orders-db-dr",
+            {
+                "name": "orders-db-dr-t1",
+                "source_snapshot_id": "r006-0001-snap",
+                "source": placement(stubs),
+                "destination": placement(stubs, "us-east"),
+                "encryption_key_crn": key,
+            },
+        )
+
+    with pytest.raises(CheckFailedError) as refused:
+        engine().preview(program)
+    [(field, why)] = refused.value.failures
+    assert field == "encryption_key_crn"
+    assert why.startswith(reason)
+    assert state.requests == []  # refused from the inputs alone: nothing read, nothing sent
+
+
 def test_the_10_tb_limit_is_on_the_source_volume_and_can_be_waived(cloud: Any, engine: Callable[..., Engine]) -> None:
     state, stubs = cloud
-    state.volumes[VOLUME]["capacity"] = 12_000  # a 12 TB volume with little data written: the snapshot is small
+    # A 12 TB second-generation volume (a first-generation one that large takes no snapshot) with little data
+    # written: the snapshot is small.
+    state.volumes[SDP_VOLUME]["capacity"] = 12_000
     stack = engine()
     with pytest.raises(CheckFailedError) as refused:
-        stack.up(copy_program(stubs))
+        stack.up(copy_program(stubs, volume_id=SDP_VOLUME))
     [(field, reason)] = refused.value.failures
     assert field == "source_snapshot_id"
     assert "12000 GB volume" in reason
     assert "allow_source_over_10tb" in reason
     assert state.in_region("us-east") == []
-    stack.up(copy_program(stubs, copy={"allow_source_over_10tb": True}))
+    stack.up(copy_program(stubs, copy={"allow_source_over_10tb": True}, volume_id=SDP_VOLUME))
     [copy] = state.in_region("us-east")
     assert copy["minimum_capacity"] == 12_000
     assert copy["size"] < 1_000

@@ -5,11 +5,18 @@ the destination region's endpoint can find its source by CRN). Requests need `Au
 `version` and `generation=2` query parameters. Lifecycles: snapshots `pending` -> `stable`, clones unavailable ->
 available, each after a number of reads. As strict as the API: a request body field the API does not take is a 400; a
 snapshot's `size` is the data written (not its volume's capacity, which is its `minimum_capacity`); PATCHes need the
-current ETag in If-Match. Backup policies and their plans: made `pending`, `stable` after a number of reads; a PATCH
-makes them `updating`, a DELETE `deleting` (a policy's plans with it), gone after a number of reads; the VPC API's
-limits (4 plans, cron pattern, retention ranges, clone zones of the region, one remote region, not the policy's own).
+current ETag in If-Match. Volumes are attached to instances (each volume to its zone's running instance unless a test
+says otherwise) and show it as the API does (`volume_attachments`, `attachment_state`, `active`, `busy`,
+`storage_generation`); a snapshot or consistency group is refused as IBM documents: a first-generation volume not
+attached to a running instance or over 10 TB, a volume not `available`, busy or degraded, a clone in the volume's own
+zone, a group's volumes on different instances or of the second generation. Backup policies and their plans: made
+`pending`, `stable` after a number of reads; a PATCH makes them `updating`, a DELETE `deleting` (a policy's plans with
+it), gone after a number of reads; the VPC API's limits (4 plans, cron pattern, retention ranges, clone zones of the
+region, one remote region, not the policy's own, keeping 1 to 100 copies, 5 by default).
 Fault injection: a share of requests failing (429 + Retry-After, 503), the response of a create dropped after the
-server made the resource, snapshots and policies stuck in `pending`, requests that stall.
+server made the resource, a PATCH answered 503 after it took effect, a PATCH preceded by another writer's change
+(412), snapshots and policies stuck in `pending`, requests that stall. Each request is logged with whether the
+cloud carried it out.
 """
 
 from __future__ import annotations
@@ -62,6 +69,19 @@ REMOTE_REGION_POLICY = frozenset({"region", "encryption_key", "delete_over_count
 CRON_SPEC = re.compile(r"^((((\d+,)+\d+|([\d\*]+(\/|-)\d+)|\d+|\*) ?){5,7})$")
 """The VPC API's pattern of a plan's cron_spec (9 to 63 characters)."""
 MAX_PLANS = 4
+DEFAULT_INSTANCE = "default"
+"""add_volume attaches a volume to its zone's running instance unless told otherwise."""
+SECOND_GENERATION = frozenset({"sdp"})
+"""Profiles of second-generation volumes (`storage_generation` 2)."""
+SDP_UNATTACHED_SNAPSHOT_REGIONS = frozenset(
+    {"us-south", "eu-de", "eu-gb", "eu-es", "jp-osa", "br-sao", "au-syd", "jp-tok", "ca-tor", "us-east"}
+)
+"""Where IBM snapshots a second-generation volume that is not attached to a running instance."""
+GEN1_SNAPSHOT_LIMIT_GB = 10_000
+"""IBM does not snapshot a first-generation volume over 10 TB (10,000 GB as the API counts capacity)."""
+REMOTE_COPIES_DEFAULT = 5
+REMOTE_COPIES_MAX = 100
+"""BackupPolicyPlanRemoteRegionPolicyPrototype.delete_over_count: 1 to 100, 5 when not given (IBM VPC API)."""
 
 
 @dataclass
@@ -73,6 +93,11 @@ class Faults:
     """The next n POSTs that create something are carried out, then the connection is closed unanswered."""
     stall: set[str] = field(default_factory=set)
     """Names of snapshots that stay `pending` forever."""
+    lost_patch_answers: int = 0
+    """The next n PATCHes are carried out, then answered 503: the answer of a change that took effect is lost."""
+    concurrent_patches: int = 0
+    """The next n PATCHes find their resource changed by another writer just before they arrive (a new ETag), so
+    the If-Match of the one who read it before is stale: 412."""
 
 
 @dataclass
@@ -84,6 +109,8 @@ class Seen:
     at: float
     if_match: str | None = None
     """The request's If-Match header."""
+    applied: bool = False
+    """A POST, PUT, PATCH or DELETE the cloud carried out (whatever it answered)."""
 
 
 class VpcCloud:
@@ -105,6 +132,8 @@ class VpcCloud:
         self.policies: dict[str, dict[str, Any]] = {}
         self.plans: dict[str, dict[str, Any]] = {}
         """Backup policy plans by id; each names its policy in `_policy`."""
+        self.instances: dict[str, dict[str, Any]] = {}
+        """Virtual server instances by id (the volumes hold their attachments)."""
         self.zones: dict[str, list[str]] = {}
         self.requests: list[Seen] = []
         self.faults = Faults()
@@ -132,19 +161,88 @@ class VpcCloud:
         used: int | None = None,
         encryption: str = "provider_managed",
         user_tags: list[str] | None = None,
+        zone: str | None = None,
+        attached_to: str | None = DEFAULT_INSTANCE,
+        attachment_type: str = "data",
     ) -> None:
+        """A volume in `zone` (default `<region>-1`), attached to `attached_to`: by default the zone's running
+        instance (made on first use), as a volume IBM Cloud snapshots is; None leaves it unattached."""
+        zone = zone or f"{region}-1"
         self.volumes[volume_id] = {
             "id": volume_id,
-            "crn": f"crn:v1:bluemix:public:is:{region}-1:{ACCOUNT}::volume:{volume_id}",
-            "name": f"vol-{volume_id[-4:]}",
+            "crn": f"crn:v1:bluemix:public:is:{zone}:{ACCOUNT}::volume:{volume_id}",
+            "name": f"vol-{volume_id}",  # names are unique per region
             "capacity": size,
             "_used": used if used is not None else max(1, size // 20),
             "encryption": encryption,
             "profile": {"name": profile},
-            "zone": {"name": f"{region}-1"},
+            "zone": {"name": zone},
             "status": "available",
+            "busy": False,
+            "health_state": "ok",
             "user_tags": list(user_tags or []),
             "_region": region,
+            "_attachments": [],
+        }
+        if attached_to == DEFAULT_INSTANCE:
+            attached_to = f"0717-{zone}-instance"
+            if attached_to not in self.instances:
+                self.add_instance(attached_to, region, zone=zone)
+        if attached_to is not None:
+            self.attach(volume_id, attached_to, attachment_type)
+
+    def add_instance(self, instance_id: str, region: str, *, zone: str | None = None, status: str = "running") -> None:
+        """A virtual server instance (`running`, `stopped`, ...) with no volume yet."""
+        zone = zone or f"{region}-1"
+        self.instances[instance_id] = {
+            "id": instance_id,
+            "crn": f"crn:v1:bluemix:public:is:{zone}:{ACCOUNT}::instance:{instance_id}",
+            "name": f"vsi-{instance_id[-12:]}",
+            "status": status,
+            "zone": {"name": zone},
+            "resource_type": "instance",
+            "_region": region,
+        }
+
+    def attach(self, volume_id: str, instance_id: str, kind: str = "data") -> None:
+        """Attach a volume to an instance as its `boot` or a `data` volume."""
+        self.volumes[volume_id]["_attachments"].append((instance_id, kind))
+
+    def detach(self, volume_id: str) -> None:
+        self.volumes[volume_id]["_attachments"] = []
+
+    def volume_out(self, volume: dict[str, Any]) -> dict[str, Any]:
+        """A volume as the API shows it: with its attachments and what follows from them (Volume in the VPC API)."""
+        attachments = [
+            {
+                "id": f"{volume['id']}-attachment-{k}",
+                "name": f"attachment-{k}",
+                "type": kind,
+                "delete_volume_on_instance_delete": kind == "boot",
+                "instance": {key: self.instances[instance_id][key] for key in ("id", "crn", "name")},
+            }
+            for k, (instance_id, kind) in enumerate(volume.get("_attachments") or [])
+        ]
+        running = [a for a in attachments if self.instances[a["instance"]["id"]]["status"] == "running"]
+        return _public(volume) | {
+            "volume_attachments": attachments,
+            "attachment_state": "attached" if attachments else "unattached",
+            "active": bool(running),
+            "storage_generation": 2 if volume["profile"]["name"] in SECOND_GENERATION else 1,
+        }
+
+    def instance_out(self, instance: dict[str, Any]) -> dict[str, Any]:
+        """An instance as the API shows it: its boot volume attachment, and every attachment (the boot one too)."""
+        attachments = [
+            (kind, {"id": f"{v['id']}-attachment", "name": f"{kind}-{v['name']}", "volume": _reference(v)})
+            for v in self.volumes.values()
+            for instance_id, kind in v.get("_attachments") or []
+            if instance_id == instance["id"]
+        ]
+        boot = next((a for kind, a in attachments if kind == "boot"), None)
+        return _public(instance) | {
+            "volume_attachments": [a for _, a in attachments],
+            **({"boot_volume_attachment": boot} if boot is not None else {}),
         }
 
     def policy_named(self, name: str) -> dict[str, Any]:
@@ -155,6 +253,10 @@ class VpcCloud:
     def plans_of(self, policy_id: str) -> dict[str, dict[str, Any]]:
         """A policy's plans by name."""
         return {p["name"]: p for p in self.plans.values() if p["_policy"] == policy_id}
+
+    def carried_out(self, method: str) -> list[Seen]:
+        """Requests of `method` that changed something, whether their answer reached the client or not."""
+        return [r for r in self.requests if r.method == method and r.applied]
 
     def mutating(self, region: str | None = None) -> list[Seen]:
         """Requests that change something (POST, PUT, PATCH, DELETE)."""
@@ -404,7 +506,7 @@ class _PolicyRoutes:
             plan["remote_region_policies"] = [
                 {
                     "region": {"name": r["region"]["name"], "href": self._href(f"regions/{r['region']['name']}")},
-                    "delete_over_count": r.get("delete_over_count", 5),
+                    "delete_over_count": r.get("delete_over_count", REMOTE_COPIES_DEFAULT),
                     **({"encryption_key": {"crn": r["encryption_key"]["crn"]}} if r.get("encryption_key") else {}),
                 }
                 for r in body["remote_region_policies"]
@@ -447,8 +549,10 @@ class _PolicyRoutes:
             region = (remote.get("region") or {}).get("name")
             if region not in VpcV1.REGIONAL_ENDPOINTS or region == self.region:
                 return _errors("invalid_remote_region", f"region {region!r} is not another region")
-            if not 1 <= remote.get("delete_over_count", 1) <= 1:
-                return _errors("invalid_delete_over_count", "a remote region keeps 1 copy")
+            count = remote.get("delete_over_count", REMOTE_COPIES_DEFAULT)
+            if not isinstance(count, int) or not 1 <= count <= REMOTE_COPIES_MAX:
+                why = f"remote_region_policies delete_over_count must be 1 to {REMOTE_COPIES_MAX}"
+                return _errors("invalid_delete_over_count", why)
             key = (remote.get("encryption_key") or {}).get("crn", "crn:")
             if not str(key).startswith("crn:"):
                 return _errors("invalid_encryption_key", "encryption_key must be a CRN")
@@ -512,9 +616,35 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
         cloud = self.cloud
         with cloud.lock:
             count = len(cloud.requests) + 1
+            if method == "PATCH" and cloud.faults.concurrent_patches > 0:
+                cloud.faults.concurrent_patches -= 1
+                self._changed_by_another_writer(path)
             status, payload, headers, drop = self._route(req, method, path, query, document, count)
-            cloud.requests.append(Seen(self.region, method, path, status, time.time(), req.headers.get("if-match")))
+            applied = method in {"POST", "PUT", "PATCH", "DELETE"} and status < 300
+            if applied and method == "PATCH" and cloud.faults.lost_patch_answers > 0:
+                cloud.faults.lost_patch_answers -= 1
+                status, payload, headers = 503, _errors("service_unavailable", "Service unavailable"), {}
+            seen = Seen(self.region, method, path, status, time.time(), req.headers.get("if-match"), applied)
+            cloud.requests.append(seen)
         return Reply(status, payload, headers, drop)
+
+    def _changed_by_another_writer(self, path: str) -> None:
+        """The resource a PATCH names gets a new ETag, as when someone else changed it a moment before."""
+        parts = [p for p in path.split("/") if p][1:]
+        cloud = self.cloud
+        match parts:
+            case ["snapshots", snapshot_id]:
+                found = cloud.snapshots.get(snapshot_id)
+            case ["snapshot_consistency_groups", group_id]:
+                found = cloud.groups.get(group_id)
+            case ["backup_policies", policy_id]:
+                found = cloud.policies.get(policy_id)
+            case ["backup_policies", _, "plans", plan_id]:
+                found = cloud.plans.get(plan_id)
+            case _:
+                found = None
+        if found is not None:
+            found["_etag"] = f'W/"{next(cloud._etags)}"'
 
     def _route(
         self, req: BaseHTTPRequestHandler, method: str, path: str, query: dict[str, str], body: Any, count: int
@@ -547,11 +677,23 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
                 )
             case ["volumes"] if method == "GET":
                 found = [
-                    _public(v)
+                    cloud.volume_out(v)
                     for v in cloud.volumes.values()
                     if v["_region"] == self.region and query.get("name") in (None, v["name"])
                 ]
                 return 200, {"volumes": found, "limit": 50}, {}, False
+            case ["instances"] if method == "GET":
+                instances = [
+                    cloud.instance_out(i)
+                    for i in cloud.instances.values()
+                    if i["_region"] == self.region and query.get("name") in (None, i["name"])
+                ]
+                return 200, {"instances": instances, "limit": 50}, {}, False
+            case ["instances", instance_id] if method == "GET":
+                instance = cloud.instances.get(instance_id)
+                if instance is None or instance["_region"] != self.region:
+                    return 404, _errors("instance_not_found", f"Instance {instance_id} not found"), {}, False
+                return 200, cloud.instance_out(instance), {}, False
             case ["volumes"] if method == "POST":
                 return self._restore_volume(body)
             case ["volumes", volume_id] if method in ("GET", "DELETE"):
@@ -561,12 +703,12 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
                 if method == "DELETE":
                     del cloud.volumes[volume_id]
                     return 204, None, {}, False
-                if volume["status"] == "pending":
+                if volume["status"] == "pending" and "_reads" in volume:  # a restored volume on its way
                     volume["_reads"] += 1
                     wanted = cloud.ready_after if cloud.volume_ready_after is None else cloud.volume_ready_after
                     if volume["_reads"] > wanted:
                         volume["status"] = "available"
-                return 200, _public(volume), {}, False
+                return 200, cloud.volume_out(volume), {}, False
             case ["snapshots"]:
                 return self._snapshots(method, query, body)
             case ["snapshots", snapshot_id]:
@@ -633,6 +775,11 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
             zones = [c["zone"]["name"] for c in body.get("clones", [])]
             if any(z not in cloud.zones[self.region] for z in zones):
                 return 400, _errors("invalid_zone", "clone zone not in region"), {}, False
+            if volume["zone"]["name"] in zones:
+                return 400, _errors("invalid_zone", "a clone goes to another zone than the volume's"), {}, False
+            refused = self._unsnapshottable(volume)
+            if refused:
+                return refused
             snapshot = self._new_snapshot(
                 name, size=volume["_used"], capacity=volume["capacity"], encryption=volume["encryption"], clones=zones
             )
@@ -640,6 +787,25 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
         snapshot["user_tags"] = list(body.get("user_tags", []))
         snapshot["resource_group"] = _resource_group(body)
         return 201, _public(snapshot), {}, self._drop()
+
+    def _unsnapshottable(self, volume: dict[str, Any]) -> tuple[int, Any, dict[str, str], bool] | None:
+        """IBM's refusal of a snapshot of `volume` (bs_snapshots_about.md, Limitations; the CLI's "available, attached
+        to an instance and not busy"), or None. The error codes are the fake's own."""
+        shown = self.cloud.volume_out(volume)
+        if shown["status"] != "available" or shown["busy"]:
+            return 409, _errors("volume_not_available", "the volume must be available and not busy"), {}, False
+        if shown["health_state"] == "degraded":
+            return 409, _errors("volume_degraded", "a degraded volume cannot be snapshot"), {}, False
+        if shown["storage_generation"] == 1:
+            if not shown["active"]:
+                why = "a first-generation volume must be attached to a running virtual server instance"
+                return 409, _errors("volume_not_attached", why), {}, False
+            if volume["capacity"] > GEN1_SNAPSHOT_LIMIT_GB:
+                return 400, _errors("volume_too_large", "first-generation volumes over 10 TB"), {}, False
+        elif not shown["active"] and self.region not in SDP_UNATTACHED_SNAPSHOT_REGIONS:
+            why = f"second-generation volumes are snapshot unattached only in {sorted(SDP_UNATTACHED_SNAPSHOT_REGIONS)}"
+            return 409, _errors("volume_not_attached", why), {}, False
+        return None
 
     def _restore_volume(self, body: Any) -> tuple[int, Any, dict[str, str], bool]:
         """POST /volumes from a snapshot (a restore): `pending`, then `available`, its data the snapshot's."""
@@ -675,8 +841,10 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
             "_region": self.region,
             "_reads": 0,
             "_fast_restore": fast,
+            "busy": False,
+            "_attachments": [],
         }
-        return 201, _public(cloud.volumes[volume_id]), {}, self._drop()
+        return 201, cloud.volume_out(cloud.volumes[volume_id]), {}, self._drop()
 
     def _new_snapshot(
         self, name: str, *, size: int, capacity: int, encryption: str, clones: list[str]
@@ -796,17 +964,28 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
         if unknown:
             return 400, unknown, {}, False
         snapshots = []
+        hosts = {
+            tuple(sorted(i for i, _ in cloud.volumes[v]["_attachments"]))
+            for v in (item["source_volume"]["id"] for item in body.get("snapshots", []))
+            if v in cloud.volumes
+        }
+        if len(hosts) > 1:
+            why = "the volumes of a consistency group are attached to the same instance"
+            return 400, _errors("volumes_not_attached_to_same_instance", why), {}, False
         for item in body.get("snapshots", []):
             volume = cloud.volumes.get(item["source_volume"]["id"])
             if volume is None:
                 return 404, _errors("volume_not_found", "source volume not found"), {}, False
-            if volume["profile"]["name"] == "sdp":
+            if volume["profile"]["name"] in SECOND_GENERATION:
                 return (
                     400,
                     _errors("not_supported", "consistency groups do not support second-generation volumes"),
                     {},
                     False,
                 )
+            refused = self._unsnapshottable(volume)
+            if refused:
+                return refused
             snapshot = self._new_snapshot(
                 item["name"],
                 size=volume["_used"],
@@ -883,6 +1062,10 @@ def _unknown_fields(body: Any, allowed: frozenset[str]) -> dict[str, Any] | None
 def _resource_group(body: Any) -> dict[str, str]:
     given = (body.get("resource_group") or {}).get("id") if isinstance(body, dict) else None
     return {"id": given or "default-resource-group", "name": "defaults" if not given else "given"}
+
+
+def _reference(resource: dict[str, Any]) -> dict[str, Any]:
+    return {"id": resource["id"], "crn": resource["crn"], "name": resource["name"]}
 
 
 def _public(resource: dict[str, Any]) -> dict[str, Any]:

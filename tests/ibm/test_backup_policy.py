@@ -73,7 +73,8 @@ def test_a_policy_is_one_dynamic_resource_carrying_its_plans() -> None:
         "copy_user_tags": True,
         "deletion_trigger": {"delete_after": 14},
         "clone_policy": {"zones": ["us-south-1", "us-south-2"], "max_snapshots": 2},
-        "remote_region_policies": [{"region": "us-east", "encryption_key_crn": KEY, "delete_over_count": 1}],
+        # IBM's default count of remote copies, sent explicitly: not only the latest copy.
+        "remote_region_policies": [{"region": "us-east", "encryption_key_crn": KEY, "delete_over_count": 5}],
     }
     assert weekly["deletion_trigger"] == {"delete_after": 90}
     assert "clone_policy" not in weekly  # none: nothing is sent

@@ -10,6 +10,7 @@ import pulumi_openstack as openstack
 import pytest
 from pulumi.output import Unknown
 
+from components.cross_region_copy import CrossRegionCopy
 from components.ibm.snapshots import SnapshotConsistencyGroup, SnapshotWithClones
 from components.tooling.mock_runtime import simulate
 from tests.conftest import run_program
@@ -125,6 +126,34 @@ def test_component_args_errors_name_the_component() -> None:
 
     with pytest.raises(pulumi.RunError, match="SnapshotWithClones 'bad': invalid args"):
         simulate(program)
+
+
+def test_a_clone_in_the_volume_zone_given_to_the_component_is_refused_at_once() -> None:
+    def program() -> None:
+        args = {"volume_id": "v", "trigger": "t", "region": "us-south", "volume_zone": "us-south-2"}
+        SnapshotWithClones("db", {**args, "clone_zones": ["us-south-2"]})
+
+    with pytest.raises(pulumi.RunError) as info:
+        simulate(program)
+    assert str(info.value).splitlines() == [
+        "SnapshotWithClones 'db': invalid args",
+        "clone_zones[0]: us-south-2 is volume_zone, the volume's own zone: a fast-restore clone goes to another zone",
+    ]
+
+
+def test_a_copys_key_from_an_output_is_checked_when_known_with_the_literal_message() -> None:
+    def program() -> None:
+        snapshot = SnapshotWithClones("db", {"volume_id": "v", "trigger": "t", "region": "us-south"})
+        key = pulumi.Output.from_input("crn:v1:bluemix:public:kms:us-east-1:a/a1:i:key:k")
+        CrossRegionCopy("dr", {"destination_region": "us-east", "ibm": {"source": snapshot, "encryption_key_crn": key}})
+
+    with pytest.raises(pulumi.RunError) as info:
+        simulate(program)
+    assert str(info.value).splitlines() == [
+        "CrossRegionCopy 'dr': invalid args",
+        "ibm.encryption_key_crn: names the location 'us-east-1' (a zone of us-east), not an IBM Cloud region: a root "
+        "key lives in a region",
+    ]
 
 
 def test_a_copy_of_a_consistency_group_copies_each_of_its_snapshots_in_the_same_up() -> None:
