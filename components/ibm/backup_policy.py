@@ -164,7 +164,7 @@ class IbmBackupPolicy(pulumi.ComponentResource):
     monthly_clone_cost: float | None
     """clone_zone_hours_per_month times the configured hourly rate; None without a rate."""
     currency: str
-    """Currency of monthly_clone_cost."""
+    """Currency of monthly_clone_cost (registered as None without a rate)."""
 
     def __init__(
         self,
@@ -215,17 +215,20 @@ class IbmBackupPolicy(pulumi.ComponentResource):
         """The component's outputs as one mapping."""
         return {
             "policy_name": self.policy_name,
+            "region": self.region,
             "policy_id": self.policy_id,
             "crn": self.crn,
             "lifecycle_state": self.lifecycle_state,
             "health_state": self.health_state,
             "plan_ids": self.plan_ids,
+            "plan_names": self.plan_names,
             "rpo_hours": self.rpo_hours,
             "retention_days": self.retention_days,
             "oldest_restore_point_days": self.oldest_restore_point_days,
             "remote_regions": self.remote_regions,
             "clone_zones": self.clone_zones,
             "covers": self.covers,
+            "clone_zone_hours_per_month_per_source": self.clone_zone_hours_per_month_per_source,
             "clone_zone_hours_per_month": self.clone_zone_hours_per_month,
             "monthly_clone_cost": self.monthly_clone_cost,
             "currency": self.currency if self.monthly_clone_cost is not None else None,

@@ -121,12 +121,12 @@ class SnapshotWithClones(pulumi.ComponentResource):
     generations: pulumi.Output[list[dict[str, Any]]]
     """The snapshots of this spec the cloud holds (id, name, created_at), newest first."""
     clone_zone_hours_per_month: int
-    """Fast-restore clones are billed per zone and hour, whatever the snapshot's size; only the current
-    generation keeps its clones."""
+    """Clone zones x 730: fast-restore clones are billed per zone and hour, whatever the snapshot's size; only the
+    current generation keeps its clones."""
     monthly_clone_cost: float | None
     """clone_zone_hours_per_month times the configured hourly rate; None without a rate."""
     currency: str
-    """Currency of monthly_clone_cost."""
+    """Currency of monthly_clone_cost (registered as None without a rate)."""
 
     def __init__(
         self,
@@ -187,11 +187,16 @@ class SnapshotWithClones(pulumi.ComponentResource):
         """The component's outputs as one mapping."""
         return {
             "snapshot_name": self.snapshot_name,
+            "trigger": self.trigger,
+            "region": self.region,
+            "endpoint": self.endpoint,
+            "resource_group_id": self.resource_group_id,
             "snapshot_id": self.snapshot_id,
             "crn": self.crn,
             "lifecycle_state": self.lifecycle_state,
             "clones": self.clones,
             "size_gb": self.size_gb,
+            "minimum_capacity_gb": self.minimum_capacity_gb,
             "encryption": self.encryption,
             "generations": self.generations,
             "clone_zone_hours_per_month": self.clone_zone_hours_per_month,
@@ -310,6 +315,11 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {
+            "trigger": self.trigger,
+            "region": self.region,
+            "endpoint": self.endpoint,
+            "resource_group_id": self.resource_group_id,
+            "member_count": self.member_count,
             "group_id": self.group_id,
             "crn": self.crn,
             "lifecycle_state": self.lifecycle_state,

@@ -199,6 +199,7 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
             "policy_id": self.policy_id,
             "assignment_ids": self.assignment_ids,
             "manual_backup_ids": self.manual_backup_ids,
+            "compartment_id": self.compartment_id,
             "oracle_policy": self.oracle_policy,
         }
 

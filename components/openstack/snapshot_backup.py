@@ -164,6 +164,8 @@ class SnapshotBackup(pulumi.ComponentResource):
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {
+            "cloud": self.cloud,
+            "region_name": self.region_name,
             "snapshot_id": self.snapshot_id,
             "backup_id": self.backup_id,
             "backup_status": self.backup_status,
