@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from components.clouds.ibm_regions import IBM_REGIONS
 from components.config.base import (
+    Consistent,
     FieldProblems,
     HttpsUrl,
     Lifecycle,
@@ -96,7 +97,7 @@ def zone_problems(region: str, zones: list[str], at: tuple[str | int, ...]) -> F
     ]
 
 
-class IbmSnapshotSpec(Lifecycle):
+class IbmSnapshotSpec(Lifecycle, Consistent):
     """A snapshot of one block volume, with fast-restore clones in zones of the region."""
 
     name: IbmName = Field(description="Base name; the snapshot is named `<name>-<trigger>` (unique per region).")
@@ -124,7 +125,7 @@ class IbmSnapshotSpec(Lifecycle):
         return f"{self.name}-{self.trigger}"
 
 
-class IbmConsistencyGroupSpec(Lifecycle):
+class IbmConsistencyGroupSpec(Lifecycle, Consistent):
     """Snapshots of several first-generation volumes taken together."""
 
     name: IbmName = Field(description="Base name; the group is named `<name>-<trigger>`.")
@@ -300,7 +301,7 @@ def backup_policy_problems(region: str, plans: Sequence[IbmBackupPlanSpec]) -> F
     return problems
 
 
-class IbmBackupPolicySpec(Model):
+class IbmBackupPolicySpec(Consistent):
     """A backup policy: IBM Cloud backs up, on its plans' schedules, the volumes or instances carrying its tags."""
 
     name: IbmName = Field(description="Name of the policy (unique per region).")

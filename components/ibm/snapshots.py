@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Required, TypedDict
+from typing import Any, Literal, Required, TypedDict
 
 import pulumi
 from pydantic import Field, model_validator
@@ -60,6 +60,13 @@ class SnapshotWithClonesArgs(TypedDict, total=False):
     on_demand_tag: str
     """A user tag put on the snapshot that tells on-demand snapshots apart from a backup policy's backups
     (e.g. `backup:on-demand`); default none."""
+    consistency: Literal["crash", "application"]
+    """How consistent the snapshots of this volume (a first-generation volume is snapshotted attached, in use) are:
+    `crash` (crash-consistent restore points are enough) or `application` (the application is quiesced before each
+    backup by `quiesce_hook`); default undeclared."""
+    quiesce_hook: str
+    """With consistency `application`: the job or command of yours that quiesces the application before each backup.
+    Recorded in outputs and coverage; the stack never runs it."""
 
 
 _ON_DEMAND_TAG = "User tag that tells on-demand snapshots apart from a backup policy's backups; default none."
@@ -127,6 +134,12 @@ class SnapshotWithClones(pulumi.ComponentResource):
     """clone_zone_hours_per_month times the configured hourly rate; None without a rate."""
     currency: str
     """Currency of monthly_clone_cost (registered as None without a rate)."""
+    consistency: str | None
+    """`crash` or `application` as declared; None when undeclared (a snapshot of a volume in use is then
+    crash-consistent at best)."""
+    quiesce_hook: str | None
+    """The job or command that quiesces the application before each backup, as declared (the stack records it and never
+    runs it); None unless consistency is `application`."""
 
     def __init__(
         self,
@@ -181,6 +194,8 @@ class SnapshotWithClones(pulumi.ComponentResource):
         rate = model.clone_zone_hourly_rate
         self.monthly_clone_cost = round(self.clone_zone_hours_per_month * rate, 2) if rate is not None else None
         self.currency = model.currency
+        self.consistency = model.consistency
+        self.quiesce_hook = model.quiesce_hook
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:
@@ -202,6 +217,8 @@ class SnapshotWithClones(pulumi.ComponentResource):
             "clone_zone_hours_per_month": self.clone_zone_hours_per_month,
             "monthly_clone_cost": self.monthly_clone_cost,
             "currency": self.currency if self.monthly_clone_cost is not None else None,
+            "consistency": self.consistency,
+            "quiesce_hook": self.quiesce_hook,
         }
 
 
@@ -231,6 +248,13 @@ class SnapshotConsistencyGroupArgs(TypedDict, total=False):
     on_demand_tag: str
     """A user tag put on every snapshot of the group that tells on-demand snapshots apart from a backup policy's
     backups; default none."""
+    consistency: Literal["crash", "application"]
+    """How consistent the group's snapshots (of volumes attached to one instance, in use) are: `crash` (crash-consistent
+    restore points are enough) or `application` (the application is quiesced before each backup by `quiesce_hook`);
+    default undeclared."""
+    quiesce_hook: str
+    """With consistency `application`: the job or command of yours that quiesces the application before each backup.
+    Recorded in outputs and coverage; the stack never runs it."""
 
 
 class SnapshotConsistencyGroupInputs(IbmConsistencyGroupSpec):
@@ -264,6 +288,12 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
     """IDs of the group's snapshots, in the order of `volume_ids`."""
     generations: pulumi.Output[list[dict[str, Any]]]
     """The groups of this spec the cloud holds (id, name, created_at), newest first."""
+    consistency: str | None
+    """`crash` or `application` as declared; None when undeclared (snapshots of volumes in use are then crash-consistent
+    at best)."""
+    quiesce_hook: str | None
+    """The job or command that quiesces the application before each backup, as declared (the stack records it and never
+    runs it); None unless consistency is `application`."""
 
     def __init__(
         self,
@@ -310,6 +340,8 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
         self.crn = group.crn
         self.lifecycle_state = group.lifecycle_state
         self.snapshot_ids = group.snapshot_ids
+        self.consistency = model.consistency
+        self.quiesce_hook = model.quiesce_hook
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:
@@ -325,4 +357,6 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
             "lifecycle_state": self.lifecycle_state,
             "snapshot_ids": self.snapshot_ids,
             "generations": self.generations,
+            "consistency": self.consistency,
+            "quiesce_hook": self.quiesce_hook,
         }

@@ -177,6 +177,13 @@ def _key_inputs(resource: Registered) -> str:
     return " ".join(f"{k}={_short(v)}" for k, v in sorted(resource.inputs.items()) if not k.startswith("__"))
 
 
+def consistency_cell(row: CoverageRow) -> str:
+    """The CONSISTENCY column: the declared consistency, `undeclared` for an in-use volume without one, else `-`."""
+    if row.consistency is not None:
+        return row.consistency
+    return "undeclared" if row.in_use else "-"
+
+
 def render_tree(simulation: Simulation) -> list[str]:
     """The resource tree, one resource per line: type, name, key inputs."""
     root_name = simulation.stack_urn.rsplit("::", 1)[-1]
@@ -215,6 +222,7 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
         "RETENTION",
         "OLDEST",
         "GENERATIONS",
+        "CONSISTENCY",
         "CROSS-REGION",
         "CLONES",
         "MANUAL",
@@ -234,6 +242,7 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
                 + (f" (last {row.retention_count})" if row.retention_count is not None else ""),
                 _cell(row.oldest_restore_point_days, "d", row.schedules_known),
                 row.generations or "-",
+                consistency_cell(row),
                 row.cross_region or "-",
                 ",".join(row.clone_zones) or "-",
                 str(len(row.manual_backups)) if row.manual_backups else "-",
@@ -249,11 +258,20 @@ def render_coverage(rows: Sequence[CoverageRow]) -> list[str]:
         "RETENTION = days restore points RPO apart are kept (last N: at most N of them, IBM backup policies); "
         "OLDEST = age of the oldest scheduled restore point; "
         "GENERATIONS = on-demand backups kept (those held are known after an up: output `generations`); "
+        "CONSISTENCY = what the topology declares for backups of a volume in use (crash: crash-consistent; "
+        "application: quiesced by the recorded hook, which the stack never runs; undeclared: crash-consistent at "
+        "best, and nobody said that is enough); "
         "RTO = the last drill's measured restore time, known after an up (output `restore_drills.<name>`)"
     )
     for row in rows:
-        if row.schedules:
-            lines.append(f"{row.asset_name or row.asset_id}: " + "; ".join(row.schedules))
+        quiesced = (
+            f"{q['protected_by']}: the application is quiesced before each backup by {q['hook']} (recorded; the "
+            "stack never runs it)"
+            for q in row.quiesce_hooks
+        )
+        details = [*row.schedules, *quiesced]
+        if details:
+            lines.append(f"{row.asset_name or row.asset_id}: " + "; ".join(details))
     facts = summary(list(rows))
     lines.append("")
     missing = ", ".join(facts["without_cross_region_copy"]) or "none"

@@ -92,6 +92,8 @@ def test_outputs_are_the_real_ids(plan: dict[str, Any]) -> None:
         "manual_backup_ids": {"pre-upgrade": backup.id},
         "compartment_id": plan["compartment_id"],
         "oracle_policy": None,
+        "consistency": None,
+        "quiesce_hook": None,
     }
 
 
