@@ -1,7 +1,9 @@
 """Offline plan: run the program under Pulumi's mock runtime and print the resource tree and the coverage.
 
 Usage: python -m components.plan (--stack NAME | --config PATH) [--json] [--policy-config FILE]
-Exit codes: 0 clean, 1 a mandatory policy is violated, 2 invalid configuration (one line per mistake on stderr).
+       [--permissions [--oci-subject SUBJECT]]
+Exit codes: 0 clean, 1 a mandatory policy is violated, 2 invalid configuration (one line per mistake on stderr);
+with --permissions, 0 once the permissions are printed (2 on invalid configuration).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from components.config import CONFIG_KEY, Topology, load_topology
 from components.errors import TopologyError
 from components.tooling.coverage import CoverageRow, coverage, summary
 from components.tooling.mock_runtime import SECRET, Registered, Simulation, simulate
+from components.tooling.permissions import DEFAULT_OCI_SUBJECT, Permissions, permissions
 from policies.rules import Res, evaluate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +50,8 @@ class PlanResult:
     simulation: Simulation
     coverage: list[CoverageRow]
     findings: list[dict[str, Any]] = field(default_factory=list)
+    topology: Topology | None = None
+    """The validated topology the plan ran."""
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` document."""
@@ -152,7 +157,9 @@ def run_plan(
         for r in simulation.resources
     ]
     findings = [f.to_dict() for f in evaluate(resources, stack, policy_config)]
-    return PlanResult(stack=stack, simulation=simulation, coverage=coverage(topology), findings=findings)
+    return PlanResult(
+        stack=stack, simulation=simulation, coverage=coverage(topology), findings=findings, topology=topology
+    )
 
 
 def _validated(config: Mapping[str, Any]) -> Topology:
@@ -301,6 +308,21 @@ def render_text(result: PlanResult, out: TextIO) -> None:
         print(f"[{finding['level']}] {finding['policy']}: {finding['message']}", file=out)
 
 
+def render_permissions(stack: str, found: Permissions, out: TextIO) -> None:
+    """The permissions for people: each grant on a line of its own (to paste), the components needing it below."""
+    print(f"Stack {stack}: the permissions pulumi up, refresh and destroy need, and no more", file=out)
+    for section in found.sections:
+        print(f"\n{section.title}", file=out)
+        for grant in section.grants:
+            print(grant.text, file=out)
+            for why in grant.needed_by:
+                print(f"    - {why}", file=out)
+    if found.notes:
+        print("\nNOTES", file=out)
+        for note in found.notes:
+            print(note, file=out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.splitlines()[0])
@@ -310,6 +332,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON for pipelines")
     parser.add_argument(
         "--policy-config", type=Path, help="JSON file: rule name -> settings (as for pulumi --policy-pack-config)"
+    )
+    parser.add_argument(
+        "--permissions",
+        action="store_true",
+        help="print the least-privilege permissions the stack needs, per cloud (OCI, IBM Cloud, OpenStack)",
+    )
+    parser.add_argument(
+        "--oci-subject",
+        default=DEFAULT_OCI_SUBJECT,
+        help=f"who runs the stack in OCI policy syntax, e.g. 'group Deployers' (default: '{DEFAULT_OCI_SUBJECT}')",
     )
     args = parser.parse_args(argv)
 
@@ -323,6 +355,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines:
             print(line, file=sys.stderr)
         return EXIT_INVALID
+    if args.permissions:
+        assert result.topology is not None  # run_plan validated it
+        found = permissions(result.topology, result.simulation.resources, oci_subject=args.oci_subject)
+        if args.json:
+            json.dump({"stack": result.stack, "permissions": found.to_json()}, sys.stdout, indent=2)
+            print()
+        else:
+            render_permissions(result.stack, found, sys.stdout)
+        return EXIT_OK
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=2, sort_keys=False)
         print()
