@@ -272,7 +272,12 @@ class CrossRegionCopy(pulumi.ComponentResource):
 
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
-        return {"destination_region": self.destination_region, "copy_id": self.copy_id, "crn": self.crn}
+        return {
+            "destination_region": self.destination_region,
+            "copy_id": self.copy_id,
+            "copy_ids": self.copy_ids,
+            "crn": self.crn,
+        }
 
 
 def _member(ids: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:

@@ -10,7 +10,7 @@ import types
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, TypeVar
 
 from pulumi import Output
 from pydantic import (
@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from components.confidential import check_not_confidential
+from components.confidential import check_not_confidential, confidential_hint
 from components.errors import FieldProblemError, Problem, dotted
 
 _NAME = re.compile(r"[a-z][a-z0-9-]{0,47}")
@@ -334,6 +334,58 @@ class Lifecycle(Model):
         description="Removing the backup from the config (or `pulumi destroy`) deletes every generation; "
         "by default they stay in the cloud.",
     )
+
+
+Consistency = Literal["crash", "application"]
+"""How consistent the backups of a volume that may be in use are, as the topology declares it."""
+
+
+def _quiesce_hook(value: str) -> str:
+    what = confidential_hint(value)
+    if what is not None:
+        msg = (
+            f"looks like it carries confidential data ({what}); the hook is recorded in clear in the stack's state "
+            "and outputs: name the job or script, not its credentials"
+        )
+        raise ValueError(msg)
+    return value
+
+
+QuiesceHook = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_quiesce_hook)]
+
+
+class Consistent(Model):
+    """What a backup of a volume that may be in use holds: crash-consistent data, or data the application quiesced.
+
+    A snapshot of a volume that is written to while it is taken holds what a power cut would have left on disk:
+    crash-consistent at best. `application` says the application is quiesced before each backup by a hook of the
+    user's own (a job, a script, a runbook step), which the topology records so that reviews and coverage show it;
+    the stack never runs it.
+    """
+
+    consistency: Consistency | None = Field(
+        None,
+        description="`crash` (a crash-consistent restore point is enough) or `application` (the application is "
+        "quiesced before each backup by `quiesce_hook`); default undeclared.",
+    )
+    quiesce_hook: QuiesceHook | None = Field(
+        None,
+        description="With `application`: the job or command that quiesces the application before each backup "
+        "(recorded, never run by the stack).",
+    )
+
+    @model_validator(mode="after")
+    def _hook_with_application(self) -> Consistent:
+        if self.consistency == "application" and self.quiesce_hook is None:
+            why = (
+                "required with consistency: application: the job or command that quiesces the application before "
+                "each backup (the stack records it and never runs it)"
+            )
+            raise FieldProblemError([(("quiesce_hook",), why)])
+        if self.quiesce_hook is not None and self.consistency != "application":
+            why = "only with consistency: application (nothing is quiesced for a crash-consistent backup)"
+            raise FieldProblemError([(("quiesce_hook",), why)])
+        return self
 
 
 def duplicate_problems(values: list[Any], field: str, sub: str | None, what: str) -> FieldProblems:

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from components.clouds.ibm_regions import IBM_REGIONS
 from components.config.base import (
+    Consistent,
     FieldProblems,
     HttpsUrl,
     Lifecycle,
@@ -140,7 +141,7 @@ def clone_zone_problems(volume_zone: str | None, clone_zones: list[str]) -> Fiel
     ]
 
 
-class IbmSnapshotSpec(Lifecycle):
+class IbmSnapshotSpec(Lifecycle, Consistent):
     """A snapshot of one block volume, with fast-restore clones in zones of the region."""
 
     name: IbmName = Field(description="Base name; the snapshot is named `<name>-<trigger>` (unique per region).")
@@ -174,7 +175,7 @@ class IbmSnapshotSpec(Lifecycle):
         return f"{self.name}-{self.trigger}"
 
 
-class IbmConsistencyGroupSpec(Lifecycle):
+class IbmConsistencyGroupSpec(Lifecycle, Consistent):
     """Snapshots of several first-generation volumes taken together."""
 
     name: IbmName = Field(description="Base name; the group is named `<name>-<trigger>`.")
@@ -379,7 +380,7 @@ def backup_policy_problems(region: str, plans: Sequence[IbmBackupPlanSpec]) -> F
     return problems
 
 
-class IbmBackupPolicySpec(Model):
+class IbmBackupPolicySpec(Consistent):
     """A backup policy: IBM Cloud backs up, on its plans' schedules, the volumes or instances carrying its tags."""
 
     name: IbmName = Field(description="Name of the policy (unique per region).")

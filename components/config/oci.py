@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from components.clouds.oci_regions import closest_region, is_known_region
 from components.config.base import (
     ConfigKeyName,
+    Consistent,
     DisplayName,
     HttpsUrl,
     Lifecycle,
@@ -305,7 +306,7 @@ class ManualBackup(Model):
         return f"{self.name}-{self.trigger}" if self.trigger else self.name
 
 
-class BootVolumePlan(Model):
+class BootVolumePlan(Consistent):
     """Scheduled and manual backups of OCI boot volumes: one policy, its assignments, optional manual backups."""
 
     name: Name = Field(description="Plan name, unique in the stack; prefixes every resource name.")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from components.config.base import Lifecycle, Model, Name, OperationTimeouts, Ref, Trigger
+from components.config.base import Consistent, Lifecycle, Model, Name, OperationTimeouts, Ref, Trigger
 
 MetadataKey = Annotated[str, Field(min_length=1, max_length=255)]
 
@@ -27,7 +27,11 @@ class CinderSnapshotSpec(Model):
     """The snapshot part of a SnapshotBackup."""
 
     description: str | None = Field(None, max_length=255, description="Snapshot description.")
-    force: bool = Field(False, description="Snapshot the volume even while it is attached (in-use).")
+    force: bool = Field(
+        False,
+        description="Snapshot the volume even while it is attached (in-use): crash-consistent at best, "
+        "see consistency.",
+    )
     metadata: Ref[Metadata] = Field(default_factory=dict, description="Snapshot metadata.")
 
 
@@ -39,11 +43,13 @@ class CinderBackupSpec(Model):
         None, min_length=1, max_length=255, description="Backup container; leave it out for the service's default."
     )
     incremental: bool = Field(False, description="Incremental when the volume has an earlier backup; else full.")
-    force: bool = Field(False, description="Back up even while the volume is attached (in-use).")
+    force: bool = Field(
+        False, description="Back up even while the volume is attached (in-use): crash-consistent at best."
+    )
     metadata: Ref[Metadata] = Field(default_factory=dict, description="Backup metadata.")
 
 
-class SnapshotBackupSpec(Lifecycle):
+class SnapshotBackupSpec(Lifecycle, Consistent):
     """A Cinder snapshot of a volume and a backup made from that snapshot."""
 
     name: Name = Field(description="Name unique in the stack; snapshot and backup are named `<name>-<trigger>`.")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Required, TypedDict
+from typing import Any, Literal, Required, TypedDict
 
 import pulumi
 from pydantic import Field, model_validator
@@ -107,6 +107,13 @@ class IbmBackupPolicyArgs(TypedDict, total=False):
     """Price of one clone in one zone for one hour, for the monthly cost estimate."""
     currency: str
     """Currency of the rate (default USD)."""
+    consistency: Literal["crash", "application"]
+    """How consistent the backups of the covered volumes (attached to their instances, in use) are: `crash`
+    (crash-consistent restore points are enough) or `application` (the application is quiesced before each backup by
+    `quiesce_hook`); default undeclared."""
+    quiesce_hook: str
+    """With consistency `application`: the job or command of yours that quiesces the application before each backup.
+    Recorded in outputs and coverage; the stack never runs it."""
 
 
 class IbmBackupPolicyInputs(IbmBackupPolicySpec):
@@ -164,7 +171,13 @@ class IbmBackupPolicy(pulumi.ComponentResource):
     monthly_clone_cost: float | None
     """clone_zone_hours_per_month times the configured hourly rate; None without a rate."""
     currency: str
-    """Currency of monthly_clone_cost."""
+    """Currency of monthly_clone_cost (registered as None without a rate)."""
+    consistency: str | None
+    """`crash` or `application` as declared; None when undeclared (a backup of a volume in use is then crash-consistent
+    at best)."""
+    quiesce_hook: str | None
+    """The job or command that quiesces the application before each backup, as declared (the stack records it and never
+    runs it); None unless consistency is `application`."""
 
     def __init__(
         self,
@@ -209,24 +222,31 @@ class IbmBackupPolicy(pulumi.ComponentResource):
         rate = model.clone_zone_hourly_rate
         self.monthly_clone_cost = round(self.clone_zone_hours_per_month * rate, 2) if rate is not None else None
         self.currency = model.currency
+        self.consistency = model.consistency
+        self.quiesce_hook = model.quiesce_hook
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {
             "policy_name": self.policy_name,
+            "region": self.region,
             "policy_id": self.policy_id,
             "crn": self.crn,
             "lifecycle_state": self.lifecycle_state,
             "health_state": self.health_state,
             "plan_ids": self.plan_ids,
+            "plan_names": self.plan_names,
             "rpo_hours": self.rpo_hours,
             "retention_days": self.retention_days,
             "oldest_restore_point_days": self.oldest_restore_point_days,
             "remote_regions": self.remote_regions,
             "clone_zones": self.clone_zones,
             "covers": self.covers,
+            "clone_zone_hours_per_month_per_source": self.clone_zone_hours_per_month_per_source,
             "clone_zone_hours_per_month": self.clone_zone_hours_per_month,
             "monthly_clone_cost": self.monthly_clone_cost,
             "currency": self.currency if self.monthly_clone_cost is not None else None,
+            "consistency": self.consistency,
+            "quiesce_hook": self.quiesce_hook,
         }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Required, TypedDict
+from typing import Any, Literal, Required, TypedDict
 
 import pulumi
 from pydantic import Field, model_validator
@@ -62,6 +62,13 @@ class SnapshotWithClonesArgs(TypedDict, total=False):
     on_demand_tag: str
     """A user tag put on the snapshot that tells on-demand snapshots apart from a backup policy's backups
     (e.g. `backup:on-demand`); default none."""
+    consistency: Literal["crash", "application"]
+    """How consistent the snapshots of this volume (a first-generation volume is snapshotted attached, in use) are:
+    `crash` (crash-consistent restore points are enough) or `application` (the application is quiesced before each
+    backup by `quiesce_hook`); default undeclared."""
+    quiesce_hook: str
+    """With consistency `application`: the job or command of yours that quiesces the application before each backup.
+    Recorded in outputs and coverage; the stack never runs it."""
 
 
 _ON_DEMAND_TAG = "User tag that tells on-demand snapshots apart from a backup policy's backups; default none."
@@ -125,12 +132,18 @@ class SnapshotWithClones(pulumi.ComponentResource):
     generations: pulumi.Output[list[dict[str, Any]]]
     """The snapshots of this spec the cloud holds (id, name, created_at), newest first."""
     clone_zone_hours_per_month: int
-    """Fast-restore clones are billed per zone and hour, whatever the snapshot's size; only the current
-    generation keeps its clones."""
+    """Clone zones x 730: fast-restore clones are billed per zone and hour, whatever the snapshot's size; only the
+    current generation keeps its clones."""
     monthly_clone_cost: float | None
     """clone_zone_hours_per_month times the configured hourly rate; None without a rate."""
     currency: str
-    """Currency of monthly_clone_cost."""
+    """Currency of monthly_clone_cost (registered as None without a rate)."""
+    consistency: str | None
+    """`crash` or `application` as declared; None when undeclared (a snapshot of a volume in use is then
+    crash-consistent at best)."""
+    quiesce_hook: str | None
+    """The job or command that quiesces the application before each backup, as declared (the stack records it and never
+    runs it); None unless consistency is `application`."""
 
     def __init__(
         self,
@@ -185,22 +198,31 @@ class SnapshotWithClones(pulumi.ComponentResource):
         rate = model.clone_zone_hourly_rate
         self.monthly_clone_cost = round(self.clone_zone_hours_per_month * rate, 2) if rate is not None else None
         self.currency = model.currency
+        self.consistency = model.consistency
+        self.quiesce_hook = model.quiesce_hook
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {
             "snapshot_name": self.snapshot_name,
+            "trigger": self.trigger,
+            "region": self.region,
+            "endpoint": self.endpoint,
+            "resource_group_id": self.resource_group_id,
             "snapshot_id": self.snapshot_id,
             "crn": self.crn,
             "lifecycle_state": self.lifecycle_state,
             "clones": self.clones,
             "size_gb": self.size_gb,
+            "minimum_capacity_gb": self.minimum_capacity_gb,
             "encryption": self.encryption,
             "generations": self.generations,
             "clone_zone_hours_per_month": self.clone_zone_hours_per_month,
             "monthly_clone_cost": self.monthly_clone_cost,
             "currency": self.currency if self.monthly_clone_cost is not None else None,
+            "consistency": self.consistency,
+            "quiesce_hook": self.quiesce_hook,
         }
 
 
@@ -230,6 +252,13 @@ class SnapshotConsistencyGroupArgs(TypedDict, total=False):
     on_demand_tag: str
     """A user tag put on every snapshot of the group that tells on-demand snapshots apart from a backup policy's
     backups; default none."""
+    consistency: Literal["crash", "application"]
+    """How consistent the group's snapshots (of volumes attached to one instance, in use) are: `crash` (crash-consistent
+    restore points are enough) or `application` (the application is quiesced before each backup by `quiesce_hook`);
+    default undeclared."""
+    quiesce_hook: str
+    """With consistency `application`: the job or command of yours that quiesces the application before each backup.
+    Recorded in outputs and coverage; the stack never runs it."""
 
 
 class SnapshotConsistencyGroupInputs(IbmConsistencyGroupSpec):
@@ -263,6 +292,12 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
     """IDs of the group's snapshots, in the order of `volume_ids`."""
     generations: pulumi.Output[list[dict[str, Any]]]
     """The groups of this spec the cloud holds (id, name, created_at), newest first."""
+    consistency: str | None
+    """`crash` or `application` as declared; None when undeclared (snapshots of volumes in use are then crash-consistent
+    at best)."""
+    quiesce_hook: str | None
+    """The job or command that quiesces the application before each backup, as declared (the stack records it and never
+    runs it); None unless consistency is `application`."""
 
     def __init__(
         self,
@@ -309,14 +344,23 @@ class SnapshotConsistencyGroup(pulumi.ComponentResource):
         self.crn = group.crn
         self.lifecycle_state = group.lifecycle_state
         self.snapshot_ids = group.snapshot_ids
+        self.consistency = model.consistency
+        self.quiesce_hook = model.quiesce_hook
         self.register_outputs(self.outputs())
 
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {
+            "trigger": self.trigger,
+            "region": self.region,
+            "endpoint": self.endpoint,
+            "resource_group_id": self.resource_group_id,
+            "member_count": self.member_count,
             "group_id": self.group_id,
             "crn": self.crn,
             "lifecycle_state": self.lifecycle_state,
             "snapshot_ids": self.snapshot_ids,
             "generations": self.generations,
+            "consistency": self.consistency,
+            "quiesce_hook": self.quiesce_hook,
         }

@@ -136,6 +136,13 @@ class BootVolumeBackupPlanArgs(TypedDict, total=False):
     """Vault key in `policy.destination_region` that encrypts the cross-region copies."""
     manual_backups: Sequence[ManualBackupArgs]
     """One-off backups."""
+    consistency: Literal["crash", "application"]
+    """How consistent the backups of these boot volumes (in use by their running instances) are: `crash`
+    (crash-consistent restore points are enough) or `application` (the application is quiesced before each backup by
+    `quiesce_hook`); default undeclared."""
+    quiesce_hook: str
+    """With consistency `application`: the job or command of yours that quiesces the application before each backup.
+    Recorded in outputs and coverage; the stack never runs it."""
 
 
 # Boot volumes claimed by plans in the running program, per root stack: OCI keeps one policy per
@@ -159,6 +166,12 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
     oracle_policy: str | None
     """`gold`, `silver` or `bronze` when the volumes are on an Oracle-defined policy (policy rules judge its
     schedules by this name); None otherwise."""
+    consistency: str | None
+    """`crash` or `application` as declared; None when undeclared (a backup of the boot volume of a running instance is
+    crash-consistent at best)."""
+    quiesce_hook: str | None
+    """The job or command that quiesces the application before each backup, as declared (the stack records it and never
+    runs it); None unless consistency is `application`."""
 
     def __init__(
         self,
@@ -175,6 +188,8 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
 
         self.oracle_policy = plan.oracle_policy
         self.compartment_id = plan.compartment_id
+        self.consistency = plan.consistency
+        self.quiesce_hook = plan.quiesce_hook
         self.policy_id = self._policy(resource_name, plan, child)
         self.assignment_ids = {}
         for i, volume in enumerate(plan.boot_volumes):
@@ -199,7 +214,10 @@ class BootVolumeBackupPlan(pulumi.ComponentResource):
             "policy_id": self.policy_id,
             "assignment_ids": self.assignment_ids,
             "manual_backup_ids": self.manual_backup_ids,
+            "compartment_id": self.compartment_id,
             "oracle_policy": self.oracle_policy,
+            "consistency": self.consistency,
+            "quiesce_hook": self.quiesce_hook,
         }
 
     @staticmethod

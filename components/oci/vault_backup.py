@@ -273,6 +273,8 @@ class VaultBackup(pulumi.ComponentResource):
             "objects": self.objects,
             "par_uris": self.par_uris,
             "time_backed_up": self.time_backed_up,
+            "connection": self.connection,
+            "vault_object": self.vault_object,
             "generations": self.generations,
         }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Required, TypedDict
+from typing import Any, Literal, Required, TypedDict
 
 import pulumi
 from pydantic import Field
@@ -23,7 +23,8 @@ class CinderSnapshotArgs(TypedDict, total=False):
     description: str
     """Snapshot description (changed in place)."""
     force: bool
-    """Snapshot the volume while it is attached (`in-use`); Cinder refuses otherwise."""
+    """Snapshot the volume while it is attached (`in-use`); Cinder refuses otherwise. The data is then what a power
+    cut would leave on disk: crash-consistent at best (declare `consistency`)."""
     metadata: pulumi.Input[Mapping[str, str]]
     """Snapshot metadata (changed in place); the keys `backup-topology` and `backup-topology-series` are reserved."""
 
@@ -68,6 +69,13 @@ class SnapshotBackupArgs(TypedDict, total=False):
     """Entry of clouds.yaml; default OS_CLOUD or the OS_* variables."""
     region_name: str
     """Region of the cloud."""
+    consistency: Literal["crash", "application"]
+    """How consistent the snapshot and the backup of a volume snapshotted in use (`force`) are: `crash`
+    (crash-consistent restore points are enough) or `application` (the application is quiesced before each backup by
+    `quiesce_hook`); default undeclared."""
+    quiesce_hook: str
+    """With consistency `application`: the job or command of yours that quiesces the application before each backup.
+    Recorded in outputs and coverage; the stack never runs it."""
 
 
 class SnapshotBackupInputs(SnapshotBackupSpec):
@@ -96,6 +104,12 @@ class SnapshotBackup(pulumi.ComponentResource):
     """Size of the backup."""
     generations: pulumi.Output[list[dict[str, Any]]]
     """The backups of this spec Cinder holds (id, name, created_at, incremental), newest first."""
+    consistency: str | None
+    """`crash` or `application` as declared; None when undeclared (a snapshot of a volume in use, `force`, is then
+    crash-consistent at best)."""
+    quiesce_hook: str | None
+    """The job or command that quiesces the application before each backup, as declared (the stack records it and never
+    runs it); None unless consistency is `application`."""
 
     def __init__(
         self,
@@ -108,6 +122,8 @@ class SnapshotBackup(pulumi.ComponentResource):
         super().__init__(TYPE, resource_name, None, opts)
         self.cloud = model.cloud
         self.region_name = model.region_name
+        self.consistency = model.consistency
+        self.quiesce_hook = model.quiesce_hook
         timeouts = model.timeouts.every_operation()
         series = series_of("cinder", model.name)
         snapshot = CinderSnapshot(
@@ -164,10 +180,14 @@ class SnapshotBackup(pulumi.ComponentResource):
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {
+            "cloud": self.cloud,
+            "region_name": self.region_name,
             "snapshot_id": self.snapshot_id,
             "backup_id": self.backup_id,
             "backup_status": self.backup_status,
             "is_incremental": self.is_incremental,
             "size_gb": self.size_gb,
             "generations": self.generations,
+            "consistency": self.consistency,
+            "quiesce_hook": self.quiesce_hook,
         }

@@ -17,7 +17,7 @@ from components.config import (
     VaultBackupSpec,
     resource_key,
 )
-from components.config.base import Lifecycle, given
+from components.config.base import Consistent, Lifecycle, given
 from components.config.ibm import (
     clone_zone_hours_per_source,
     plans_oldest_days,
@@ -26,6 +26,12 @@ from components.config.ibm import (
     plans_rpo_hours,
 )
 from components.oci.oracle_policies import ORACLE_POLICIES
+
+_IBM_IN_USE = True
+"""An IBM snapshot (on demand, of a consistency group, or a policy's) may be of a volume in use: a first-generation
+volume is snapshotted only while attached to a running instance (IBM Cloud docs, "Creating Block Storage snapshots",
+the introduction; consistency groups are of attached first-generation volumes). Whether a volume is second
+generation is not known offline, so every IBM volume counts as in use."""
 
 
 @dataclass
@@ -76,6 +82,15 @@ class CoverageRow:
     clone_zone_hours_per_month: int | None = None
     monthly_clone_cost: float | None = None
     currency: str | None = None
+    in_use: bool = False
+    """Backups are taken while the volume may be written to (a running instance's boot volume, an attached IBM
+    volume, a Cinder volume snapshotted with `force`): crash-consistent at best unless the application is quiesced."""
+    consistency: str | None = None
+    """`crash` or `application` as the topology declares it for every in-use protection of the asset (the weakest
+    counts); None when one of them declares nothing."""
+    quiesce_hooks: list[dict[str, str]] = field(default_factory=list)
+    """Per protection with consistency `application`: {protected_by, hook}, the hook that quiesces the application
+    before its backups, as recorded (the stack never runs it)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The row as plain JSON-ready data."""
@@ -105,6 +120,24 @@ def kept(spec: Lifecycle) -> str:
     """Which generations of an on-demand backup are kept, and what removing it does."""
     text = spec.retention.describe() if spec.retention is not None else "all kept"
     return f"{text}; deleted on removal" if spec.delete_on_removal else text
+
+
+def declare_consistency(row: CoverageRow, entry: Consistent, owner: str, in_use: bool) -> None:
+    """Join one protection of the row's asset: what its entry declares counts only if the volume may be in use, and
+    the weakest declaration of the asset's in-use protections is the row's (undeclared < crash < application)."""
+    if not in_use:
+        return
+    declared = entry.consistency
+    if row.in_use:
+        if row.consistency is None or declared is None:
+            declared = None
+        elif "crash" in (row.consistency, declared):
+            declared = "crash"
+    row.in_use = True
+    row.consistency = declared
+    hook = {"protected_by": owner, "hook": entry.quiesce_hook} if entry.quiesce_hook is not None else None
+    if hook is not None and hook not in row.quiesce_hooks:
+        row.quiesce_hooks.append(hook)
 
 
 def _plan_policy(plan: BootVolumePlan) -> tuple[str, list[Schedule] | None, str | None]:
@@ -219,6 +252,8 @@ def _policy_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
             monthly_clone_cost=round(hours * rate, 2) if rate is not None else None,
             currency=ibm.currency if rate is not None else None,
         )
+        for policy in policies:  # a policy backs up volumes attached to their instances
+            declare_consistency(rows[asset], policy, f"IbmBackupPolicy {policy.name}", _IBM_IN_USE)
 
 
 def _covered_by_policy(row: CoverageRow) -> bool:
@@ -248,8 +283,9 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
             row.clone_zone_hours_per_month = (row.clone_zone_hours_per_month or 0) + hours
             if rate is not None:
                 row.monthly_clone_cost = round(row.clone_zone_hours_per_month * rate, 2)
+            declare_consistency(row, spec, owner, _IBM_IN_USE)
             continue
-        rows.setdefault(
+        row = rows.setdefault(
             volume,
             CoverageRow(
                 asset_id=volume,
@@ -267,14 +303,16 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
                 currency=ibm.currency if rate is not None else None,
             ),
         )
+        declare_consistency(row, spec, owner, _IBM_IN_USE)
     for group in ibm.consistency_groups:
         owner, policy = f"SnapshotConsistencyGroup {group.name}", f"on demand (trigger {group.trigger})"
         for volume in map(given, group.volume_ids):
             row = rows.get(volume)
             if row is not None and _covered_by_policy(row):
                 _on_demand(row, owner, policy, f"consistency group {group.group_name}", kept(group))
+                declare_consistency(row, group, owner, _IBM_IN_USE)
                 continue
-            rows.setdefault(
+            row = rows.setdefault(
                 volume,
                 CoverageRow(
                     asset_id=volume,
@@ -288,13 +326,14 @@ def _ibm_rows(ibm: IbmSection, rows: dict[str, CoverageRow]) -> None:
                     generations=kept(group),
                 ),
             )
+            declare_consistency(row, group, owner, _IBM_IN_USE)
 
 
 def _openstack_rows(section: OpenStackSection, rows: dict[str, CoverageRow]) -> None:
     for spec in section.snapshot_backups:
         kind = "an incremental" if spec.backup.incremental else "a full"
         volume = given(spec.volume_id)
-        rows.setdefault(
+        row = rows.setdefault(
             volume,
             CoverageRow(
                 asset_id=volume,
@@ -309,6 +348,8 @@ def _openstack_rows(section: OpenStackSection, rows: dict[str, CoverageRow]) -> 
                 destination=f"backup container {spec.backup.container}" if spec.backup.container else None,
             ),
         )
+        # Without force the stack refuses an attached volume (the provider checks it): only force means in use.
+        declare_consistency(row, spec, f"SnapshotBackup {spec.name}", spec.snapshot.force or spec.backup.force)
 
 
 def _copy_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
@@ -376,6 +417,8 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
                 oldest_restore_point_days=longest_retention_days(schedules) if schedules is not None else None,
                 cross_region=destination,
             )
+            # the boot volume of a running instance is in use whenever it is backed up
+            declare_consistency(rows[given(volume.id)], plan, owner, in_use=True)
     for plan in topology.oci.boot_volume_plans:
         for backup in plan.manual_backups:
             backed_up = given(backup.boot_volume_id)
@@ -392,6 +435,7 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
                 )
             fate = "deleted on removal" if backup.delete_on_removal else "kept until deleted"
             row.manual_backups.append(f"{plan.name}/{backup.name} ({backup.type}, {fate})")
+            declare_consistency(row, plan, f"BootVolumeBackupPlan {plan.name}", in_use=True)
     for spec in topology.oci.vault_backups:
         for row in _vault_rows(spec, region):
             rows.setdefault(row.asset_id, row)

@@ -1,7 +1,9 @@
 """Offline plan: run the program under Pulumi's mock runtime and print the resource tree and the coverage.
 
-Usage: python -m components.plan (--stack NAME | --config PATH) [--program DIR] [--json] [--policy-config FILE]
-Exit codes: 0 clean, 1 a mandatory policy is violated, 2 invalid configuration (one line per mistake on stderr).
+Usage: python -m components.plan (--stack NAME | --config PATH) [--program DIR] [--json] [--wide]
+       [--policy-config FILE] [--permissions [--oci-subject SUBJECT]]
+Exit codes: 0 clean, 1 a mandatory policy is violated, 2 invalid configuration (one line per mistake on stderr);
+with --permissions, 0 once the permissions are printed (2 on invalid configuration).
 The policy config is FILE, else `policies/config/<stack>.json` of the program's directory when it exists.
 """
 
@@ -28,6 +30,7 @@ from components.config import CONFIG_KEY, Topology, load_topology
 from components.errors import TopologyError
 from components.tooling.coverage import CoverageRow, coverage, summary
 from components.tooling.mock_runtime import SECRET, Registered, Simulation, simulate
+from components.tooling.permissions import DEFAULT_OCI_SUBJECT, Permissions, permissions
 from policies.rules import Res, evaluate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -53,6 +56,8 @@ class PlanResult:
     findings: list[dict[str, Any]] = field(default_factory=list)
     policy_config: str | None = None
     """The policy config file the rules were run with (None: every rule's defaults)."""
+    topology: Topology | None = None
+    """The validated topology the plan ran."""
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` document."""
@@ -189,7 +194,7 @@ def run_plan(
     ]
     findings = [f.to_dict() for f in evaluate(resources, stack, policy_config)]
     rows = coverage(topology) if topology is not None else None
-    return PlanResult(stack=stack, simulation=simulation, coverage=rows, findings=findings)
+    return PlanResult(stack=stack, simulation=simulation, coverage=rows, findings=findings, topology=topology)
 
 
 def _validated(config: Mapping[str, Any]) -> Topology:
@@ -229,6 +234,13 @@ def _clip(text: str, width: int) -> str:
 
 def _key_inputs(resource: Registered) -> str:
     return " ".join(f"{k}={_short(v)}" for k, v in sorted(resource.inputs.items()) if not k.startswith("__"))
+
+
+def consistency_cell(row: CoverageRow) -> str:
+    """The CONSISTENCY column: the declared consistency, `undeclared` for an in-use volume without one, else `-`."""
+    if row.consistency is not None:
+        return row.consistency
+    return "undeclared" if row.in_use else "-"
 
 
 def render_tree(simulation: Simulation) -> list[str]:
@@ -320,6 +332,7 @@ _COLUMNS = (
     _Column("RETENTION", lambda r: _retention(r) if r.rpo_hours is not None else (r.generations or "-"), 14),
     _Column("OLDEST", lambda r: _cell(r.oldest_restore_point_days, "d", r.schedules_known), wide_only=True),
     _Column("GENERATIONS", lambda r: r.generations or "-", wide_only=True),
+    _Column("CONSISTENCY", consistency_cell, wide_only=True),
     _Column("CROSS-REGION", _cross_region, 20),
     _Column("CLONES", lambda r: ",".join(r.clone_zones) or "-", wide_only=True),
     _Column("MANUAL", lambda r: str(len(r.manual_backups)) if r.manual_backups else "-", wide_only=True),
@@ -363,9 +376,11 @@ def render_coverage(rows: Sequence[CoverageRow], *, wide: bool = False) -> list[
     if wide:
         legend.append(
             "OLDEST = age of the oldest scheduled restore point; GENERATIONS = on-demand backups kept (those held are "
-            "known after an up: output `generations`); CROSS-REGION (last N, age) = the N most recent copies a "
-            "backup policy keeps there, reaching that far back; RTO = the last drill's measured restore time, known "
-            "after an up (output `restore_drills.<name>`)."
+            "known after an up: output `generations`); CONSISTENCY = what the topology declares for backups of a "
+            "volume in use (crash: crash-consistent; application: quiesced by the recorded hook, which the stack "
+            "never runs; undeclared: crash-consistent at best, and nobody said that is enough); CROSS-REGION (last N, "
+            "age) = the N most recent copies a backup policy keeps there, reaching that far back; RTO = the last "
+            "drill's measured restore time, known after an up (output `restore_drills.<name>`)."
         )
     else:
         legend.append(
@@ -376,7 +391,12 @@ def render_coverage(rows: Sequence[CoverageRow], *, wide: bool = False) -> list[
     for text in legend:
         lines += _wrapped(text)
     for row in rows:
-        details = [*row.schedules, *(f"drill {d}" for d in row.drills)]
+        quiesced = (
+            f"{q['protected_by']}: the application is quiesced before each backup by {q['hook']} (recorded; the "
+            "stack never runs it)"
+            for q in row.quiesce_hooks
+        )
+        details = [*row.schedules, *quiesced, *(f"drill {d}" for d in row.drills)]
         if details:
             lines += _wrapped(f"{row.asset_name or row.asset_id}: " + "; ".join(details))
     facts = summary(list(rows))
@@ -432,6 +452,21 @@ def verdict(result: PlanResult) -> str:
     return f"{found}: exit {exit_code(result)}"
 
 
+def render_permissions(stack: str, found: Permissions, out: TextIO) -> None:
+    """The permissions for people: each grant on a line of its own (to paste), the components needing it below."""
+    print(f"Stack {stack}: the permissions pulumi up, refresh and destroy need, and no more", file=out)
+    for section in found.sections:
+        print(f"\n{section.title}", file=out)
+        for grant in section.grants:
+            print(grant.text, file=out)
+            for why in grant.needed_by:
+                print(f"    - {why}", file=out)
+    if found.notes:
+        print("\nNOTES", file=out)
+        for note in found.notes:
+            print(note, file=out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.splitlines()[0])
@@ -451,6 +486,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help="JSON file: rule name -> settings (as for pulumi --policy-pack-config); "
         "default policies/config/<stack>.json of the program when it exists",
+    )
+    parser.add_argument(
+        "--permissions",
+        action="store_true",
+        help="print the least-privilege permissions the stack needs, per cloud (OCI, IBM Cloud, OpenStack)",
+    )
+    parser.add_argument(
+        "--oci-subject",
+        default=DEFAULT_OCI_SUBJECT,
+        help=f"who runs the stack in OCI policy syntax, e.g. 'group Deployers' (default: '{DEFAULT_OCI_SUBJECT}')",
     )
     args = parser.parse_args(argv)
 
@@ -475,6 +520,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.lines:
             print(line, file=sys.stderr)
         return EXIT_INVALID
+    if args.permissions:
+        if result.topology is None:
+            print(
+                f"{_shown(args.program)}: --permissions reads a topology, and this program declares none",
+                file=sys.stderr,
+            )
+            return EXIT_INVALID
+        found = permissions(result.topology, result.simulation.resources, oci_subject=args.oci_subject)
+        if args.json:
+            json.dump({"stack": result.stack, "permissions": found.to_json()}, sys.stdout, indent=2)
+            print()
+        else:
+            render_permissions(result.stack, found, sys.stdout)
+        return EXIT_OK
     if args.json:
         json.dump(result.to_json(), sys.stdout, indent=2, sort_keys=False)
         print()

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from policies.rules import access, drills, protection
+from policies.rules import access, consistency, drills, protection
 from policies.rules.base import Level, Res, Rule, Violation
 
-RULES: list[Rule] = [*protection.RULES, *drills.RULES, *access.RULES]
+RULES: list[Rule] = [*protection.RULES, *drills.RULES, *access.RULES, *consistency.RULES]
 
 
 @dataclass(frozen=True)

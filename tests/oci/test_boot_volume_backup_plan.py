@@ -90,7 +90,10 @@ def test_outputs_are_the_real_ids(plan: dict[str, Any]) -> None:
         "policy_id": policy.id,
         "assignment_ids": by_asset,
         "manual_backup_ids": {"pre-upgrade": backup.id},
+        "compartment_id": plan["compartment_id"],
         "oracle_policy": None,
+        "consistency": None,
+        "quiesce_hook": None,
     }
 
 

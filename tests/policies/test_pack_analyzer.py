@@ -57,7 +57,7 @@ def test_stack_policies_read_the_oracle_policy_a_plan_registered() -> None:
 
 
 def test_a_first_preview_is_judged_although_ids_are_unknown() -> None:
-    plan = state(PLAN, "web", {"policy_id": UNKNOWN_STRING, "assignment_ids": UNKNOWN_OBJECT})
+    plan = state(PLAN, "web", {"policy_id": UNKNOWN_STRING, "assignment_ids": UNKNOWN_OBJECT, "consistency": "crash"})
     schedules = [{"backupType": "INCREMENTAL", "period": "ONE_DAY", "retentionSeconds": 14 * 86400}]
     policy = state(POLICY, "web-policy", {"schedules": schedules, "destinationRegion": "us-phoenix-1"}, plan.urn)
     assignment = state(

@@ -110,6 +110,7 @@ def test_the_pack_loads_with_every_rule() -> None:
         "no-confidential-names": EnforcementLevel.MANDATORY,
         "required-keys-recoverable": EnforcementLevel.MANDATORY,
         "clone-spend-ceiling": EnforcementLevel.ADVISORY,
+        "in-use-volume-consistency": EnforcementLevel.ADVISORY,
     }
 
 
