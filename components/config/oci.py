@@ -456,6 +456,11 @@ class VaultBackupSpec(Lifecycle):
     keys: list[Ref[BackupKeyId]] = Field(
         default_factory=list, description="HSM keys of the vault backed up one by one."
     )
+    key_compartments: list[Ref[CompartmentId]] = Field(
+        default_factory=list,
+        description="Compartments besides the vault's that hold keys of the vault: the vault backup lists the keys "
+        "it holds through ListKeys, which answers per compartment.",
+    )
     destination: VaultBackupDestination = Field(description="Bucket, created PAR or given PAR URL.")
     trigger: Trigger = Field(description="Change it (e.g. to today's date) to take a new backup.")
     timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines.")
@@ -467,6 +472,10 @@ class VaultBackupSpec(Lifecycle):
             problems.append((("keys",), "nothing to back up: set backup_vault or list keys"))
         if not self.backup_vault and not self.include_keys:
             problems.append((("include_keys",), "only applies to a vault backup (backup_vault is false)"))
+        if self.key_compartments and not (self.backup_vault and self.include_keys):
+            why = "only used to list the keys a vault backup with include_keys holds"
+            problems.append((("key_compartments",), why))
+        problems += duplicate_problems(list(self.key_compartments), "key_compartments", None, "compartment")
         problems += duplicate_problems(list(self.keys), "keys", None, "key")
         if self.destination.par_uri is not None:
             why = (

@@ -65,6 +65,8 @@ class VaultBackupProps(_Props):
 
     vault_id: str = Field(pattern=r"^ocid1\.vault\.")
     include_keys: bool = True
+    key_compartments: list[str] = Field(default_factory=list)
+    """Compartments besides the vault's whose keys of the vault are listed (ListKeys answers per compartment)."""
     location: LocationProps | None = None
     trigger: str = Field(min_length=1)
     connection: ConnectionProps
@@ -281,9 +283,15 @@ class OciVaultBackupProvider(_BackupProvider):
         return vault_rules(vault.vault_type, _settled(vault.lifecycle_state, "ACTIVE"), props.vault_id)
 
     def _take(self, kms: Kms, props: Any, location: Location, token: str) -> dict[str, Any]:
-        if kms.get_vault(props.vault_id).lifecycle_state in BUSY_STATES:
+        vault = kms.get_vault(props.vault_id)
+        if vault.lifecycle_state in BUSY_STATES:
             progress(f"vault {props.vault_id}: another backup or restore is running; waiting for it to finish")
-            kms.wait_vault_idle(props.vault_id)
+            vault = kms.wait_vault_idle(props.vault_id)
+        # The BackupVault answer is the vault, not a list of keys: which keys the backup holds is read here, through
+        # ListKeys, just before the request and again once the backup is proven written. OCI refuses other
+        # operations on a vault while it is backed up (seed 003), so a key judged alike both times was in that state
+        # when the backup ran; a key that changed in between is not claimed.
+        before = kms.keys_of_vault(vault, props.key_compartments) if props.include_keys else []
         vault = self._back_up(
             kms,
             location,
@@ -291,7 +299,17 @@ class OciVaultBackupProvider(_BackupProvider):
             lambda: kms.backup_vault(props.vault_id, location, include_keys=props.include_keys, retry_token=token),
             lambda: kms.get_vault(props.vault_id),
         )
-        return {"vault_name": vault.display_name, "time_backed_up": _now()}
+        after = kms.keys_of_vault(vault, props.key_compartments) if props.include_keys else []
+        held, left_out = keys_in_backup(before, after)
+        for key in left_out:
+            progress(f"vault {props.vault_id}: key {key['id']} is not in the backup: {key['why']}")
+        return {
+            "vault_name": vault.display_name,
+            "time_backed_up": _now(),
+            "vault_compartment_id": vault.compartment_id,
+            "keys_in_backup": held,
+            "keys_left_out": left_out,
+        }
 
 
 class OciKeyBackupProvider(_BackupProvider):
@@ -322,6 +340,7 @@ class OciKeyBackupProvider(_BackupProvider):
         if kms.get_key(endpoint, props.key_id).lifecycle_state in BUSY_STATES:
             progress(f"key {props.key_id}: another backup or restore holds it; waiting for it to finish")
             kms.wait_key_idle(endpoint, props.key_id)
+        state = kms.get_key(endpoint, props.key_id).lifecycle_state  # what the backup finds: ENABLED or DISABLED
         key = self._back_up(
             kms,
             location,
@@ -329,7 +348,52 @@ class OciKeyBackupProvider(_BackupProvider):
             lambda: kms.backup_key(endpoint, props.key_id, location, retry_token=token),
             lambda: kms.get_key(endpoint, props.key_id),
         )
-        return {"key_name": key.display_name, "time_backed_up": _now()}
+        return {
+            "key_name": key.display_name,
+            "time_backed_up": _now(),
+            "key_state": state if state in KEY_BACKUP_STATES else key.lifecycle_state,
+            "compartment_id": key.compartment_id,
+            "vault_compartment_id": vault.compartment_id,
+        }
+
+
+def keys_in_backup(before: list[KeyInfo], after: list[KeyInfo]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(keys the vault backup holds, keys it leaves out with why), from the vault's keys read before the backup
+    request and after the backup was proven written.
+
+    Seed 003: a vault backup includes only HSM-protected keys in a supported state (ENABLED or DISABLED; deleted
+    and transitional states are excluded). A key is claimed only when both reads show it so; one seen in an
+    unsupported state or protection mode is left out with that state; one whose state changed between the reads, or
+    seen only once, is left out too: whether the backup took it cannot be proven.
+    """
+    first = {k.id: k for k in before}
+    last = {k.id: k for k in after}
+    held: list[dict[str, Any]] = []
+    left_out: list[dict[str, Any]] = []
+    for key_id in dict.fromkeys([*first, *last]):
+        old, new = first.get(key_id), last.get(key_id)
+        key = new or old
+        assert key is not None
+        record = {"id": key.id, "name": key.display_name, "compartment_id": key.compartment_id}
+        if key.protection_mode != "HSM":
+            mode = key.protection_mode or "unknown"
+            why = f"{mode.lower()}-protected: only HSM-protected keys can be backed up"
+        elif old is None:
+            why = f"appeared while the backup ran ({key.lifecycle_state} after it): not known to be in the backup"
+        elif new is None:
+            why = f"{old.lifecycle_state} before the backup, gone after it: not known to be in the backup"
+        elif old.lifecycle_state != new.lifecycle_state:
+            why = (
+                f"{old.lifecycle_state} before the backup, {new.lifecycle_state} after it: "
+                "not known to be in the backup"
+            )
+        elif key.lifecycle_state not in KEY_BACKUP_STATES:
+            why = f"{key.lifecycle_state}: only ENABLED or DISABLED keys are included in a vault backup"
+        else:
+            held.append({**record, "state": key.lifecycle_state})
+            continue
+        left_out.append({**record, "state": key.lifecycle_state, "protection_mode": key.protection_mode, "why": why})
+    return held, left_out
 
 
 def _settled(state: str, idle: str) -> str:
@@ -363,8 +427,24 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-_OUTPUTS_VAULT = ("vault_name", "time_backed_up", PAR_DIGEST, "par_object")
-_OUTPUTS_KEY = ("key_name", "time_backed_up", PAR_DIGEST, "par_object")
+_OUTPUTS_VAULT = (
+    "vault_name",
+    "time_backed_up",
+    "vault_compartment_id",
+    "keys_in_backup",
+    "keys_left_out",
+    PAR_DIGEST,
+    "par_object",
+)
+_OUTPUTS_KEY = (
+    "key_name",
+    "time_backed_up",
+    "key_state",
+    "compartment_id",
+    "vault_compartment_id",
+    PAR_DIGEST,
+    "par_object",
+)
 
 
 class OciVaultBackup(pulumi.dynamic.Resource, module=MODULE, name="OciVaultBackup"):
@@ -372,6 +452,12 @@ class OciVaultBackup(pulumi.dynamic.Resource, module=MODULE, name="OciVaultBacku
 
     vault_name: pulumi.Output[str]
     time_backed_up: pulumi.Output[str]
+    vault_compartment_id: pulumi.Output[str]
+    keys_in_backup: pulumi.Output[list[dict[str, Any]]]
+    """The keys the backup holds, as read through ListKeys when it ran: id, name, compartment_id, state."""
+    keys_left_out: pulumi.Output[list[dict[str, Any]]]
+    """The vault's keys the backup does not hold (or cannot be proven to): id, name, compartment_id, state,
+    protection_mode, why."""
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(OciVaultBackupProvider(), name, {**dict.fromkeys(_OUTPUTS_VAULT), **props}, opts)
@@ -380,8 +466,14 @@ class OciVaultBackup(pulumi.dynamic.Resource, module=MODULE, name="OciVaultBacku
 class OciKeyBackup(pulumi.dynamic.Resource, module=MODULE, name="OciKeyBackup"):
     """One backup of an HSM-protected OCI key (all its enabled versions), taken when created."""
 
+    key_id: pulumi.Output[str]
     key_name: pulumi.Output[str]
     time_backed_up: pulumi.Output[str]
+    key_state: pulumi.Output[str]
+    """ENABLED or DISABLED: the key's state when it was backed up."""
+    compartment_id: pulumi.Output[str]
+    """The key's compartment (OCI restores a key only there)."""
+    vault_compartment_id: pulumi.Output[str]
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(OciKeyBackupProvider(), name, {**dict.fromkeys(_OUTPUTS_KEY), **props}, opts)

@@ -83,6 +83,9 @@ class VaultBackupArgs(TypedDict, total=False):
     """The vault backup includes its keys (default true); false backs up the vault's metadata only."""
     keys: Sequence[pulumi.Input[str]]
     """HSM keys of the vault backed up one by one (each backup holds the key's enabled versions)."""
+    key_compartments: Sequence[pulumi.Input[str]]
+    """Compartments besides the vault's holding keys of the vault: the vault backup lists the keys it holds per
+    compartment (ListKeys), so a key elsewhere is claimed only when its compartment is listed here."""
     timeouts: TimeoutsArgs
     """Deadlines."""
     retention: RetentionArgs
@@ -115,8 +118,18 @@ class VaultBackup(pulumi.ComponentResource):
 
     vault_id: pulumi.Input[str]
     """OCID of the backed-up vault."""
-    backed_up_key_ids: list[pulumi.Input[str]]
-    """OCIDs of the keys backed up one by one (a vault backup with include_keys covers the vault's keys too)."""
+    backed_up_key_ids: pulumi.Output[list[str]]
+    """OCIDs of the keys a backup of this component holds, as the cloud confirmed them: each key backed up one by
+    one, and each key the vault backup holds (`keys_in_backup`); never a key no backup holds."""
+    keys_in_backup: pulumi.Output[list[dict[str, Any]]] | None
+    """The keys the vault backup holds, read through ListKeys when it ran (id, name, compartment_id, state); None
+    without a vault backup."""
+    keys_left_out: pulumi.Output[list[dict[str, Any]]] | None
+    """The vault's keys its backup does not hold, or cannot be proven to (id, name, compartment_id, state,
+    protection_mode, why); None without a vault backup."""
+    compartments: pulumi.Output[dict[str, Any]]
+    """Where OCI restores each subject: `vault` -> the vault's compartment, and per key backed up one by one (by
+    OCID) its own compartment (a key may sit in another compartment than its vault)."""
     objects: dict[str, dict[str, pulumi.Input[str]]]
     """Backup object per subject (`vault`, a key OCID, or `keys[<position>]` for a key from another resource):
     namespace, bucket, object_name (bucket and created PAR destinations)."""
@@ -161,7 +174,6 @@ class VaultBackup(pulumi.ComponentResource):
             "timeouts": {"create": spec.timeouts.create, "update": 300, "delete": 300},
         }
         self.vault_id = spec.vault_id
-        self.backed_up_key_ids = keys
         self.objects = {}
         self.par_uris = {}
         self.time_backed_up = {}
@@ -189,18 +201,36 @@ class VaultBackup(pulumi.ComponentResource):
             else None
         )
         previous: pulumi.Resource | None = None  # OCI runs one backup of a vault or key at a time: chain them
+        vault_backup: OciVaultBackup | None = None
+        key_backups: list[OciKeyBackup] = []
         for subject, suffix, object_name, key_id in subjects:
             destination = self._destination(resource_name, spec, suffix, subject, object_name, expiry)
             after = pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous is not None else None)
             backup: OciVaultBackup | OciKeyBackup
             if key_id is None:
-                props = {"vault_id": spec.vault_id, "include_keys": spec.include_keys, **common, **destination}
-                backup = OciVaultBackup(f"{resource_name}-{suffix}", props, after)
+                props = {
+                    "vault_id": spec.vault_id,
+                    "include_keys": spec.include_keys,
+                    "key_compartments": list(spec.key_compartments),
+                    **common,
+                    **destination,
+                }
+                backup = vault_backup = OciVaultBackup(f"{resource_name}-{suffix}", props, after)
             else:
                 props = {"key_id": key_id, "vault_id": spec.vault_id, **common, **destination}
                 backup = OciKeyBackup(f"{resource_name}-{suffix}", props, after)
+                key_backups.append(backup)
             self.time_backed_up[subject] = backup.time_backed_up
             previous = backup
+        self.keys_in_backup = vault_backup.keys_in_backup if vault_backup is not None else None
+        self.keys_left_out = vault_backup.keys_left_out if vault_backup is not None else None
+        self.backed_up_key_ids = pulumi.Output.all(self.keys_in_backup, *[k.key_id for k in key_backups]).apply(
+            lambda found: _confirmed_keys(found[0], found[1:])
+        )
+        self.compartments = pulumi.Output.all(
+            vault_backup.vault_compartment_id if vault_backup is not None else None,
+            *[pulumi.Output.all(k.key_id, k.compartment_id) for k in key_backups],
+        ).apply(lambda found: _compartments(found[0], found[1:]))
         self.vault_object = self.objects.get("vault")
         self.generations = self._generations(resource_name, spec, common, previous)
         self.register_outputs(self.outputs())
@@ -270,11 +300,28 @@ class VaultBackup(pulumi.ComponentResource):
         return {
             "vault_id": self.vault_id,
             "backed_up_key_ids": self.backed_up_key_ids,
+            "keys_in_backup": self.keys_in_backup,
+            "keys_left_out": self.keys_left_out,
+            "compartments": self.compartments,
             "objects": self.objects,
             "par_uris": self.par_uris,
             "time_backed_up": self.time_backed_up,
             "generations": self.generations,
         }
+
+
+def _confirmed_keys(in_vault_backup: Sequence[Mapping[str, Any]] | None, key_ids: Sequence[str | None]) -> list[str]:
+    """Each key a backup holds, once: the keys backed up one by one (their create succeeded), then those the vault
+    backup holds. None (not known yet, e.g. under mocks) counts for nothing."""
+    found = [k for k in key_ids if k] + [str(k["id"]) for k in in_vault_backup or [] if k.get("id")]
+    return list(dict.fromkeys(found))
+
+
+def _compartments(vault: str | None, keys: Sequence[Sequence[str | None]]) -> dict[str, Any]:
+    """`vault` -> its compartment, and each key backed up one by one -> its compartment, as the backups recorded."""
+    found: dict[str, Any] = {"vault": vault} if vault else {}
+    found.update({key: where for key, where in keys if key and where})
+    return found
 
 
 def _in_vault(owner: str, index: int, vault_id: pulumi.Input[str], key: pulumi.Input[str]) -> pulumi.Input[str]:

@@ -406,7 +406,13 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
     policy = f"on demand (trigger {spec.trigger})"
     rows = []
     if spec.backup_vault:
-        what = "vault with its keys" if spec.include_keys else "vault metadata only"
+        # Which keys a vault backup holds is known only once it ran (its output keys_in_backup): the plan names
+        # none of them covered; a key the stack backs up one by one has a row of its own.
+        what = (
+            "vault with the keys it holds when it runs (output keys_in_backup after an up)"
+            if spec.include_keys
+            else "vault metadata only"
+        )
         where = _destination(spec, spec.vault_object())
         rows.append(
             CoverageRow(

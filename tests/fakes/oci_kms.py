@@ -23,6 +23,7 @@ import itertools
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -152,6 +153,9 @@ class KmsStub(LoopbackJsonServer):
         """Backups in progress: the object each writes when it ends."""
         self._etags = itertools.count(1)
         self._lock = threading.Lock()
+        self.on_backup_start: Callable[[dict[str, Any]], None] | None = None
+        """Called with the vault or key when a backup starts, before the service takes what it holds: a test
+        changes a key's state there, as another operator would between the request and the backup."""
 
     # --- fixtures --------------------------------------------------------------------------------
 
@@ -167,10 +171,19 @@ class KmsStub(LoopbackJsonServer):
             "timeCreated": "2026-01-01T00:00:00.000Z",
         }
 
-    def add_key(self, key_id: str, vault_id: str, *, protection: str = "HSM", state: str = "ENABLED") -> None:
+    def add_key(
+        self,
+        key_id: str,
+        vault_id: str,
+        *,
+        protection: str = "HSM",
+        state: str = "ENABLED",
+        compartment: str = "ocid1.compartment.oc1..aaaaaaaastubcompartment",
+    ) -> None:
+        """A key of `vault_id`; OCI lets a key sit in another compartment than its vault (seed 003)."""
         self.keys[key_id] = {
             "id": key_id,
-            "compartmentId": "ocid1.compartment.oc1..aaaaaaaastubcompartment",
+            "compartmentId": compartment,
             "displayName": f"key-{key_id[-6:]}",
             "vaultId": vault_id,
             "protectionMode": protection,
@@ -253,7 +266,13 @@ class KmsStub(LoopbackJsonServer):
             keys = [k for k in self.keys.values() if k["compartmentId"] == query.get("compartmentId")]
             if m["vault"]:
                 keys = [k for k in keys if k["vaultId"].endswith(m["vault"])]
-            return 200, [dict(k) for k in keys], {}, False
+            for key in keys:
+                self._progress(key)
+            # ListKeys pages (opc-next-page): two keys a page here, so a client must follow the pages.
+            start = int(query.get("page") or 0)
+            page = [_key_summary(k) for k in keys[start : start + 2]]
+            more = {"opc-next-page": str(start + 2)} if start + 2 < len(keys) else {}
+            return 200, page, more, False
         if (m := _VAULT.match(path)) is not None:
             return self._vault(method, unquote(m["id"]), bool(m["action"]), body, token)
         if (m := _KEY.match(path)) is not None:
@@ -261,6 +280,15 @@ class KmsStub(LoopbackJsonServer):
         if method == "HEAD" and (m := _OBJECT.match(path)) is not None:
             etag = self.objects.get((unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"])))
             return (200, None, {"etag": etag}, False) if etag else (404, None, {}, False)
+        if method == "PUT" and (m := _OBJECT.match(path)) is not None:
+            found = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
+            self._write(found, body)
+            return 200, None, {"etag": self.objects[found]}, False
+        if method == "GET" and (m := _OBJECT.match(path)) is not None:
+            found = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
+            if found not in self.objects:
+                return 404, _error("ObjectNotFound", f"The object '{found[2]}' does not exist"), {}, False
+            return 200, self.contents.get(found, b""), {"etag": self.objects[found]}, False
         if method == "DELETE" and (m := _OBJECT.match(path)) is not None:
             found = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
             if self.objects.pop(found, None) is None:
@@ -345,8 +373,7 @@ class KmsStub(LoopbackJsonServer):
             ]
         else:
             vault, keys = dict(self.vaults[resource["vaultId"]]), [dict(resource)]
-        for item in (vault, *keys):
-            item["lifecycleState"] = "ACTIVE" if item is vault else "ENABLED"
+        vault["lifecycleState"] = "ACTIVE"  # as restored; keys keep the state they were backed up in
         doc = {"kind": action.kind, "vault": vault, "keys": keys}
         return _MAGIC + base64.b64encode(json.dumps(doc).encode())
 
@@ -439,6 +466,8 @@ class KmsStub(LoopbackJsonServer):
         return {"objects": objects, "prefixes": [], "nextStartWith": rest[0] if rest else None}
 
     def _begin(self, resource: dict[str, Any], obj: tuple[str, str, str]) -> None:
+        if self.on_backup_start is not None:
+            self.on_backup_start(resource)
         self._blobs[resource["id"]] = self._blob(resource, obj)
         resource["lifecycleState"] = "BACKUP_IN_PROGRESS"
         self._busy[resource["id"]] = self.busy_polls
@@ -472,11 +501,20 @@ class KmsStub(LoopbackJsonServer):
         del self._busy[rid]
         written = self._writing.pop(rid, None)
         if written is not None:
-            self.contents[written] = self._blobs.pop(rid, b"")
-            self.objects[written] = f'"etag-{next(self._etags)}"'
-            now = datetime.datetime.now(datetime.UTC) + self.clock_offset
-            self.object_times[written] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            self._write(written, self._blobs.pop(rid, b""))
         resource["lifecycleState"] = "ACTIVE" if "vaultType" in resource else "ENABLED"
+
+    def _write(self, obj: tuple[str, str, str], content: bytes) -> None:
+        """An object written whole: its content, a new ETag, its creation time."""
+        self.contents[obj] = content
+        self.objects[obj] = f'"etag-{next(self._etags)}"'
+        now = datetime.datetime.now(datetime.UTC) + self.clock_offset
+        self.object_times[obj] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def backup_held(self, obj: tuple[str, str, str]) -> dict[str, Any]:
+        """What the backup object holds: its kind, the vault, and the keys it took (by the service's rules)."""
+        blob = self.contents[obj]
+        return dict(json.loads(base64.b64decode(blob[len(_MAGIC) :], validate=True)))
 
     def _signed(self, req: BaseHTTPRequestHandler, method: str) -> bool:
         """Verify the OCI request signature (draft-cavage HTTP signatures, rsa-sha256)."""
@@ -500,6 +538,12 @@ class KmsStub(LoopbackJsonServer):
         except (InvalidSignature, ValueError):
             return False
         return True
+
+
+def _key_summary(key: dict[str, Any]) -> dict[str, Any]:
+    """A key as ListKeys answers it (KeySummary): no key shape, no current version."""
+    fields = ("id", "compartmentId", "displayName", "vaultId", "protectionMode", "lifecycleState", "timeCreated")
+    return {f: key[f] for f in fields if f in key}
 
 
 def _error(code: str, message: str) -> dict[str, str]:

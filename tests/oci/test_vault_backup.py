@@ -414,3 +414,59 @@ def test_a_par_url_written_in_the_stack_file_is_refused() -> None:
         p.startswith("oci.vault_restores[0].vault.source.par_uri.uri: a PAR URL grants access") for p in problems
     )
     assert all("Sup3rS3cretT0ken" not in p for p in problems)
+
+
+# --- which keys the backups hold: what the cloud confirmed, never the `keys` input ------------------------
+
+
+class _BackupsRan(TopologyMocks):
+    """Answers as the providers do after an `up`: the vault backup held KEY1 and left KEY3 out."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if args.typ == VAULT_BACKUP:
+            outputs.update(
+                vault_compartment_id=COMPARTMENT,
+                keys_in_backup=[{"id": KEY1, "name": "k1", "compartment_id": COMPARTMENT, "state": "ENABLED"}],
+                keys_left_out=[{"id": KEY3, "state": "PENDING_DELETION", "why": "PENDING_DELETION: ..."}],
+            )
+        elif args.typ == KEY_BACKUP:
+            outputs.update(compartment_id="ocid1.compartment.oc1..aaaaaaaakeyscompartment")
+        return resource_id, outputs
+
+
+KEY3 = "ocid1.key.oc1.iad.bbpaymentsexample.abuwcljspaymentskey3example"
+
+
+def test_backed_up_key_ids_are_the_keys_the_backups_hold_never_one_left_out() -> None:
+    sim = simulate(
+        lambda: __import__("runpy").run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+        config={CONFIG_KEY: topology(backup(keys=[KEY2]))},
+        mocks=_BackupsRan(),
+    )
+    exported = sim.exports["oci_vault_backups"]["payments"]
+    assert exported["backed_up_key_ids"] == [KEY2, KEY1]  # the key backed up alone, then the vault backup's
+    assert KEY3 not in exported["backed_up_key_ids"]
+    assert [k["id"] for k in exported["keys_left_out"]] == [KEY3]
+    assert exported["compartments"] == {
+        "vault": COMPARTMENT,
+        KEY2: "ocid1.compartment.oc1..aaaaaaaakeyscompartment",
+    }
+
+
+def test_before_an_up_no_key_of_the_vault_backup_is_claimed() -> None:
+    sim = run_program(topology(backup(keys=[])))
+    exported = sim.exports["oci_vault_backups"]["payments"]
+    assert exported["backed_up_key_ids"] == []  # the `keys_in_backup` output is not known under mocks
+
+
+def test_key_compartments_reach_the_vault_backup_and_need_a_vault_backup_with_keys() -> None:
+    other = "ocid1.compartment.oc1..aaaaaaaaothercompartment"
+    [vault] = run_program(topology(backup(key_compartments=[other]))).of_type(VAULT_BACKUP)
+    assert vault.inputs["key_compartments"] == [other]
+    found = topology_problems(topology(backup(include_keys=False, key_compartments=[other])))
+    assert found == [
+        "oci.vault_backups[0].key_compartments: only used to list the keys a vault backup with include_keys holds"
+    ]
+    found = topology_problems(topology(backup(key_compartments=[other, other])))
+    assert found == ["oci.vault_backups[0].key_compartments[1]: compartment already listed at key_compartments[0]"]
