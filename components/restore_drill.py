@@ -124,13 +124,16 @@ class OciVaultDrillArgs(TypedDict, total=False):
     kms_endpoint: str
     """KMS vault endpoint of `region`; default its public one."""
     compartment_id: pulumi.Input[str]
-    """The vault's compartment (OCI restores only there); default read from the vault."""
+    """The vault's compartment (OCI restores only there); default the one the backup recorded (the source's output,
+    or the metadata object beside the backup), and only for a backup without either, the live vault's."""
     expect_keys: int
     """Keys the restored vault must hold at least."""
     home_region: str
     """Region of the backed-up vault (with `vault_id`; the source's otherwise)."""
     home_kms_endpoint: str
     """KMS vault endpoint of the vault's own region (with `vault_id`)."""
+    home_objectstorage_endpoint: str
+    """Object Storage endpoint of the vault's own region (with `vault_id`: where the backup's metadata is read)."""
     auth: str
     """OCI auth: api_key (default), instance_principal, resource_principal or security_token."""
     profile: str
@@ -253,6 +256,7 @@ class _VaultPoint(Model):
     expect_keys: int | None = Field(None, ge=0)
     home_region: OciRegion | None = None
     home_kms_endpoint: HttpsUrl | None = None
+    home_objectstorage_endpoint: HttpsUrl | None = None
     auth: OciAuth | None = None
     profile: str | None = None
 
@@ -415,6 +419,7 @@ class RestoreDrill(pulumi.ComponentResource):
                 "auth": point.auth,
                 "profile": point.profile,
                 "kms_endpoint": point.home_kms_endpoint,
+                "objectstorage_endpoint": point.home_objectstorage_endpoint,
             }
             if point.location is not None:
                 restore_point = {"location": point.location.model_dump()}
@@ -426,7 +431,9 @@ class RestoreDrill(pulumi.ComponentResource):
                 "name": f"{model.name}-{model.trigger}",
                 "trigger": model.trigger,
                 "vault_id": source.vault_id if source is not None else point.vault_id,
-                "compartment_id": point.compartment_id,
+                # The compartment the backup recorded (a restore in a disaster cannot read the live vault).
+                "compartment_id": point.compartment_id
+                or (source.compartments.apply(lambda c: c.get("vault")) if source is not None else None),
                 **restore_point,
                 "region": point.region,
                 "kms_endpoint": point.kms_endpoint,

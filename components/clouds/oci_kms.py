@@ -287,6 +287,28 @@ class Kms:
         except NotFoundError:
             return
 
+    def put_object(self, location: BucketLocation, body: bytes, content_type: str = "application/json") -> None:
+        """Write one object (PutObject replaces it whole, so a repeat after a lost answer writes the same bytes)."""
+        client = self._objects()
+        self._call(
+            f"object {location.describe()}",
+            lambda: client.put_object(
+                location.namespace, location.bucket, location.object_name, body, content_type=content_type
+            ),
+        )
+
+    def get_object(self, location: BucketLocation) -> bytes | None:
+        """The bytes of one object, or None when it is not there."""
+        client = self._objects()
+        try:
+            response = self._call(
+                f"object {location.describe()}",
+                lambda: client.get_object(location.namespace, location.bucket, location.object_name),
+            )
+        except NotFoundError:
+            return None
+        return bytes(response.data.content)
+
     def object_exists(self, location: BucketLocation) -> bool:
         """Whether the backup object is in its bucket (HEAD on the object)."""
         return self.object_version(location) is not None

@@ -98,7 +98,9 @@ class OciVaultDrill(Model):
     )
     kms_endpoint: HttpsUrl | None = Field(None, description="KMS vault endpoint of `region`; default its public one.")
     compartment_id: Ref[CompartmentId] | None = Field(
-        None, description="The vault's compartment (OCI restores only there); default read from the vault."
+        None,
+        description="The vault's compartment (OCI restores only there); default the one the backup recorded (its "
+        "output, or its metadata object), and only for a backup without either, the live vault's.",
     )
     expect_keys: int | None = Field(None, ge=0, description="Keys the restored vault must hold at least.")
     file: str | None = Field(

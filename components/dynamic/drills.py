@@ -45,6 +45,7 @@ from components.dynamic.oci_vault_backup import (
     LocationProps,
     par_aware,
     par_digest,
+    read_metadata,
     retry_token,
 )
 from components.errors import FieldProblemError
@@ -410,6 +411,8 @@ class _VaultScratch:
             progress,
         )
         self.home = Kms(model.connection.connection(), deadline, progress)
+        self.compartment_from = "-"
+        """Where the restore's compartment came from (the record says it)."""
 
     def get_volume(self, volume_id: str) -> dict[str, Any]:
         vault = self.kms.get_vault(volume_id)
@@ -500,9 +503,25 @@ class OciVaultRestoreDrillProvider(_DrillProvider):
             source = FileSource(model.file.path, _read_backup(model.file))
         else:
             source = ParLocation(str(props[PAR_URI]))
-        compartment = model.compartment_id or scratch_vault.home.get_vault(model.vault_id).compartment_id
+        compartment = self._compartment(scratch_vault, model)
         vault = scratch_vault.kms.restore_vault(compartment, source, retry_token=retry_token("drill", scratch))
         return vault.id
+
+    @staticmethod
+    def _compartment(scratch_vault: _VaultScratch, model: Any) -> str:
+        """The compartment OCI restores the vault into (the one it was backed up from): as given, else from the
+        backup's metadata object beside it, else (a backup without one) read from the live vault, which a disaster
+        may have taken: the record says which."""
+        if model.compartment_id:
+            scratch_vault.compartment_from = "the drill's inputs"
+            return str(model.compartment_id)
+        if model.location is not None:
+            document = read_metadata(scratch_vault.home, BucketLocation(**model.location.model_dump()))
+            if document is not None and document.get("vault_compartment_id"):
+                scratch_vault.compartment_from = "the backup's metadata"
+                return str(document["vault_compartment_id"])
+        scratch_vault.compartment_from = "the live vault (the backup has no metadata beside it)"
+        return scratch_vault.home.get_vault(model.vault_id).compartment_id
 
     def _checks(
         self,
@@ -522,7 +541,8 @@ class OciVaultRestoreDrillProvider(_DrillProvider):
             {
                 "name": "vault",
                 "passed": volume_id != model.vault_id and ready.get("vault_type") == "VIRTUAL_PRIVATE",
-                "detail": f"{ready.get('vault_type')} vault {volume_id} in {model.region}",
+                "detail": f"{ready.get('vault_type')} vault {volume_id} in {model.region}, compartment "
+                f"{ready.get('compartment_id')} (from {scratch_vault.compartment_from})",
             },
             {
                 "name": "keys",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -31,6 +33,8 @@ from components.dynamic.base import MODULE, DynamicProvider, Timeouts, is_unknow
 
 PAR_URI = "par_uri"
 PAR_DIGEST = "par_uri_sha256"
+METADATA_FORMAT = "backup-topology/oci-backup-metadata/1"
+"""What a backup's metadata object says it is (`<object>.json`: compartments and keys, for a restore)."""
 _CHECK_SECONDS = 120.0  # reads done by check() before a create
 _Info = TypeVar("_Info", VaultInfo, KeyInfo)
 
@@ -68,6 +72,8 @@ class VaultBackupProps(_Props):
     key_compartments: list[str] = Field(default_factory=list)
     """Compartments besides the vault's whose keys of the vault are listed (ListKeys answers per compartment)."""
     location: LocationProps | None = None
+    metadata: LocationProps | None = None
+    """Where the backup's metadata (compartments, keys) is written once the backup is proven written."""
     trigger: str = Field(min_length=1)
     connection: ConnectionProps
     timeouts: Timeouts = Field(default_factory=Timeouts)
@@ -79,6 +85,7 @@ class KeyBackupProps(_Props):
     key_id: str = Field(pattern=r"^ocid1\.key\.")
     vault_id: str = Field(pattern=r"^ocid1\.vault\.")
     location: LocationProps | None = None
+    metadata: LocationProps | None = None
     trigger: str = Field(min_length=1)
     connection: ConnectionProps
     timeouts: Timeouts = Field(default_factory=Timeouts)
@@ -166,6 +173,7 @@ class _BackupProvider(DynamicProvider):
                 raise CloudError("; ".join(f"{field}: {why}" for field, why in problems))
             location: Location = ParLocation(uri) if uri else BucketLocation(**model.location.model_dump())
             outs = self._take(kms, model, location, token)
+            outs.update(self._write_metadata(kms, model, outs, _written_object(model, uri)))
         except CloudError as exc:
             raise type(exc)(scrub(str(exc), [uri])) from None
         except Exception as exc:  # noqa: BLE001 - whatever the SDK raises, the PAR URL must not reach the log
@@ -173,6 +181,38 @@ class _BackupProvider(DynamicProvider):
             raise CloudError(msg) from None
         name = retry_token(self.target, *self._request(model), _where(model, uri))
         return CreateResult(f"{self.target}backup.{name[:40]}", self._outputs(props, outs))
+
+    def _write_metadata(
+        self, kms: Kms, model: Any, outs: Mapping[str, Any], written: dict[str, str] | None
+    ) -> dict[str, Any]:
+        """Write the backup's metadata next to it (`<object>.json`), once the backup is proven written.
+
+        OCI writes the backup object itself and Object Storage has no call that adds metadata to an existing object
+        (user metadata `opc-meta-*` is set only by the PutObject that writes it), so the compartments OCI restores
+        into and the keys the backup holds go into an object of their own: a restore in a disaster reads them from
+        the bucket (or its replica) instead of the live vault. A failed write fails nothing: the backup is taken, and
+        the outputs say the metadata is missing and why.
+        """
+        if model.metadata is None:
+            return {"metadata_object": None, "metadata_error": None}
+        where = BucketLocation(**model.metadata.model_dump())
+        document = {
+            "format": METADATA_FORMAT,
+            "kind": self.target,
+            "backup_object": written,
+            "vault_id": model.vault_id,
+            **{k: outs.get(k) for k in self._metadata_fields},
+        }
+        if self.target == "key":
+            document["key_id"] = model.key_id
+        try:
+            kms.put_object(where, json.dumps(document, indent=2, sort_keys=True).encode())
+        except CloudError as exc:
+            progress(f"{self.target} backup of {self._subject(model)}: its metadata was not written: {exc}")
+            return {"metadata_object": None, "metadata_error": str(exc)}
+        return {"metadata_object": dataclasses.asdict(where), "metadata_error": None}
+
+    _metadata_fields: ClassVar[tuple[str, ...]] = ()
 
     def _back_up(
         self, kms: Kms, location: Location, subject: str, ask: Callable[[], _Info], fetch: Callable[[], _Info]
@@ -259,6 +299,31 @@ def _digest_of(props: Mapping[str, Any]) -> str | None:
     return par_digest(uri) if isinstance(uri, str) else None
 
 
+def _written_object(model: Any, uri: str | None) -> dict[str, str] | None:
+    """The backup object, where it is known (a bucket location, or the object a PAR URL names)."""
+    if model.location is not None:
+        return dict(model.location.model_dump())
+    return _par_object(uri) if uri else None
+
+
+def read_metadata(kms: Kms, location: BucketLocation) -> dict[str, Any] | None:
+    """The metadata a backup wrote next to its object (`<object>.json`), or None when there is none."""
+    sidecar = BucketLocation(location.namespace, location.bucket, metadata_name(location.object_name))
+    content = kms.get_object(sidecar)
+    if content is None:
+        return None
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) and document.get("format") == METADATA_FORMAT else None
+
+
+def metadata_name(object_name: str) -> str:
+    """The name of a backup's metadata object: `<object>.json`, beside it (and in the same generation)."""
+    return f"{object_name}.json"
+
+
 def _where(model: Any, uri: str | None) -> str:
     if model.location is not None:
         return f"{model.location.namespace}/{model.location.bucket}/{model.location.object_name}"
@@ -271,6 +336,12 @@ class OciVaultBackupProvider(_BackupProvider):
     props: ClassVar[type[BaseModel]] = VaultBackupProps
     immutable: ClassVar[frozenset[str]] = _BackupProvider.immutable | {"include_keys"}
     target: ClassVar[str] = "vault"
+    _metadata_fields: ClassVar[tuple[str, ...]] = (
+        "vault_compartment_id",
+        "keys_in_backup",
+        "keys_left_out",
+        "time_backed_up",
+    )
 
     def _subject(self, props: Any) -> str:
         return str(props.vault_id)
@@ -318,6 +389,12 @@ class OciKeyBackupProvider(_BackupProvider):
     props: ClassVar[type[BaseModel]] = KeyBackupProps
     immutable: ClassVar[frozenset[str]] = _BackupProvider.immutable | {"key_id"}
     target: ClassVar[str] = "key"
+    _metadata_fields: ClassVar[tuple[str, ...]] = (
+        "compartment_id",
+        "key_state",
+        "vault_compartment_id",
+        "time_backed_up",
+    )
 
     def _subject(self, props: Any) -> str:
         return str(props.key_id)
@@ -433,6 +510,8 @@ _OUTPUTS_VAULT = (
     "vault_compartment_id",
     "keys_in_backup",
     "keys_left_out",
+    "metadata_object",
+    "metadata_error",
     PAR_DIGEST,
     "par_object",
 )
@@ -442,6 +521,8 @@ _OUTPUTS_KEY = (
     "key_state",
     "compartment_id",
     "vault_compartment_id",
+    "metadata_object",
+    "metadata_error",
     PAR_DIGEST,
     "par_object",
 )

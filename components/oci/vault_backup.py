@@ -17,7 +17,7 @@ from components.config import VaultBackupSpec, VaultRestoreSpec, resource_key
 from components.config.base import HttpsUrl
 from components.config.oci import OciAuth, OciRegion, parse_ocid
 from components.dynamic.expiry import ExpiryTime
-from components.dynamic.oci_vault_backup import OciKeyBackup, OciVaultBackup
+from components.dynamic.oci_vault_backup import OciKeyBackup, OciVaultBackup, metadata_name
 from components.lifecycle import RetentionArgs, keep_generations, series_of
 
 VAULT_BACKUP_TYPE = "backup-topology:index:VaultBackup"
@@ -267,10 +267,13 @@ class VaultBackup(pulumi.ComponentResource):
         expiry: ExpiryTime | None,
     ) -> dict[str, Any]:
         where = spec.destination
+        # Beside each backup object the provider writes its metadata (`<object>.json`: compartments and keys), where
+        # the stack's bucket is known; a PAR URL made elsewhere writes one object only.
+        metadata_object = pulumi.Output.from_input(object_name).apply(metadata_name)
         if where.bucket is not None:
             location = {"namespace": where.bucket.namespace, "bucket": where.bucket.bucket, "object_name": object_name}
             self.objects[subject] = location
-            return {"location": location}
+            return {"location": location, "metadata": {**location, "object_name": metadata_object}}
         if where.par is not None and expiry is not None:
             par = oci.objectstorage.Preauthrequest(
                 f"{name}-{suffix}-par",
@@ -288,10 +291,11 @@ class VaultBackup(pulumi.ComponentResource):
                 "object_name": object_name,
             }
             uri: pulumi.Output[str] = pulumi.Output.secret(par.full_path)
-        else:
-            given = where.par_uri.uri if where.par_uri is not None else None
-            assert given is not None  # checked in __init__
-            uri = pulumi.Output.secret(given)
+            self.par_uris[subject] = uri
+            return {"par_uri": uri, "metadata": {**self.objects[subject], "object_name": metadata_object}}
+        given = where.par_uri.uri if where.par_uri is not None else None
+        assert given is not None  # checked in __init__
+        uri = pulumi.Output.secret(given)
         self.par_uris[subject] = uri
         return {"par_uri": uri}
 

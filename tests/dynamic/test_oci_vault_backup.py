@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import sys
 import time
@@ -12,12 +13,14 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
-from components.clouds.calls import CloudError, DeadlineError
+from components.clouds.calls import CloudError, Deadline, DeadlineError
+from components.clouds.oci_kms import BucketLocation, Kms, OciConnection
 from components.dynamic.oci_vault_backup import (
     PAR_DIGEST,
     OciKeyBackupProvider,
     OciVaultBackupProvider,
     par_digest,
+    read_metadata,
 )
 from tests.conftest import ROOT
 from tests.dynamic.conftest import KEY, KEY2, PAR, VAULT, key_props, vault_props
@@ -579,3 +582,67 @@ def test_a_key_backup_records_the_keys_state_and_compartment(stub: KmsStub) -> N
     assert outs["key_state"] == "DISABLED"
     assert outs["compartment_id"] == OTHER_COMPARTMENT
     assert outs["vault_compartment_id"] == stub.vaults[VAULT]["compartmentId"]
+
+
+# --- the metadata beside each backup (`<object>.json`): compartments and keys, for a restore -----------------
+
+SIDECAR = ("acme", "vault-backups", "nightly/t1/vault.json")
+
+
+def _with_metadata(props: dict[str, Any]) -> dict[str, Any]:
+    location = props.get("location") or {"namespace": "acme", "bucket": "vault-backups", "object_name": "par/vault"}
+    return {**props, "metadata": {**location, "object_name": f"{location['object_name']}.json"}}
+
+
+def test_the_metadata_is_written_beside_the_backup_after_it_is_proven_written(stub: KmsStub) -> None:
+    stub.add_key(ELSEWHERE, VAULT, compartment=OTHER_COMPARTMENT)
+    outs = OciVaultBackupProvider().create(_with_metadata(vault_props(stub, key_compartments=[OTHER_COMPARTMENT])))
+    assert outs.outs is not None
+    assert outs.outs["metadata_object"] == dict(zip(("namespace", "bucket", "object_name"), SIDECAR, strict=True))
+    assert outs.outs["metadata_error"] is None
+    document = json.loads(stub.contents[SIDECAR])
+    assert document["format"] == "backup-topology/oci-backup-metadata/1"
+    assert document["vault_compartment_id"] == stub.vaults[VAULT]["compartmentId"]
+    assert document["backup_object"] == {"namespace": "acme", "bucket": "vault-backups", "object_name": OBJECT[2]}
+    held = {k["id"]: k["compartment_id"] for k in document["keys_in_backup"]}
+    assert held[ELSEWHERE] == OTHER_COMPARTMENT
+    [put] = [r for r in stub.requests if r.method == "PUT"]
+    heads = [r for r in stub.requests if r.method == "HEAD" and r.status == 200]
+    assert heads
+    assert put.at >= heads[-1].at  # written once the backup object was there
+    assert read_metadata_of(stub, OBJECT) == document
+
+
+def read_metadata_of(stub: KmsStub, obj: tuple[str, str, str]) -> dict[str, Any] | None:
+    kms = Kms(OciConnection(region="us-ashburn-1", objectstorage_endpoint=stub.url), Deadline(30))
+    return read_metadata(kms, BucketLocation(*obj))
+
+
+def test_a_key_backups_metadata_names_the_keys_compartment_and_state(stub: KmsStub) -> None:
+    stub.add_key(ELSEWHERE, VAULT, compartment=OTHER_COMPARTMENT, state="DISABLED")
+    props = _with_metadata(key_props(stub, key=ELSEWHERE))
+    OciKeyBackupProvider().create(props)
+    document = read_metadata_of(stub, tuple(props["location"].values()))  # type: ignore[arg-type]
+    assert document is not None
+    assert (document["kind"], document["key_id"], document["compartment_id"]) == ("key", ELSEWHERE, OTHER_COMPARTMENT)
+    assert document["key_state"] == "DISABLED"
+    assert document["vault_compartment_id"] == stub.vaults[VAULT]["compartmentId"]
+
+
+def test_a_refused_metadata_write_keeps_the_backup_and_says_why(stub: KmsStub) -> None:
+    stub.faults.refuse_puts = True
+    outs = OciVaultBackupProvider().create(_with_metadata(vault_props(stub))).outs
+    assert outs is not None
+    assert OBJECT in stub.objects
+    assert outs["metadata_object"] is None
+    assert "not authorized" in outs["metadata_error"]
+    assert read_metadata_of(stub, OBJECT) is None
+
+
+def test_a_backup_through_a_par_writes_its_metadata_with_the_stacks_credentials(stub: KmsStub) -> None:
+    outs = OciVaultBackupProvider().create(_with_metadata(vault_props(stub, location=None, par_uri=PAR))).outs
+    assert outs is not None
+    document = read_metadata_of(stub, ("acme", "vault-backups", "par/vault"))
+    assert document is not None
+    assert document["backup_object"] == outs["par_object"]
+    assert "Sup3rS3cretT0ken" not in json.dumps(document)

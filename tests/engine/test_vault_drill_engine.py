@@ -158,3 +158,43 @@ def test_a_kept_restored_vault_stays_until_the_drill_is_removed(phx: KmsStub, en
     stack.destroy()
     assert phx.vaults[restored]["lifecycleState"] == "PENDING_DELETION"
     assert phx.vaults[VAULT]["lifecycleState"] == "ACTIVE"
+
+
+def test_the_drill_restores_into_the_compartment_the_backup_recorded_without_reading_the_live_vault(
+    phx: KmsStub, engine: Callable[..., Engine]
+) -> None:
+    stack = engine()
+    stack.up(program(phx, point={"expect_keys": 2}))
+    found = record(stack)
+    assert found["checks_passed"] is True, found["error"]
+    assert "(from the drill's inputs)" in found["checks"][1]["detail"]  # the source's recorded compartment
+
+    def by_object(trigger: str) -> Callable[[], None]:
+        def run() -> None:
+            point = {
+                "vault_id": VAULT,
+                "location": dict(zip(("namespace", "bucket", "object_name"), VAULT_OBJECT, strict=True)),
+                "home_region": "us-ashburn-1",
+                "home_kms_endpoint": phx.url,
+                "home_objectstorage_endpoint": phx.url,
+                "region": "us-phoenix-1",
+                "kms_endpoint": phx.url,
+            }
+            RestoreDrill("vault-drill", {"trigger": trigger, "oci_vault": point})
+
+        return run
+
+    before = len(phx.requests)
+    other = engine(stack="other")
+    other.up(by_object("d2"))
+    found = record(other)
+    assert found["checks_passed"] is True, found["error"]
+    assert "(from the backup's metadata)" in found["checks"][1]["detail"]
+    live = [r for r in phx.requests[before:] if r.method == "GET" and r.path.endswith(f"/vaults/{VAULT}")]
+    assert live == []  # a restore in a disaster cannot count on the home region's vault
+
+    del phx.objects[("acme", "vault-backups", "payments/t1/vault.json")]  # a backup taken before metadata existed
+    other.up(by_object("d3"))
+    found = record(other)
+    assert found["checks_passed"] is True, found["error"]
+    assert "(from the live vault (the backup has no metadata beside it))" in found["checks"][1]["detail"]

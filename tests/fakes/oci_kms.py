@@ -99,6 +99,8 @@ class Faults:
     """The next n backup or restore POSTs are performed, then the connection is closed without a response."""
     stall: set[str] = field(default_factory=set)
     """IDs of vaults/keys that stay BACKUP_IN_PROGRESS forever once backed up."""
+    refuse_puts: bool = False
+    """PutObject is refused (403), as for credentials that may read a bucket but not write to it."""
 
 
 @dataclass
@@ -282,6 +284,9 @@ class KmsStub(LoopbackJsonServer):
             return (200, None, {"etag": etag}, False) if etag else (404, None, {}, False)
         if method == "PUT" and (m := _OBJECT.match(path)) is not None:
             found = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
+            if self.faults.refuse_puts:
+                why = "Either the bucket does not exist in the namespace or you are not authorized to access it"
+                return 403, _error("BucketNotFound", why), {}, False
             self._write(found, body)
             return 200, None, {"etag": self.objects[found]}, False
         if method == "GET" and (m := _OBJECT.match(path)) is not None:
