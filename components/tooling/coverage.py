@@ -449,11 +449,12 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
 
 def summary(rows: list[CoverageRow]) -> dict[str, Any]:
     """The stack at a glance: assets covered, those without a copy in another region, fast-restore clone spend."""
-    copyable = [r for r in rows if r.asset_kind in ("boot volume", "block volume")]
+    # Every kind of asset counts: boot and block volumes, IBM instances under a backup policy, Cinder volumes,
+    # vaults and keys, copied boot volume backups. A row's copy in another region is its `cross_region`.
     costs = [r for r in rows if r.monthly_clone_cost is not None]
     return {
         "assets": len(rows),
-        "without_cross_region_copy": [r.asset_name or r.asset_id for r in copyable if not r.cross_region],
+        "without_cross_region_copy": [r.asset_name or r.asset_id for r in rows if not r.cross_region],
         "clone_zone_hours_per_month": sum(r.clone_zone_hours_per_month or 0 for r in rows),
         "monthly_clone_cost": round(sum(r.monthly_clone_cost or 0 for r in costs), 2) if costs else None,
         "currency": costs[0].currency if costs else None,
