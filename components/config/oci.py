@@ -367,6 +367,11 @@ def _no_secret(value: str) -> str:
     return value
 
 
+def same_region_replica(region: str) -> str:
+    """Why a replica in the vault's own region is refused."""
+    return f"{region} is the vault's own region: a copy there is lost with the region; name another region"
+
+
 VaultId = Annotated[str, _ocid("vault")]
 NonEmpty = Annotated[str, Field(min_length=1)]
 BucketName = Annotated[str, Field(min_length=1, max_length=256)]
@@ -430,12 +435,36 @@ class GivenPar(Model):
         return self
 
 
+def _region_shorthand(value: Any) -> Any:
+    return {"region": value} if isinstance(value, str) else value
+
+
+class Replication(Model):
+    """The backup bucket replicated to a bucket of another region (a native `oci.objectstorage.ReplicationPolicy`).
+
+    OCI Object Storage, "Using Replication": the destination bucket must exist in the destination region (the policy
+    does not create it) and becomes read-only; objects written to the source after the policy exists are copied
+    asynchronously (those written before are not), and deletions are copied too. A source bucket has one
+    replication policy at most ("Creating a Replication Policy").
+    """
+
+    region: OciRegion = Field(description="Region of the destination bucket: another region than the vault's.")
+    bucket: BucketName | None = Field(
+        None, description="Destination bucket in that region (it must exist); default the source bucket's name."
+    )
+
+
 class VaultBackupDestination(Model):
-    """Where backups go: exactly one of bucket, par (created here) or par_uri (given)."""
+    """Where backups go: exactly one of bucket, par (created here) or par_uri (given); optionally replicated."""
 
     bucket: BucketDestination | None = None
     par: CreatedPar | None = None
     par_uri: GivenPar | None = None
+    replicate_to: Annotated[Replication, BeforeValidator(_region_shorthand)] | None = Field(
+        None,
+        description="Replicate the bucket to another region (`<region>` or `{region, bucket}`): the stack declares "
+        "the bucket's replication policy, so each backup has a copy there (bucket and par destinations).",
+    )
 
     @model_validator(mode="after")
     def _one(self) -> VaultBackupDestination:
@@ -443,7 +472,20 @@ class VaultBackupDestination(Model):
         if len(given) != 1:
             also = f" (got {', '.join(given)})" if given else ""
             raise FieldProblemError([((), f"give exactly one of bucket, par or par_uri{also}")])
+        if self.replicate_to is not None and self.par_uri is not None:
+            why = (
+                "a PAR URL made elsewhere names a bucket this stack does not own: replicate that bucket where it is "
+                "managed (its backups then count as copied only with a waiver of prod-cross-region-copy)"
+            )
+            raise FieldProblemError([(("replicate_to",), why)])
         return self
+
+    def replica(self) -> tuple[str, str, str] | None:
+        """(region, namespace, bucket) of the replica, or None when the bucket is not replicated."""
+        where = self.bucket or self.par
+        if self.replicate_to is None or where is None:
+            return None
+        return self.replicate_to.region, where.namespace, self.replicate_to.bucket or where.bucket
 
 
 class VaultBackupSpec(Lifecycle):

@@ -10,14 +10,15 @@ from typing import Any, Literal, Required, TypedDict
 
 import pulumi
 import pulumi_oci as oci
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from components.base import args_problem, component_args, literal
 from components.config import VaultBackupSpec, VaultRestoreSpec, resource_key
 from components.config.base import HttpsUrl
-from components.config.oci import OciAuth, OciRegion, parse_ocid
+from components.config.oci import OciAuth, OciRegion, parse_ocid, same_region_replica
 from components.dynamic.expiry import ExpiryTime
 from components.dynamic.oci_vault_backup import OciKeyBackup, OciVaultBackup, metadata_name
+from components.errors import FieldProblemError
 from components.lifecycle import RetentionArgs, keep_generations, series_of
 
 VAULT_BACKUP_TYPE = "backup-topology:index:VaultBackup"
@@ -49,12 +50,23 @@ class GivenParArgs(TypedDict):
     """The URL; the component keeps it a secret."""
 
 
+class ReplicationArgs(TypedDict, total=False):
+    """The backup bucket replicated to another region."""
+
+    region: Required[str]
+    """Region of the destination bucket (not the vault's)."""
+    bucket: str
+    """The destination bucket in that region, which must exist; default the source bucket's name."""
+
+
 class VaultBackupDestinationArgs(TypedDict, total=False):
-    """Where the backups go: exactly one of the three."""
+    """Where the backups go: exactly one of bucket, par and par_uri; with bucket or par, optionally replicated."""
 
     bucket: BucketArgs
     par: CreatedParArgs
     par_uri: GivenParArgs
+    replicate_to: str | ReplicationArgs
+    """Declare the bucket's `oci.objectstorage.ReplicationPolicy` to this region (`<region>` or `{region, bucket}`)."""
 
 
 class TimeoutsArgs(TypedDict, total=False):
@@ -112,6 +124,13 @@ class VaultBackupInputs(VaultBackupSpec):
     kms_endpoint: HttpsUrl | None = Field(None, description="KMS vault endpoint.")
     objectstorage_endpoint: HttpsUrl | None = Field(None, description="Object Storage endpoint.")
 
+    @model_validator(mode="after")
+    def _replica_elsewhere(self) -> VaultBackupInputs:
+        replica = self.destination.replicate_to
+        if replica is not None and replica.region == self.region:
+            raise FieldProblemError([(("destination", "replicate_to", "region"), same_region_replica(self.region))])
+        return self
+
 
 class VaultBackup(pulumi.ComponentResource):
     """Backups of an OCI virtual private vault and of chosen HSM keys, taken again when `trigger` changes."""
@@ -144,6 +163,8 @@ class VaultBackup(pulumi.ComponentResource):
     generations: pulumi.Output[list[dict[str, Any]]] | None
     """The triggers whose objects the bucket holds under the prefix (id = `<prefix><trigger>/`, name = trigger,
     created_at), newest first; None for a PAR URL made elsewhere."""
+    replica: dict[str, pulumi.Input[str]] | None
+    """Where the bucket is replicated (region, namespace, bucket: the same object names there), or None."""
 
     def __init__(
         self,
@@ -200,7 +221,9 @@ class VaultBackup(pulumi.ComponentResource):
             if spec.destination.par is not None
             else None
         )
-        previous: pulumi.Resource | None = None  # OCI runs one backup of a vault or key at a time: chain them
+        # Object Storage replicates only objects written after the policy exists: the backups wait for it.
+        previous: pulumi.Resource | None = self._replication(resource_name, spec)
+        # OCI runs one backup of a vault or key at a time: each backup waits for the previous one.
         vault_backup: OciVaultBackup | None = None
         key_backups: list[OciKeyBackup] = []
         for subject, suffix, object_name, key_id in subjects:
@@ -234,6 +257,26 @@ class VaultBackup(pulumi.ComponentResource):
         self.vault_object = self.objects.get("vault")
         self.generations = self._generations(resource_name, spec, common, previous)
         self.register_outputs(self.outputs())
+
+    def _replication(self, name: str, spec: VaultBackupInputs) -> oci.objectstorage.ReplicationPolicy | None:
+        """The bucket's replication policy to `destination.replicate_to`, when asked (bucket and created PARs)."""
+        found = spec.destination.replica()
+        self.replica = None
+        if found is None:
+            return None
+        region, namespace, destination = found
+        where = spec.destination.bucket or spec.destination.par
+        assert where is not None  # replica() is None without one
+        self.replica = {"region": region, "namespace": namespace, "bucket": destination}
+        return oci.objectstorage.ReplicationPolicy(
+            f"{name}-replication",
+            namespace=where.namespace,
+            bucket=where.bucket,
+            destination_region_name=region,
+            destination_bucket_name=destination,
+            name=f"{name}-to-{region}",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _generations(
         self, name: str, spec: VaultBackupInputs, common: Mapping[str, Any], last: pulumi.Resource | None
@@ -311,6 +354,7 @@ class VaultBackup(pulumi.ComponentResource):
             "par_uris": self.par_uris,
             "time_backed_up": self.time_backed_up,
             "generations": self.generations,
+            "replica": self.replica,
         }
 
 

@@ -386,8 +386,15 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
                 )
             fate = "deleted on removal" if backup.delete_on_removal else "kept until deleted"
             row.manual_backups.append(f"{plan.name}/{backup.name} ({backup.type}, {fate})")
+    # A bucket has one replication policy, and it copies every backup written to the bucket, whichever entry
+    # declared it: a vault or key backup is copied to another region when its bucket is replicated.
+    replicas: dict[tuple[str, str], tuple[str, str]] = {}
     for spec in topology.oci.vault_backups:
-        for row in _vault_rows(spec, region):
+        where, replica = spec.destination.bucket or spec.destination.par, spec.destination.replica()
+        if where is not None and replica is not None:
+            replicas[(given(where.namespace), given(where.bucket))] = (replica[0], given(replica[2]))
+    for spec in topology.oci.vault_backups:
+        for row in _vault_rows(spec, region, replicas):
             rows.setdefault(row.asset_id, row)
 
 
@@ -401,9 +408,18 @@ def _destination(spec: VaultBackupSpec, object_name: str) -> str:
     return "PAR URL (given, secret)"
 
 
-def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
+def _replicated(replica: tuple[str, str] | None) -> str:
+    return f", replicated to bucket {replica[1]} in {replica[0]}" if replica is not None else ""
+
+
+def _vault_rows(
+    spec: VaultBackupSpec, region: str, replicas: dict[tuple[str, str], tuple[str, str]]
+) -> list[CoverageRow]:
     owner = f"VaultBackup {spec.name}"
     policy = f"on demand (trigger {spec.trigger})"
+    bucket = spec.destination.bucket or spec.destination.par
+    replica = replicas.get((given(bucket.namespace), given(bucket.bucket))) if bucket is not None else None
+    copied = replica[0] if replica is not None else None
     rows = []
     if spec.backup_vault:
         # Which keys a vault backup holds is known only once it ran (its output keys_in_backup): the plan names
@@ -423,9 +439,10 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
                 region=region,
                 protected_by=owner,
                 policy=policy,
-                schedules=[f"{what}, to {where}"],
+                schedules=[f"{what}, to {where}" + _replicated(replica)],
                 generations=kept(spec),
                 destination=where,
+                cross_region=copied,
             )
         )
     for key in map(given, spec.keys):
@@ -439,9 +456,10 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
                 region=region,
                 protected_by=owner,
                 policy=policy,
-                schedules=[f"key with its enabled versions, to {where}"],
+                schedules=[f"key with its enabled versions, to {where}" + _replicated(replica)],
                 generations=kept(spec),
                 destination=where,
+                cross_region=copied,
             )
         )
     return rows

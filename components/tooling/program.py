@@ -136,7 +136,8 @@ def _oci(
             spec.name: VaultBackup(
                 spec.name,
                 _vault_backup_args(section, n, spec),
-                on_provider() if spec.destination.par is not None else None,  # a PAR is a native resource
+                # a PAR and a replication policy are native resources, in the bucket's region
+                on_provider() if spec.destination.par is not None or spec.destination.replicate_to else None,
             )
             for n, spec in enumerate(section.vault_backups)
         }

@@ -470,3 +470,39 @@ def test_key_compartments_reach_the_vault_backup_and_need_a_vault_backup_with_ke
     ]
     found = topology_problems(topology(backup(key_compartments=[other, other])))
     assert found == ["oci.vault_backups[0].key_compartments[1]: compartment already listed at key_compartments[0]"]
+
+
+# --- the bucket replicated to another region ------------------------------------------------------------
+
+REPLICATION = "oci:ObjectStorage/replicationPolicy:ReplicationPolicy"
+
+
+def test_replicate_to_declares_the_buckets_replication_policy_before_any_backup() -> None:
+    spec = backup(
+        destination={"bucket": {"namespace": "acme", "bucket": "vault-backups"}, "replicate_to": "us-phoenix-1"}
+    )
+    sim = run_program(topology(spec))
+    [replication] = sim.of_type(REPLICATION)
+    assert replication.inputs == {
+        "namespace": "acme",
+        "bucket": "vault-backups",
+        "destinationRegionName": "us-phoenix-1",
+        "destinationBucketName": "vault-backups",
+        "name": "payments-to-us-phoenix-1",
+    }
+    [vault] = sim.of_type(VAULT_BACKUP)
+    assert replication.urn in vault.dependencies  # objects written before the policy would not be copied
+    [provider] = sim.of_type("pulumi:providers:oci")
+    assert provider.inputs["region"] == "us-ashburn-1"  # the policy belongs to the source bucket's region
+    exported = sim.exports["oci_vault_backups"]["payments"]
+    assert exported["replica"] == {"region": "us-phoenix-1", "namespace": "acme", "bucket": "vault-backups"}
+
+
+def test_a_component_refuses_a_replica_in_the_vaults_region() -> None:
+    def program() -> None:
+        where = {"bucket": {"namespace": "acme", "bucket": "b"}, "replicate_to": {"region": "us-ashburn-1"}}
+        VaultBackup("bad", {**backup(destination=where), "region": "us-ashburn-1"})
+
+    with pytest.raises(pulumi.RunError) as failure:
+        simulate(program)
+    assert "destination.replicate_to.region: us-ashburn-1 is the vault's own region" in str(failure.value)
