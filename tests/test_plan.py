@@ -90,7 +90,7 @@ def test_prod_json_drills_every_asset_class() -> None:
         "web-golden-drill (boot volume backup in Uocm:US-ASHBURN-AD-1, trigger 2026-11-23)"
     ]
     assert drilled["ocid1.vault.oc1.iad.bbprodpaymentsexample.abuwcljsprodpaymentsvaultexample"] == [
-        "payments-vault-drill (vault backup into us-phoenix-1, trigger 2026-11-23)"
+        "payments-vault-drill (vault backup into us-phoenix-1 from the replica there, trigger 2026-11-23)"
     ]
 
 

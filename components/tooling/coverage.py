@@ -138,6 +138,7 @@ def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
         for b in plan.manual_backups
     }
     vaults = {b.name: given(b.vault_id) for b in (oci.vault_backups if oci else [])}
+    replicated = {b.name: b.destination.replica() for b in (oci.vault_backups if oci else [])}
     for drill in topology.restore_drills:
         what: str
         if drill.openstack is not None:
@@ -148,8 +149,15 @@ def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
             point = (drill.oci.plan or "", drill.oci.manual_backup or "")
             volume, what = manual.get(point, ""), f"boot volume backup in {drill.oci.availability_domain}"
         elif drill.oci_vault is not None:
-            volume = vaults.get(drill.oci_vault.vault_backup, "")
-            what = f"vault backup{' file' if drill.oci_vault.file else ''} into {drill.oci_vault.region}"
+            point = drill.oci_vault
+            volume = vaults.get(point.vault_backup, "")
+            replica = replicated.get(point.vault_backup)
+            if point.file:
+                what = f"vault backup file into {point.region}"
+            elif replica is not None and replica[0] == point.region:
+                what = f"vault backup into {point.region} from the replica there"
+            else:
+                what = f"vault backup into {point.region} from the vault region's bucket: proves no region loss"
         else:
             continue
         row = rows.get(volume)

@@ -300,6 +300,7 @@ def _drill_args(spec: RestoreDrillSpec, sources: _DrillSources) -> RestoreDrillI
                 "file": vault.file,
                 "region": vault.region,
                 "kms_endpoint": vault.kms_endpoint,
+                "objectstorage_endpoint": vault.objectstorage_endpoint,
                 "compartment_id": vault.compartment_id,
                 "expect_keys": vault.expect_keys,
             },
