@@ -17,7 +17,8 @@ from components.config import VaultBackupSpec, VaultRestoreSpec, resource_key
 from components.config.base import HttpsUrl
 from components.config.oci import OciAuth, OciRegion, parse_ocid, same_region_replica
 from components.dynamic.expiry import ExpiryTime
-from components.dynamic.oci_vault_backup import OciKeyBackup, OciVaultBackup, metadata_name
+from components.dynamic.oci_vault_backup import OciKeyBackup, OciVaultBackup, metadata_name, par_digest
+from components.dynamic.restore_trigger import RestoreTrigger
 from components.errors import FieldProblemError
 from components.lifecycle import RetentionArgs, keep_generations, series_of
 
@@ -467,12 +468,17 @@ class VaultRestore(pulumi.ComponentResource):
         vault: oci.kms.Vault | None = None
         if spec.vault is not None:
             source = spec.vault.source
+            restore, source_id = _restore_from(
+                owner, "vault.source", source, oci.kms.VaultRestoreFromObjectStoreArgs, _vault_file
+            )
+            trigger = RestoreTrigger(f"{resource_name}-vault-source", source_id, pulumi.ResourceOptions(parent=self))
             vault = oci.kms.Vault(
                 f"{resource_name}-vault",
                 compartment_id=spec.compartment_id,
                 display_name=spec.vault.display_name,
                 vault_type="VIRTUAL_PRIVATE",
-                **_restore_from(owner, "vault.source", source, oci.kms.VaultRestoreFromObjectStoreArgs, _vault_file),
+                restore_trigger=trigger.flip,
+                **restore,
                 opts=pulumi.ResourceOptions.merge(keep, _secret_source(source)),
             )
         self.vault_id = vault.id if vault is not None else None
@@ -482,6 +488,12 @@ class VaultRestore(pulumi.ComponentResource):
         self.key_ids = {}
         for i, key in enumerate(spec.keys):
             source = key.source
+            restore, source_id = _restore_from(
+                owner, f"keys[{i}].source", source, oci.kms.KeyRestoreFromObjectStoreArgs, _key_file
+            )
+            trigger = RestoreTrigger(
+                f"{resource_name}-{key.name}-source", source_id, pulumi.ResourceOptions(parent=self)
+            )
             restored = oci.kms.Key(
                 f"{resource_name}-{key.name}",
                 compartment_id=key.compartment_id or spec.compartment_id,
@@ -491,7 +503,8 @@ class VaultRestore(pulumi.ComponentResource):
                 ),
                 management_endpoint=self.management_endpoint,
                 protection_mode="HSM",
-                **_restore_from(owner, f"keys[{i}].source", source, oci.kms.KeyRestoreFromObjectStoreArgs, _key_file),
+                restore_trigger=trigger.flip,
+                **restore,
                 opts=pulumi.ResourceOptions.merge(
                     pulumi.ResourceOptions.merge(keep, _secret_source(source)),
                     pulumi.ResourceOptions(depends_on=[vault] if vault is not None else None),
@@ -528,8 +541,10 @@ def _restore_from(
     source: Any,
     object_store: Callable[..., Any],
     from_file: Callable[[pulumi.Input[str], str, str], Any],
-) -> dict[str, Any]:
-    """The restore args of a native vault or key: from the object, its PAR URL (secret) or a file (secret)."""
+) -> tuple[dict[str, Any], pulumi.Input[str]]:
+    """The restore args of a native vault or key (from the object, its PAR URL (secret) or a file (secret)), and
+    what identifies that source for its RestoreTrigger: the object's name, the file's SHA-256, the PAR URL's SHA-256
+    (never the URL: it grants access)."""
     if source.file is not None:
         try:
             content = Path(source.file).read_bytes()
@@ -540,15 +555,22 @@ def _restore_from(
         md5 = base64.b64encode(hashlib.md5(content).digest()).decode()  # OCI's Content-MD5
         # the provider decodes base64 before it sends the bytes (a backup is binary, state values are text)
         encoded = pulumi.Output.secret(base64.b64encode(content).decode())
-        return {"restore_from_file": from_file(encoded, str(len(content)), md5)}
+        source_id = f"file:{hashlib.sha256(content).hexdigest()}"
+        return {"restore_from_file": from_file(encoded, str(len(content)), md5)}, source_id
     if source.par_uri is not None:
         if source.par_uri.uri is None:
             why = "required: the PAR URL itself (a secret); config keys are the stack's"
             raise args_problem(owner, f"{path}.par_uri.uri", why)
         uri = pulumi.Output.secret(source.par_uri.uri)
-        return {"restore_from_object_store": object_store(destination="PRE_AUTHENTICATED_REQUEST_URI", uri=uri)}
-    return {
+        digest = pulumi.Output.unsecret(uri.apply(lambda u: f"par:{par_digest(u)}"))  # a digest grants nothing
+        args = {"restore_from_object_store": object_store(destination="PRE_AUTHENTICATED_REQUEST_URI", uri=uri)}
+        return args, digest
+    named = pulumi.Output.all(source.namespace, source.bucket, source.object_name).apply(
+        lambda parts: f"object:{parts[0]}/{parts[1]}/{parts[2]}"
+    )
+    args = {
         "restore_from_object_store": object_store(
             destination="BUCKET", namespace=source.namespace, bucket=source.bucket, object=source.object_name
         )
     }
+    return args, named

@@ -506,3 +506,42 @@ def test_a_component_refuses_a_replica_in_the_vaults_region() -> None:
     with pytest.raises(pulumi.RunError) as failure:
         simulate(program)
     assert "destination.replicate_to.region: us-ashburn-1 is the vault's own region" in str(failure.value)
+
+
+# --- a new restore source restores again: restore_trigger ---------------------------------------------------
+
+TRIGGER = "pulumi-python:dynamic/backup-topology:RestoreTrigger"
+
+
+def _sources(sim: Any) -> dict[str, Any]:
+    return {t.name: t.inputs["source"] for t in sim.of_type(TRIGGER)}
+
+
+def test_each_restored_vault_and_key_takes_its_restore_trigger_from_its_source() -> None:
+    obj = {"namespace": "acme", "bucket": "vault-backups", "object_name": "payments/t1/vault"}
+    key = {**obj, "object_name": "payments/t1/key-mentskey1example"}
+    first = _run_main(_restore(obj, key))
+    assert _sources(first) == {
+        "payments-dr-vault-source": "object:acme/vault-backups/payments/t1/vault",
+        "payments-dr-key1-source": "object:acme/vault-backups/payments/t1/key-mentskey1example",
+    }
+    # (the vault's restore_trigger is that resource's output `flip`: tests/engine/test_vault_restore_engine.py)
+    same = _run_main(_restore(obj, key))
+    assert _sources(same) == _sources(first)  # the same source: the same input, nothing to restore
+    newer = _run_main(_restore({**obj, "object_name": "payments/t2/vault"}, key))
+    assert _sources(newer)["payments-dr-vault-source"] == "object:acme/vault-backups/payments/t2/vault"
+    assert _sources(newer)["payments-dr-key1-source"] == _sources(first)["payments-dr-key1-source"]
+
+
+def test_a_file_source_is_named_by_its_digest_and_a_par_url_by_the_urls_digest_never_the_url(tmp_path: Any) -> None:
+    backup_file = tmp_path / "vault.backup"
+    backup_file.write_bytes(b"backup one")
+    par = {"par_uri": {"uri_config_key": "drParUri"}}
+    sim = _run_main(_restore({"file": str(backup_file)}, par), **{"backup-topology:drParUri": PAR})
+    sources = _sources(sim)
+    assert sources["payments-dr-vault-source"] == f"file:{hashlib.sha256(b'backup one').hexdigest()}"
+    assert sources["payments-dr-key1-source"] == f"par:{hashlib.sha256(PAR.encode()).hexdigest()}"
+    assert "Sup3rS3cretT0ken" not in json.dumps(sources)
+    backup_file.write_bytes(b"backup two")  # a new download of a newer backup
+    again = _run_main(_restore({"file": str(backup_file)}, par), **{"backup-topology:drParUri": PAR})
+    assert _sources(again)["payments-dr-vault-source"] == f"file:{hashlib.sha256(b'backup two').hexdigest()}"
