@@ -611,7 +611,9 @@ class KeyToRestore(Model):
     name: Name = Field(description="Name unique in the restore (resource name).")
     display_name: DisplayName = Field(description="Display name of the restored key.")
     compartment_id: Ref[CompartmentId] | None = Field(
-        None, description="The key's original compartment; default the restore's compartment."
+        None,
+        description="The key's original compartment; default the restore's compartment, else the one the key "
+        "backup's metadata recorded.",
     )
     key_shape: KeyShape = Field(default_factory=KeyShape, description="The key's shape.")
     source: BackupObject = Field(description="The key backup object.")
@@ -621,7 +623,11 @@ class VaultRestoreSpec(Model):
     """A restore of a vault and/or keys from backup objects (same tenancy and compartment as backed up)."""
 
     name: Name = Field(description="Name unique in the stack.")
-    compartment_id: Ref[CompartmentId] = Field(description="The compartment the vault was backed up from.")
+    compartment_id: Ref[CompartmentId] | None = Field(
+        None,
+        description="The compartment the vault was backed up from; default the one the backup's metadata "
+        "(`<object>.json` beside it) recorded.",
+    )
     vault: VaultToRestore | None = Field(None, description="Restore the vault (before its keys).")
     keys: list[KeyToRestore] = Field(default_factory=list, description="Keys to restore.")
     management_endpoint: Ref[ManagementEndpoint] | None = Field(
@@ -642,6 +648,13 @@ class VaultRestoreSpec(Model):
             )
         if self.vault is not None and self.management_endpoint is not None:
             problems.append((("management_endpoint",), "not used: keys go into the vault restored here"))
+        # Without compartment_id the one the backup's metadata recorded is used; a PAR URL cannot reach it.
+        why = "required with a par_uri source: the backup's metadata beside it cannot be read through the URL"
+        if self.compartment_id is None and self.vault is not None and self.vault.source.par_uri is not None:
+            problems.append((("compartment_id",), why))
+        for i, key in enumerate(self.keys):
+            if self.compartment_id is None and key.compartment_id is None and key.source.par_uri is not None:
+                problems.append((("keys", i, "compartment_id"), why))
         problems += duplicate_problems([k.name for k in self.keys], "keys", "name", "name")
         if problems:
             raise FieldProblemError(problems)

@@ -558,3 +558,51 @@ class OciKeyBackup(pulumi.dynamic.Resource, module=MODULE, name="OciKeyBackup"):
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(OciKeyBackupProvider(), name, {**dict.fromkeys(_OUTPUTS_KEY), **props}, opts)
+
+
+class MetadataProps(_Props):
+    """Inputs of OciBackupMetadata."""
+
+    location: LocationProps
+    """The backup object; its metadata is `<object_name>.json` beside it."""
+    connection: ConnectionProps
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+
+
+class OciBackupMetadataProvider(DynamicProvider):
+    """Reads the metadata a backup wrote beside it: the compartments OCI restores its vault and key into."""
+
+    props: ClassVar[type[BaseModel]] = MetadataProps
+    immutable: ClassVar[frozenset[str]] = frozenset({"location"})
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Read `<object>.json`; a backup without one is an error naming the object and the input to give."""
+        model = MetadataProps.model_validate(self.model_inputs(props))
+        where = BucketLocation(**model.location.model_dump())
+        kms = Kms(model.connection.connection(), self.deadline(props, "create"), progress)
+        document = read_metadata(kms, where)
+        if document is None:
+            msg = (
+                f"{where.describe()}: no backup metadata beside it ({metadata_name(where.object_name)}; backups "
+                "taken before the stack wrote it, or through a PAR URL made elsewhere, have none): give compartment_id"
+            )
+            raise CloudError(msg)
+        found = {k: document.get(k) for k in ("kind", "vault_id", "vault_compartment_id", "key_id", "compartment_id")}
+        return CreateResult(f"backupmetadata.{retry_token(*dataclasses.astuple(where))[:32]}", {**props, **found})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """What was read stays the record of the restore it served."""
+        return ReadResult(id_, props)
+
+
+class OciBackupMetadata(pulumi.dynamic.Resource, module=MODULE, name="OciBackupMetadata"):
+    """The metadata beside a vault or key backup object, read when created: where OCI restores it."""
+
+    vault_compartment_id: pulumi.Output[str]
+    """The compartment of the backed-up vault."""
+    compartment_id: pulumi.Output[str]
+    """A key backup's key's own compartment (None for a vault backup)."""
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        outputs = dict.fromkeys(("kind", "vault_id", "vault_compartment_id", "key_id", "compartment_id"))
+        super().__init__(OciBackupMetadataProvider(), name, {**outputs, **props}, opts)

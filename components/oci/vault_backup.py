@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Required, TypedDict
@@ -17,7 +18,13 @@ from components.config import VaultBackupSpec, VaultRestoreSpec, resource_key
 from components.config.base import HttpsUrl
 from components.config.oci import OciAuth, OciRegion, parse_ocid, same_region_replica
 from components.dynamic.expiry import ExpiryTime
-from components.dynamic.oci_vault_backup import OciKeyBackup, OciVaultBackup, metadata_name, par_digest
+from components.dynamic.oci_vault_backup import (
+    OciBackupMetadata,
+    OciKeyBackup,
+    OciVaultBackup,
+    metadata_name,
+    par_digest,
+)
 from components.dynamic.restore_trigger import RestoreTrigger
 from components.errors import FieldProblemError
 from components.lifecycle import RetentionArgs, keep_generations, series_of
@@ -429,8 +436,18 @@ class KeyToRestoreArgs(TypedDict, total=False):
 class VaultRestoreArgs(TypedDict, total=False):
     """Args of VaultRestore: an entry of the topology's `oci.vault_restores`."""
 
-    compartment_id: Required[pulumi.Input[str]]
-    """The compartment the vault was backed up from (OCI restores only there)."""
+    compartment_id: pulumi.Input[str]
+    """The compartment the vault was backed up from (OCI restores only there); default the one the metadata beside
+    the backup (`<object>.json`, or `<file>.json` beside a file) recorded."""
+    region: str
+    """Region whose Object Storage holds the backup objects (to read their metadata when compartments are not
+    given)."""
+    auth: Literal["api_key", "instance_principal", "resource_principal", "security_token"]
+    """How the metadata is read (default api_key)."""
+    profile: str
+    """Profile of the OCI config file."""
+    objectstorage_endpoint: str
+    """Object Storage endpoint of `region`; default its public one."""
     name: str
     """Name of the restore; default the resource name."""
     vault: VaultToRestoreArgs
@@ -439,6 +456,15 @@ class VaultRestoreArgs(TypedDict, total=False):
     """Keys to restore."""
     management_endpoint: pulumi.Input[str]
     """Management endpoint of an existing vault to restore keys into, when no vault is restored here."""
+
+
+class VaultRestoreInputs(VaultRestoreSpec):
+    """A restore as the component takes it: the topology's entry and where the backups' metadata is read."""
+
+    region: OciRegion | None = Field(None, description="Region of the backup objects.")
+    auth: OciAuth | None = Field(None, description="Auth of the metadata reads.")
+    profile: str | None = Field(None, description="Profile of the OCI config file.")
+    objectstorage_endpoint: HttpsUrl | None = Field(None, description="Object Storage endpoint.")
 
 
 class VaultRestore(pulumi.ComponentResource):
@@ -461,9 +487,15 @@ class VaultRestore(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         owner = f"VaultRestore '{resource_name}'"
-        spec = component_args(VaultRestoreSpec, args, owner, name=resource_name)
+        spec = component_args(VaultRestoreInputs, args, owner, name=resource_name)
         super().__init__(VAULT_RESTORE_TYPE, resource_name, None, opts)
         keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        recorded = _Recorded(self, owner, resource_name, spec)
+        vault_compartment: pulumi.Input[str] | None = spec.compartment_id
+        if vault_compartment is None and spec.vault is not None:
+            vault_compartment = recorded.compartment(
+                "vault", "compartment_id", spec.vault.source, "vault_compartment_id"
+            )
 
         vault: oci.kms.Vault | None = None
         if spec.vault is not None:
@@ -474,7 +506,7 @@ class VaultRestore(pulumi.ComponentResource):
             trigger = RestoreTrigger(f"{resource_name}-vault-source", source_id, pulumi.ResourceOptions(parent=self))
             vault = oci.kms.Vault(
                 f"{resource_name}-vault",
-                compartment_id=spec.compartment_id,
+                compartment_id=vault_compartment,
                 display_name=spec.vault.display_name,
                 vault_type="VIRTUAL_PRIVATE",
                 restore_trigger=trigger.flip,
@@ -494,9 +526,12 @@ class VaultRestore(pulumi.ComponentResource):
             trigger = RestoreTrigger(
                 f"{resource_name}-{key.name}-source", source_id, pulumi.ResourceOptions(parent=self)
             )
+            compartment = key.compartment_id or spec.compartment_id
+            if compartment is None:
+                compartment = recorded.compartment(key.name, f"keys[{i}].compartment_id", source, "compartment_id")
             restored = oci.kms.Key(
                 f"{resource_name}-{key.name}",
-                compartment_id=key.compartment_id or spec.compartment_id,
+                compartment_id=compartment,
                 display_name=key.display_name,
                 key_shape=oci.kms.KeyKeyShapeArgs(
                     algorithm=key.key_shape.algorithm, length=key.key_shape.length, curve_id=key.key_shape.curve_id
@@ -516,6 +551,48 @@ class VaultRestore(pulumi.ComponentResource):
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {"vault_id": self.vault_id, "management_endpoint": self.management_endpoint, "key_ids": self.key_ids}
+
+
+class _Recorded:
+    """The compartments a backup's metadata recorded: read beside a file now, or from the bucket by an
+    OciBackupMetadata resource (a restore in a disaster does not depend on the live vault)."""
+
+    def __init__(self, parent: pulumi.Resource, owner: str, name: str, spec: VaultRestoreInputs) -> None:
+        self._parent, self._owner, self._name, self._spec = parent, owner, name, spec
+
+    def compartment(self, subject: str, field: str, source: Any, recorded: str) -> pulumi.Input[str]:
+        if source.file is not None:
+            return self._beside_file(field, source.file, recorded)
+        spec = self._spec
+        if spec.region is None:
+            why = "required: or give region (and objectstorage_endpoint) so the backup's metadata can be read"
+            raise args_problem(self._owner, field, why)
+        metadata = OciBackupMetadata(
+            f"{self._name}-{subject}-metadata",
+            {
+                "location": {"namespace": source.namespace, "bucket": source.bucket, "object_name": source.object_name},
+                "connection": {
+                    "region": spec.region,
+                    "auth": spec.auth,
+                    "profile": spec.profile,
+                    "objectstorage_endpoint": spec.objectstorage_endpoint,
+                },
+            },
+            pulumi.ResourceOptions(parent=self._parent),
+        )
+        return metadata.vault_compartment_id if recorded == "vault_compartment_id" else metadata.compartment_id
+
+    def _beside_file(self, field: str, file: str, recorded: str) -> str:
+        path = Path(f"{file}.json")
+        try:
+            document = json.loads(path.read_text())
+        except (OSError, ValueError):
+            why = f"required: no backup metadata {path} beside the file (download it with the backup, or give it)"
+            raise args_problem(self._owner, field, why) from None
+        found = document.get(recorded) if isinstance(document, dict) else None
+        if not isinstance(found, str) or not found:
+            raise args_problem(self._owner, field, f"required: the backup metadata {path} does not record it")
+        return found
 
 
 def _secret_source(source: Any) -> pulumi.ResourceOptions:

@@ -17,13 +17,14 @@ from components.clouds.calls import CloudError, Deadline, DeadlineError
 from components.clouds.oci_kms import BucketLocation, Kms, OciConnection
 from components.dynamic.oci_vault_backup import (
     PAR_DIGEST,
+    OciBackupMetadataProvider,
     OciKeyBackupProvider,
     OciVaultBackupProvider,
     par_digest,
     read_metadata,
 )
 from tests.conftest import ROOT
-from tests.dynamic.conftest import KEY, KEY2, PAR, VAULT, key_props, vault_props
+from tests.dynamic.conftest import KEY, KEY2, PAR, VAULT, connection, key_props, vault_props
 from tests.fakes.oci_kms import KmsStub
 
 # --- create ----------------------------------------------------------------------------------------
@@ -646,3 +647,16 @@ def test_a_backup_through_a_par_writes_its_metadata_with_the_stacks_credentials(
     assert document is not None
     assert document["backup_object"] == outs["par_object"]
     assert "Sup3rS3cretT0ken" not in json.dumps(document)
+
+
+def test_the_metadata_reader_gives_the_recorded_compartments_or_names_what_to_give(stub: KmsStub) -> None:
+    OciVaultBackupProvider().create(_with_metadata(vault_props(stub)))
+    location = dict(zip(("namespace", "bucket", "object_name"), OBJECT, strict=True))
+    props = {"location": location, "connection": connection(stub), "timeouts": {"create": 30}}
+    outs = OciBackupMetadataProvider().create(props).outs
+    assert outs is not None
+    assert outs["vault_compartment_id"] == stub.vaults[VAULT]["compartmentId"]
+    assert outs["kind"] == "vault"
+    missing = {**props, "location": {**location, "object_name": "nightly/t0/vault"}}
+    with pytest.raises(CloudError, match=r"no backup metadata beside it .* give compartment_id"):
+        OciBackupMetadataProvider().create(missing)

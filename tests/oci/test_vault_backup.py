@@ -545,3 +545,42 @@ def test_a_file_source_is_named_by_its_digest_and_a_par_url_by_the_urls_digest_n
     backup_file.write_bytes(b"backup two")  # a new download of a newer backup
     again = _run_main(_restore({"file": str(backup_file)}, par), **{"backup-topology:drParUri": PAR})
     assert _sources(again)["payments-dr-vault-source"] == f"file:{hashlib.sha256(b'backup two').hexdigest()}"
+
+
+# --- a restore without compartment_id takes the one the backup's metadata recorded ---------------------------
+
+METADATA = "pulumi-python:dynamic/backup-topology:OciBackupMetadata"
+
+
+def test_without_compartment_id_the_vault_is_restored_where_its_backups_metadata_says() -> None:
+    obj = {"namespace": "acme", "bucket": "vault-backups", "object_name": "payments/t1/vault"}
+    key = {**obj, "object_name": "payments/t1/key-mentskey1example"}
+    restore = {k: v for k, v in _restore(obj, key).items() if k != "compartment_id"}
+    sim = _run_main(restore)
+    readers = {m.name: m.inputs for m in sim.of_type(METADATA)}
+    assert readers["payments-dr-vault-metadata"]["location"] == obj
+    assert readers["payments-dr-key1-metadata"]["location"] == key
+    assert readers["payments-dr-vault-metadata"]["connection"]["region"] == "us-ashburn-1"
+    # with compartment_id given, nothing is read
+    assert _run_main(_restore(obj, key)).of_type(METADATA) == []
+
+
+def test_a_file_restore_reads_the_metadata_downloaded_beside_it(tmp_path: Any) -> None:
+    backup_file = tmp_path / "vault.backup"
+    backup_file.write_bytes(b"a vault backup")
+    restore = {k: v for k, v in _restore({"file": str(backup_file)}).items() if k != "compartment_id"}
+    with pytest.raises(pulumi.RunError) as missing:
+        _run_main(restore)
+    assert f"compartment_id: required: no backup metadata {backup_file}.json beside the file" in str(missing.value)
+    (tmp_path / "vault.backup.json").write_text(json.dumps({"vault_compartment_id": COMPARTMENT}))
+    [vault] = _run_main(restore).of_type("oci:Kms/vault:Vault")
+    assert vault.inputs["compartmentId"] == COMPARTMENT
+
+
+def test_a_par_url_source_needs_compartment_id() -> None:
+    restore = {k: v for k, v in _restore({"par_uri": {"uri_config_key": "drParUri"}}).items() if k != "compartment_id"}
+    found = topology_problems({"oci": {"region": "us-ashburn-1", "vault_restores": [restore]}})
+    assert found == [
+        "oci.vault_restores[0].compartment_id: required with a par_uri source: the backup's metadata beside it "
+        "cannot be read through the URL"
+    ]
