@@ -480,8 +480,9 @@ class VaultBackupDestination(Model):
             raise FieldProblemError([(("replicate_to",), why)])
         return self
 
-    def replica(self) -> tuple[str, str, str] | None:
-        """(region, namespace, bucket) of the replica, or None when the bucket is not replicated."""
+    def replica(self) -> tuple[str, Any, Any] | None:
+        """(region, namespace, bucket) of the replica (namespace and bucket may come from other resources), or None
+        when the bucket is not replicated."""
         where = self.bucket or self.par
         if self.replicate_to is None or where is None:
             return None

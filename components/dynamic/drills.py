@@ -673,7 +673,7 @@ class _DrillRecord(pulumi.dynamic.Resource):
     sha256: pulumi.Output[str]
     error: pulumi.Output[str]
 
-    _OUTPUTS = (
+    _OUTPUTS: tuple[str, ...] = (
         "restore_point_id",
         "scratch_volume_id",
         "started_at",

@@ -483,10 +483,12 @@ class VaultRestore(pulumi.ComponentResource):
     def __init__(
         self,
         resource_name: str,
-        args: VaultRestoreArgs | VaultRestoreSpec | Mapping[str, Any],
+        args: VaultRestoreArgs | VaultRestoreInputs | VaultRestoreSpec | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         owner = f"VaultRestore '{resource_name}'"
+        if isinstance(args, VaultRestoreSpec) and not isinstance(args, VaultRestoreInputs):
+            args = args.fields()  # a topology entry without the reading settings
         spec = component_args(VaultRestoreInputs, args, owner, name=resource_name)
         super().__init__(VAULT_RESTORE_TYPE, resource_name, None, opts)
         keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
@@ -526,7 +528,7 @@ class VaultRestore(pulumi.ComponentResource):
             trigger = RestoreTrigger(
                 f"{resource_name}-{key.name}-source", source_id, pulumi.ResourceOptions(parent=self)
             )
-            compartment = key.compartment_id or spec.compartment_id
+            compartment: pulumi.Input[str] | None = key.compartment_id or spec.compartment_id
             if compartment is None:
                 compartment = recorded.compartment(key.name, f"keys[{i}].compartment_id", source, "compartment_id")
             restored = oci.kms.Key(

@@ -149,15 +149,15 @@ def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
             point = (drill.oci.plan or "", drill.oci.manual_backup or "")
             volume, what = manual.get(point, ""), f"boot volume backup in {drill.oci.availability_domain}"
         elif drill.oci_vault is not None:
-            point = drill.oci_vault
-            volume = vaults.get(point.vault_backup, "")
-            replica = replicated.get(point.vault_backup)
-            if point.file:
-                what = f"vault backup file into {point.region}"
-            elif replica is not None and replica[0] == point.region:
-                what = f"vault backup into {point.region} from the replica there"
+            vault_point = drill.oci_vault
+            volume = vaults.get(vault_point.vault_backup, "")
+            replica = replicated.get(vault_point.vault_backup)
+            if vault_point.file:
+                what = f"vault backup file into {vault_point.region}"
+            elif replica is not None and replica[0] == vault_point.region:
+                what = f"vault backup into {vault_point.region} from the replica there"
             else:
-                what = f"vault backup into {point.region} from the vault region's bucket: proves no region loss"
+                what = f"vault backup into {vault_point.region} from the vault region's bucket: proves no region loss"
         else:
             continue
         row = rows.get(volume)

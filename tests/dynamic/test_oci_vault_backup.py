@@ -623,7 +623,8 @@ def test_a_key_backups_metadata_names_the_keys_compartment_and_state(stub: KmsSt
     stub.add_key(ELSEWHERE, VAULT, compartment=OTHER_COMPARTMENT, state="DISABLED")
     props = _with_metadata(key_props(stub, key=ELSEWHERE))
     OciKeyBackupProvider().create(props)
-    document = read_metadata_of(stub, tuple(props["location"].values()))  # type: ignore[arg-type]
+    where = props["location"]
+    document = read_metadata_of(stub, (where["namespace"], where["bucket"], where["object_name"]))
     assert document is not None
     assert (document["kind"], document["key_id"], document["compartment_id"]) == ("key", ELSEWHERE, OTHER_COMPARTMENT)
     assert document["key_state"] == "DISABLED"

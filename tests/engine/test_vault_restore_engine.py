@@ -26,6 +26,7 @@ def restore(vault_source: dict[str, Any]) -> Callable[[], None]:
 
 
 def restore_trigger(operation: Operation) -> Any:
+    assert operation.simulation is not None
     [vault] = operation.simulation.of_type("oci:Kms/vault:Vault")
     return vault.inputs.get("restoreTrigger")
 
