@@ -373,7 +373,8 @@ def test_a_prod_stack_without_a_dr_copy_exits_1_naming_the_rule(tmp_path: Path) 
 def test_a_prod_stack_with_a_par_valid_for_a_year_exits_1(tmp_path: Path) -> None:
     prod = _prod()
     prod["oci"]["vault_backups"][0]["destination"] = {
-        "par": {"namespace": "acmeprod", "bucket": "vault-backups", "expires_in_days": 365}
+        "par": {"namespace": "acmeprod", "bucket": "vault-backups", "expires_in_days": 365},
+        "replicate_to": "us-phoenix-1",  # as the example's bucket: only the PAR's lifetime is at fault
     }
     done = run_prod("--config", str(write_stack(tmp_path, prod, name="Pulumi.prod.yaml")), "--json")
     assert done.returncode == 1, done.stderr
