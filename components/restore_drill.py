@@ -123,14 +123,19 @@ class OciVaultDrillArgs(TypedDict, total=False):
     """Region the vault is restored in: another region of the realm."""
     kms_endpoint: str
     """KMS vault endpoint of `region`; default its public one."""
+    objectstorage_endpoint: str
+    """Object Storage endpoint of `region` (where a replica of the backup is read); default its public one."""
     compartment_id: pulumi.Input[str]
-    """The vault's compartment (OCI restores only there); default read from the vault."""
+    """The vault's compartment (OCI restores only there); default the one the backup recorded (the source's output,
+    or the metadata object beside the backup), and only for a backup without either, the live vault's."""
     expect_keys: int
     """Keys the restored vault must hold at least."""
     home_region: str
     """Region of the backed-up vault (with `vault_id`; the source's otherwise)."""
     home_kms_endpoint: str
     """KMS vault endpoint of the vault's own region (with `vault_id`)."""
+    home_objectstorage_endpoint: str
+    """Object Storage endpoint of the vault's own region (with `vault_id`: where the backup's metadata is read)."""
     auth: str
     """OCI auth: api_key (default), instance_principal, resource_principal or security_token."""
     profile: str
@@ -249,10 +254,12 @@ class _VaultPoint(Model):
     file: str | None = Field(None, min_length=1)
     region: OciRegion
     kms_endpoint: HttpsUrl | None = None
+    objectstorage_endpoint: HttpsUrl | None = None
     compartment_id: Ref[CompartmentId] | None = None
     expect_keys: int | None = Field(None, ge=0)
     home_region: OciRegion | None = None
     home_kms_endpoint: HttpsUrl | None = None
+    home_objectstorage_endpoint: HttpsUrl | None = None
     auth: OciAuth | None = None
     profile: str | None = None
 
@@ -313,6 +320,10 @@ class RestoreDrill(pulumi.ComponentResource):
     """Why the drill failed (None when it passed)."""
     scratch_volume_id: pulumi.Output[str]
     """The scratch volume, when kept (or when it could not be removed)."""
+    restored_from: pulumi.Output[str] | None
+    """Vault drills: which copy was restored (the replica in the drill's region, the vault region's bucket, ...)."""
+    proves_region_loss: pulumi.Output[bool] | None
+    """Vault drills: whether the restore used a copy held outside the vault's region."""
 
     def __init__(
         self,
@@ -341,6 +352,9 @@ class RestoreDrill(pulumi.ComponentResource):
         self.checks = drill.checks
         self.error = drill.error
         self.scratch_volume_id = drill.scratch_volume_id
+        vault_drill = isinstance(drill, OciVaultRestoreDrill)
+        self.restored_from = drill.restored_from if vault_drill else None
+        self.proves_region_loss = drill.proves_region_loss if vault_drill else None
         self.register_outputs(self.outputs())
 
     def _ibm(self, resource_name: str, model: RestoreDrillInputs) -> IbmRestoreDrill:
@@ -404,7 +418,14 @@ class RestoreDrill(pulumi.ComponentResource):
         restore_point: dict[str, Any] = {"file": file}
         if source is not None:
             home = source.connection
-            if file is None:  # the object where the stack knows it (a PAR it made only writes); else the given PAR
+            replica = source.replica
+            if file is None and source.vault_object is not None and replica and replica["region"] == point.region:
+                # The bucket is replicated to the drill's region: the drill restores from the copy there, as a
+                # restore would after the loss of the vault's region (the same object name, in the replica bucket).
+                where = {"namespace": replica["namespace"], "bucket": replica["bucket"]}
+                restore_point = {"location": {**where, "object_name": source.vault_object["object_name"]}}
+                restore_point["replica"] = True
+            elif file is None:  # the object where the stack knows it (a PAR it made only writes); else the given PAR
                 if source.vault_object is not None:
                     restore_point = {"location": source.vault_object}
                 else:
@@ -415,6 +436,7 @@ class RestoreDrill(pulumi.ComponentResource):
                 "auth": point.auth,
                 "profile": point.profile,
                 "kms_endpoint": point.home_kms_endpoint,
+                "objectstorage_endpoint": point.home_objectstorage_endpoint,
             }
             if point.location is not None:
                 restore_point = {"location": point.location.model_dump()}
@@ -426,10 +448,13 @@ class RestoreDrill(pulumi.ComponentResource):
                 "name": f"{model.name}-{model.trigger}",
                 "trigger": model.trigger,
                 "vault_id": source.vault_id if source is not None else point.vault_id,
-                "compartment_id": point.compartment_id,
+                # The compartment the backup recorded (a restore in a disaster cannot read the live vault).
+                "compartment_id": point.compartment_id
+                or (source.compartments.apply(lambda c: c.get("vault")) if source is not None else None),
                 **restore_point,
                 "region": point.region,
                 "kms_endpoint": point.kms_endpoint,
+                "objectstorage_endpoint": point.objectstorage_endpoint,
                 "expect_keys": point.expect_keys,
                 "keep_scratch": model.keep_scratch,
                 "connection": home,
@@ -449,6 +474,8 @@ class RestoreDrill(pulumi.ComponentResource):
             "checks": self.checks,
             "error": self.error,
             "scratch_volume_id": self.scratch_volume_id,
+            "restored_from": self.restored_from,
+            "proves_region_loss": self.proves_region_loss,
         }
 
 

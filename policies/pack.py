@@ -14,9 +14,12 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from policies.rules import RULES, Res, Rule
-from policies.rules.base import stack_of
+from policies.rules.base import UNKNOWN_MARKERS, stack_of
+
+UNKNOWN_MARKER = sorted(UNKNOWN_MARKERS)[0]  # any: the note carries its own message
 
 PACK_NAME = "backup-topology"
 _LEVELS = {"mandatory": EnforcementLevel.MANDATORY, "advisory": EnforcementLevel.ADVISORY}
@@ -54,8 +57,18 @@ def _stack_validation(rule: Rule) -> Callable[[StackValidationArgs, ReportViolat
             for r in args.resources
         ]
         stack = stack_of(resources[0].urn) if resources else ""
+        pending = []
         for violation in rule.check(resources, rule.config(args.get_config()), stack):
-            report(violation.message, violation.urn)
+            if violation.pending:
+                pending.append(violation.message)
+            else:
+                report(violation.message, violation.urn)
+        if pending:
+            # What waits for an output not known yet is CrossGuard's "can't run during preview" note (advisory),
+            # after the findings the rule could make: neither a mandatory failure nor silence.
+            note = UnknownValueError(UNKNOWN_MARKER, [])
+            note.message = "; ".join(pending)
+            raise note
 
     return validate
 

@@ -214,3 +214,49 @@ def test_two_backups_into_one_bucket_under_overlapping_prefixes_are_refused() ->
         name="ledger", vault_id=other_vault, keys=[], destination={"bucket": {**bucket, "object_prefix": "ledger/"}}
     )
     assert problems(spec(destination={"bucket": {**bucket, "object_prefix": "pay/"}}), apart) == []
+
+
+# --- destination.replicate_to ----------------------------------------------------------------------------
+
+BUCKET = {"namespace": "acme", "bucket": "vault-backups"}
+
+
+def test_replicate_to_takes_a_region_or_a_region_and_bucket() -> None:
+    assert problems(spec(destination={"bucket": BUCKET, "replicate_to": "us-phoenix-1"})) == []
+    given = {"region": "us-phoenix-1", "bucket": "vault-backups-phx"}
+    assert problems(spec(destination={"par": BUCKET, "replicate_to": given})) == []
+    [loaded] = load_topology(
+        {
+            "oci": {
+                "region": "us-ashburn-1",
+                "vault_backups": [spec(destination={"bucket": BUCKET, "replicate_to": given})],
+            }
+        }
+    ).oci.vault_backups  # type: ignore[union-attr]
+    assert loaded.destination.replica() == ("us-phoenix-1", "acme", "vault-backups-phx")
+
+
+def test_replicate_to_is_refused_for_the_vaults_own_region_an_unknown_one_and_a_given_par() -> None:
+    assert problems(spec(destination={"bucket": BUCKET, "replicate_to": "us-ashburn-1"})) == [
+        "oci.vault_backups[0].destination.replicate_to: us-ashburn-1 is the vault's own region: a copy there is lost "
+        "with the region; name another region",
+    ]
+    [unknown] = problems(spec(destination={"bucket": BUCKET, "replicate_to": "us-phenix-1"}))
+    assert unknown.startswith("oci.vault_backups[0].destination.replicate_to.region: unknown OCI region 'us-phenix-1'")
+    [given] = problems(spec(keys=[], destination={"par_uri": {"uri_config_key": "k"}, "replicate_to": "us-phoenix-1"}))
+    assert given.startswith("oci.vault_backups[0].destination.replicate_to: a PAR URL made elsewhere names a bucket")
+
+
+def test_a_bucket_is_replicated_by_one_entry_only() -> None:
+    first = spec(destination={"bucket": {**BUCKET, "object_prefix": "a/"}, "replicate_to": "us-phoenix-1"})
+    second = spec(
+        name="ledger",
+        vault_id="ocid1.vault.oc1.iad.bbledgerexample.abuwcljsledgervaultexample",
+        keys=[],
+        destination={"bucket": {**BUCKET, "object_prefix": "b/"}, "replicate_to": "us-phoenix-1"},
+    )
+    [found] = problems(first, second)
+    assert found.startswith(
+        "oci.vault_backups[1].destination.replicate_to: bucket acme/vault-backups is already replicated by "
+        "oci.vault_backups[0]"
+    )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from components.config import Schedule, load_topology
-from components.tooling.coverage import coverage, effective_rpo_hours, longest_retention_days, retention_at_rpo_days
+from components.tooling.coverage import (
+    coverage,
+    effective_rpo_hours,
+    longest_retention_days,
+    retention_at_rpo_days,
+    summary,
+)
 from tests.conftest import COMPARTMENT, VOL_A, VOL_B, VOL_C
 
 
@@ -178,3 +184,43 @@ def test_inactive_plans_count_for_nothing() -> None:
     [row, _] = coverage(load_topology(raw))
     assert (row.rpo_hours, row.retention_days, row.clone_zones) == (168, 90, [])
     assert row.schedules[0].startswith("plan six-hourly (inactive): ")
+
+
+def test_the_summary_counts_every_kind_of_asset_without_a_copy_in_another_region() -> None:
+    vault = "ocid1.vault.oc1.iad.bbpaymentsexample.abuwcljspaymentsvaultexample"
+    key = "ocid1.key.oc1.iad.bbpaymentsexample.abuwcljspaymentskey1example"
+    raw = {
+        "oci": {
+            "region": "us-ashburn-1",
+            "vault_backups": [
+                {
+                    "name": "payments",
+                    "vault_id": vault,
+                    "keys": [key],
+                    "destination": {"bucket": {"namespace": "acme", "bucket": "vault-backups"}},
+                    "trigger": "t1",
+                }
+            ],
+        },
+        "ibm": {
+            "region": "us-south",
+            "backup_policies": [
+                {
+                    "name": "apps",
+                    "match_user_tags": ["backup:apps"],
+                    "match_resource_type": "instance",
+                    "covers": ["0717-instance-1"],
+                    "plans": [{"name": "daily", "cron_spec": "0 2 * * *"}],
+                }
+            ],
+        },
+        "openstack": {
+            "snapshot_backups": [
+                {"name": "build", "volume_id": "3fa1c7e2-0000-4000-8000-000000000001", "trigger": "t1"}
+            ]
+        },
+    }
+    rows = coverage(load_topology(raw))
+    kinds = {r.asset_kind for r in rows}
+    assert kinds == {"vault", "vault key", "instance", "volume"}
+    assert sorted(summary(rows)["without_cross_region_copy"]) == sorted(r.asset_name or r.asset_id for r in rows)

@@ -29,7 +29,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 PROD_POLICY_CONFIG = ROOT / "policies" / "config" / "prod.json"
-"""The prod example's policy config: it waives the copy of the vault backups' bucket, replicated by its owner."""
+"""The prod example's policy config: the key that must stay recoverable (its signing key, backed up on its own)."""
 
 
 DRILL_GAPS = "restore-drill-every-asset-class"
@@ -91,7 +91,7 @@ def test_prod_json_drills_every_asset_class() -> None:
         "web-golden-drill (boot volume backup in Uocm:US-ASHBURN-AD-1, trigger 2026-11-23)"
     ]
     assert drilled["ocid1.vault.oc1.iad.bbprodpaymentsexample.abuwcljsprodpaymentsvaultexample"] == [
-        "payments-vault-drill (vault backup into us-phoenix-1, trigger 2026-11-23)"
+        "payments-vault-drill (vault backup into us-phoenix-1 from the replica there, trigger 2026-11-23)"
     ]
 
 
@@ -357,17 +357,33 @@ def test_the_prod_example_passes_every_mandatory_rule() -> None:
     assert mandatory == []
 
 
-def test_the_prod_example_vault_backups_need_the_waiver_of_its_policy_config(tmp_path: Path) -> None:
-    empty = tmp_path / "none.json"
-    empty.write_text("{}")
-    done = run_cli("--stack", "prod", "--json", "--policy-config", str(empty))
-    assert done.returncode == 1
-    unwaived = json.loads(done.stdout)["findings"]
-    assert {f["policy"] for f in unwaived} == {"prod-cross-region-copy"}
-    assert sorted(f["resource"].rsplit("::", 1)[-1] for f in unwaived) == [
-        "payments-vault-key-igningkeyexample",
-        "payments-vault-vault",
+def test_the_prod_example_vault_backups_are_copied_by_their_buckets_replication_without_a_waiver() -> None:
+    done = run_cli("--stack", "prod", "--json")  # its policy config waives nothing
+    assert done.returncode == 0, done.stdout[-2000:]
+    doc = json.loads(done.stdout)
+    assert [f for f in doc["findings"] if f["policy"] == "prod-cross-region-copy"] == []
+    [replication] = [
+        r for r in doc["resources"] if r["type"] == "oci:ObjectStorage/replicationPolicy:ReplicationPolicy"
     ]
+    assert replication["inputs"]["bucket"] == "vault-backups"
+    assert replication["inputs"]["destinationRegionName"] == "us-phoenix-1"
+    assert replication["inputs"]["destinationBucketName"] == "vault-backups"
+    vault_rows = [row for row in doc["coverage"] if row["asset_kind"] in ("vault", "vault key")]
+    assert {row["cross_region"] for row in vault_rows} == {"us-phoenix-1"}
+    assert not {row["asset_name"] for row in vault_rows} & set(doc["summary"]["without_cross_region_copy"])
+
+
+def test_the_summary_line_of_the_text_plan_names_what_the_json_summary_does(tmp_path: Path) -> None:
+    prod = _prod()
+    del prod["oci"]["vault_backups"][0]["destination"]["replicate_to"]
+    path = write_stack(tmp_path, prod, name="Pulumi.prod-unreplicated.yaml")
+    text = run_cli("--config", str(path)).stdout
+    doc = json.loads(run_cli("--config", str(path), "--json").stdout)
+    missing = doc["summary"]["without_cross_region_copy"]
+    assert "payments-vault" in missing  # the vault row (its name), and its key's row below
+    assert "payments-vault/key-igningkeyexample" in missing
+    line = next(x for x in text.splitlines() if "without a copy in another region:" in x)
+    assert line.endswith(f"without a copy in another region: {', '.join(missing)}")
 
 
 def test_a_prod_stack_without_a_dr_copy_exits_1_naming_the_rule(tmp_path: Path) -> None:
@@ -391,7 +407,8 @@ def test_a_prod_stack_without_a_dr_copy_exits_1_naming_the_rule(tmp_path: Path) 
 def test_a_prod_stack_with_a_par_valid_for_a_year_exits_1(tmp_path: Path) -> None:
     prod = _prod()
     prod["oci"]["vault_backups"][0]["destination"] = {
-        "par": {"namespace": "acmeprod", "bucket": "vault-backups", "expires_in_days": 365}
+        "par": {"namespace": "acmeprod", "bucket": "vault-backups", "expires_in_days": 365},
+        "replicate_to": "us-phoenix-1",  # as the example's bucket: only the PAR's lifetime is at fault
     }
     done = run_prod("--config", str(write_stack(tmp_path, prod, name="Pulumi.prod.yaml")), "--json")
     assert done.returncode == 1, done.stderr

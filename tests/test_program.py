@@ -68,7 +68,11 @@ def test_no_oci_provider_without_a_native_oci_resource() -> None:
     topology["oci"]["boot_volume_plans"] = []
     topology["copies"] = [c for c in topology["copies"] if "oci" not in c]
     topology["restore_drills"] = [d for d in topology["restore_drills"] if "oci" not in d]  # a vault drill stays
+    del topology["oci"]["vault_backups"][0]["destination"]["replicate_to"]  # a replication policy is native
     sim = run_program(topology, stack="prod")
     assert sim.of_type("pulumi:providers:oci") == []
     assert len(sim.of_type("pulumi-python:dynamic/backup-topology:OciVaultRestoreDrill")) == 1
     assert len(sim.of_type("pulumi-python:dynamic/backup-topology:OciVaultBackup")) == 1
+    topology["oci"]["vault_backups"][0]["destination"]["replicate_to"] = "us-phoenix-1"
+    [provider] = run_program(topology, stack="prod").of_type("pulumi:providers:oci")
+    assert provider.inputs["region"] == "us-ashburn-1"  # the bucket's region, for its replication policy

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from components.config import load_topology
+from components.tooling.coverage import coverage
 from tests.conftest import run_program, topology_problems
 
 SHA = "a" * 64
@@ -178,6 +180,33 @@ def test_a_vault_drill_restores_the_current_vault_object_into_another_region() -
     assert restore.inputs["vault_id"] == OCI_VAULT
     assert restore.inputs["connection"]["region"] == "us-ashburn-1"
     assert restore.inputs["expect_keys"] == 2
+    assert restore.inputs.get("replica") is not True  # the bucket is not replicated: the vault region's object
+    [row] = [r for r in coverage(load_topology(oci_topology({"oci_vault": drill}))) if r.asset_kind == "vault"]
+    assert row.drills == [
+        "oci-drill (vault backup into us-phoenix-1 from the vault region's bucket: proves no region loss, trigger d1)"
+    ]
+
+
+def test_a_vault_drill_in_the_region_of_the_buckets_replica_restores_from_the_replica() -> None:
+    raw = oci_topology({"oci_vault": {"vault_backup": "payments", "region": "us-phoenix-1"}})
+    destination = raw["oci"]["vault_backups"][0]["destination"]
+    destination["replicate_to"] = {"region": "us-phoenix-1", "bucket": "vault-backups-phx"}
+    sim = run_program(raw)
+    [restore] = sim.of_type("pulumi-python:dynamic/backup-topology:OciVaultRestoreDrill")
+    assert restore.inputs["replica"] is True
+    assert restore.inputs["location"] == {
+        "namespace": "acme",
+        "bucket": "vault-backups-phx",
+        "object_name": "payments/t1/vault",
+    }
+    [row] = [r for r in coverage(load_topology(raw)) if r.asset_kind == "vault"]
+    assert row.drills == ["oci-drill (vault backup into us-phoenix-1 from the replica there, trigger d1)"]
+    assert row.cross_region == "us-phoenix-1"
+    # a drill in a third region restores from the vault region's bucket, and says so
+    raw["restore_drills"][0]["oci_vault"]["region"] = "us-sanjose-1"
+    [restore] = run_program(raw).of_type("pulumi-python:dynamic/backup-topology:OciVaultRestoreDrill")
+    assert restore.inputs.get("replica") is not True
+    assert restore.inputs["location"]["bucket"] == "vault-backups"
 
 
 def test_a_vault_drill_in_the_vaults_region_or_of_a_backup_without_its_vault_is_refused() -> None:

@@ -6,7 +6,7 @@ import base64
 import datetime
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -287,6 +287,28 @@ class Kms:
         except NotFoundError:
             return
 
+    def put_object(self, location: BucketLocation, body: bytes, content_type: str = "application/json") -> None:
+        """Write one object (PutObject replaces it whole, so a repeat after a lost answer writes the same bytes)."""
+        client = self._objects()
+        self._call(
+            f"object {location.describe()}",
+            lambda: client.put_object(
+                location.namespace, location.bucket, location.object_name, body, content_type=content_type
+            ),
+        )
+
+    def get_object(self, location: BucketLocation) -> bytes | None:
+        """The bytes of one object, or None when it is not there."""
+        client = self._objects()
+        try:
+            response = self._call(
+                f"object {location.describe()}",
+                lambda: client.get_object(location.namespace, location.bucket, location.object_name),
+            )
+        except NotFoundError:
+            return None
+        return bytes(response.data.content)
+
     def object_exists(self, location: BucketLocation) -> bool:
         """Whether the backup object is in its bucket (HEAD on the object)."""
         return self.object_version(location) is not None
@@ -382,12 +404,29 @@ class Kms:
         return [_vault(v) for v in data or []]
 
     def keys_in(self, management_endpoint: str, compartment_id: str) -> list[KeyInfo]:
-        """The keys of the vault behind `management_endpoint` in a compartment."""
-        data = self._call(
-            f"keys of the vault at {management_endpoint}",
-            lambda: self._keys(management_endpoint).list_keys(compartment_id).data,
-        )
-        return [_key(k) for k in data or []]
+        """The keys of the vault behind `management_endpoint` in a compartment (every page of ListKeys)."""
+        client = self._keys(management_endpoint)
+        found: list[KeyInfo] = []
+        page: str | None = None
+        while True:
+            response = self._call(
+                f"keys of compartment {compartment_id} in the vault at {management_endpoint}",
+                lambda page=page: client.list_keys(compartment_id, page=page),  # type: ignore[misc]
+            )
+            found += [_key(k) for k in response.data or []]
+            page = (response.headers or {}).get("opc-next-page")
+            if not page:
+                return found
+
+    def keys_of_vault(self, vault: VaultInfo, compartments: Sequence[str]) -> list[KeyInfo]:
+        """The keys of `vault` in its own compartment and in `compartments` (ListKeys answers per compartment, and a
+        key may sit in another compartment than its vault), each once, with its protection mode and state."""
+        seen: dict[str, KeyInfo] = {}
+        for compartment in dict.fromkeys([vault.compartment_id, *compartments]):
+            for key in self.keys_in(vault.management_endpoint, compartment):
+                if key.vault_id in ("", vault.id):
+                    seen.setdefault(key.id, key)
+        return list(seen.values())
 
     def schedule_vault_deletion(self, vault_id: str, days: int = DELETION_DAYS) -> VaultInfo | None:
         """Schedule the vault's deletion in `days` (OCI's least is 7); one gone or already scheduled is fine."""

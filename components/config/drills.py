@@ -97,8 +97,13 @@ class OciVaultDrill(Model):
         description="Region the vault is restored in; not the vault's own (a restore there goes over the live vault)."
     )
     kms_endpoint: HttpsUrl | None = Field(None, description="KMS vault endpoint of `region`; default its public one.")
+    objectstorage_endpoint: HttpsUrl | None = Field(
+        None, description="Object Storage endpoint of `region` (a replica of the backup is read there)."
+    )
     compartment_id: Ref[CompartmentId] | None = Field(
-        None, description="The vault's compartment (OCI restores only there); default read from the vault."
+        None,
+        description="The vault's compartment (OCI restores only there); default the one the backup recorded (its "
+        "output, or its metadata object), and only for a backup without either, the live vault's.",
     )
     expect_keys: int | None = Field(None, ge=0, description="Keys the restored vault must hold at least.")
     file: str | None = Field(

@@ -12,7 +12,7 @@ from components.config.base import Model, problems_from_validation
 from components.config.copies import CopySpec
 from components.config.drills import RestoreDrillSpec
 from components.config.ibm import IbmSection, zone_problems
-from components.config.oci import OciSection
+from components.config.oci import OciSection, same_region_replica
 from components.config.openstack import OpenStackSection
 from components.errors import Problem, TopologyError
 from components.oci.ocid import parse_ocid
@@ -334,12 +334,14 @@ def _vault_problems(oci: Any, region: str | None) -> list[Problem]:
     vaults: dict[str, str] = {}
     keys: dict[str, str] = {}
     prefixes: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    replicated: dict[tuple[str, str], str] = {}
     for i, spec in _items(oci, "vault_backups"):
         at = f"oci.vault_backups[{i}]"
         duplicate = _unique_name(names, _text(spec, "name"), f"{at}.name")
         problems += duplicate or _prefix_problem(prefixes, spec, at)  # a name twice: its default prefix twice
         destination = spec.get("destination") if isinstance(spec, Mapping) else None
         problems += _plain_par(destination, f"{at}.destination")
+        problems += _replication_problems(destination, f"{at}.destination", region, replicated)
         vault = _text(spec, "vault_id")
         if vault is not None:
             problems += _region_problem(
@@ -375,6 +377,31 @@ def _vault_problems(oci: Any, region: str | None) -> list[Problem]:
         for k, key in _items(spec, "keys"):
             if isinstance(key, Mapping):
                 problems += _plain_par(key.get("source"), f"{at}.keys[{k}].source")
+    return problems
+
+
+def _replication_problems(
+    destination: Any, at: str, region: str | None, replicated: dict[tuple[str, str], str]
+) -> list[Problem]:
+    """A replica in oci.region (the vault's) is lost with it; a bucket has one replication policy at most (OCI
+    Object Storage, "Creating a Replication Policy"), so two entries cannot each replicate it."""
+    if not isinstance(destination, Mapping) or destination.get("replicate_to") is None:
+        return []
+    target = destination.get("replicate_to")
+    to = target if isinstance(target, str) else _text(target, "region")
+    problems = []
+    if to is not None and to == region:
+        problems.append(Problem(f"{at}.replicate_to", same_region_replica(to)))
+    where = destination.get("bucket") or destination.get("par")
+    namespace, bucket = _text(where, "namespace"), _text(where, "bucket")
+    if namespace is not None and bucket is not None:
+        first = replicated.setdefault((namespace, bucket), at)
+        if first != at:
+            why = (
+                f"bucket {namespace}/{bucket} is already replicated by {first.rsplit('.', 1)[0]}, and OCI allows one "
+                "replication policy per bucket: its replica holds this entry's backups too, so drop replicate_to here"
+            )
+            problems.append(Problem(f"{at}.replicate_to", why))
     return problems
 
 

@@ -368,6 +368,11 @@ def _no_secret(value: str) -> str:
     return value
 
 
+def same_region_replica(region: str) -> str:
+    """Why a replica in the vault's own region is refused."""
+    return f"{region} is the vault's own region: a copy there is lost with the region; name another region"
+
+
 VaultId = Annotated[str, _ocid("vault")]
 NonEmpty = Annotated[str, Field(min_length=1)]
 BucketName = Annotated[str, Field(min_length=1, max_length=256)]
@@ -431,12 +436,36 @@ class GivenPar(Model):
         return self
 
 
+def _region_shorthand(value: Any) -> Any:
+    return {"region": value} if isinstance(value, str) else value
+
+
+class Replication(Model):
+    """The backup bucket replicated to a bucket of another region (a native `oci.objectstorage.ReplicationPolicy`).
+
+    OCI Object Storage, "Using Replication": the destination bucket must exist in the destination region (the policy
+    does not create it) and becomes read-only; objects written to the source after the policy exists are copied
+    asynchronously (those written before are not), and deletions are copied too. A source bucket has one
+    replication policy at most ("Creating a Replication Policy").
+    """
+
+    region: OciRegion = Field(description="Region of the destination bucket: another region than the vault's.")
+    bucket: BucketName | None = Field(
+        None, description="Destination bucket in that region (it must exist); default the source bucket's name."
+    )
+
+
 class VaultBackupDestination(Model):
-    """Where backups go: exactly one of bucket, par (created here) or par_uri (given)."""
+    """Where backups go: exactly one of bucket, par (created here) or par_uri (given); optionally replicated."""
 
     bucket: BucketDestination | None = None
     par: CreatedPar | None = None
     par_uri: GivenPar | None = None
+    replicate_to: Annotated[Replication, BeforeValidator(_region_shorthand)] | None = Field(
+        None,
+        description="Replicate the bucket to another region (`<region>` or `{region, bucket}`): the stack declares "
+        "the bucket's replication policy, so each backup has a copy there (bucket and par destinations).",
+    )
 
     @model_validator(mode="after")
     def _one(self) -> VaultBackupDestination:
@@ -444,7 +473,21 @@ class VaultBackupDestination(Model):
         if len(given) != 1:
             also = f" (got {', '.join(given)})" if given else ""
             raise FieldProblemError([((), f"give exactly one of bucket, par or par_uri{also}")])
+        if self.replicate_to is not None and self.par_uri is not None:
+            why = (
+                "a PAR URL made elsewhere names a bucket this stack does not own: replicate that bucket where it is "
+                "managed (its backups then count as copied only with a waiver of prod-cross-region-copy)"
+            )
+            raise FieldProblemError([(("replicate_to",), why)])
         return self
+
+    def replica(self) -> tuple[str, Any, Any] | None:
+        """(region, namespace, bucket) of the replica (namespace and bucket may come from other resources), or None
+        when the bucket is not replicated."""
+        where = self.bucket or self.par
+        if self.replicate_to is None or where is None:
+            return None
+        return self.replicate_to.region, where.namespace, self.replicate_to.bucket or where.bucket
 
 
 class VaultBackupSpec(Lifecycle):
@@ -457,6 +500,11 @@ class VaultBackupSpec(Lifecycle):
     keys: list[Ref[BackupKeyId]] = Field(
         default_factory=list, description="HSM keys of the vault backed up one by one."
     )
+    key_compartments: list[Ref[CompartmentId]] = Field(
+        default_factory=list,
+        description="Compartments besides the vault's that hold keys of the vault: the vault backup lists the keys "
+        "it holds through ListKeys, which answers per compartment.",
+    )
     destination: VaultBackupDestination = Field(description="Bucket, created PAR or given PAR URL.")
     trigger: Trigger = Field(description="Change it (e.g. to today's date) to take a new backup.")
     timeouts: OperationTimeouts = Field(default_factory=OperationTimeouts, description="Deadlines.")
@@ -468,6 +516,10 @@ class VaultBackupSpec(Lifecycle):
             problems.append((("keys",), "nothing to back up: set backup_vault or list keys"))
         if not self.backup_vault and not self.include_keys:
             problems.append((("include_keys",), "only applies to a vault backup (backup_vault is false)"))
+        if self.key_compartments and not (self.backup_vault and self.include_keys):
+            why = "only used to list the keys a vault backup with include_keys holds"
+            problems.append((("key_compartments",), why))
+        problems += duplicate_problems(list(self.key_compartments), "key_compartments", None, "compartment")
         problems += duplicate_problems(list(self.keys), "keys", None, "key")
         if self.destination.par_uri is not None:
             why = (
@@ -561,7 +613,9 @@ class KeyToRestore(Model):
     name: Name = Field(description="Name unique in the restore (resource name).")
     display_name: DisplayName = Field(description="Display name of the restored key.")
     compartment_id: Ref[CompartmentId] | None = Field(
-        None, description="The key's original compartment; default the restore's compartment."
+        None,
+        description="The key's original compartment; default the restore's compartment, else the one the key "
+        "backup's metadata recorded.",
     )
     key_shape: KeyShape = Field(default_factory=KeyShape, description="The key's shape.")
     source: BackupObject = Field(description="The key backup object.")
@@ -571,7 +625,11 @@ class VaultRestoreSpec(Model):
     """A restore of a vault and/or keys from backup objects (same tenancy and compartment as backed up)."""
 
     name: Name = Field(description="Name unique in the stack.")
-    compartment_id: Ref[CompartmentId] = Field(description="The compartment the vault was backed up from.")
+    compartment_id: Ref[CompartmentId] | None = Field(
+        None,
+        description="The compartment the vault was backed up from; default the one the backup's metadata "
+        "(`<object>.json` beside it) recorded.",
+    )
     vault: VaultToRestore | None = Field(None, description="Restore the vault (before its keys).")
     keys: list[KeyToRestore] = Field(default_factory=list, description="Keys to restore.")
     management_endpoint: Ref[ManagementEndpoint] | None = Field(
@@ -592,6 +650,13 @@ class VaultRestoreSpec(Model):
             )
         if self.vault is not None and self.management_endpoint is not None:
             problems.append((("management_endpoint",), "not used: keys go into the vault restored here"))
+        # Without compartment_id the one the backup's metadata recorded is used; a PAR URL cannot reach it.
+        why = "required with a par_uri source: the backup's metadata beside it cannot be read through the URL"
+        if self.compartment_id is None and self.vault is not None and self.vault.source.par_uri is not None:
+            problems.append((("compartment_id",), why))
+        for i, key in enumerate(self.keys):
+            if self.compartment_id is None and key.compartment_id is None and key.source.par_uri is not None:
+                problems.append((("keys", i, "compartment_id"), why))
         problems += duplicate_problems([k.name for k in self.keys], "keys", "name", "name")
         if problems:
             raise FieldProblemError(problems)

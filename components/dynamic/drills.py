@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from components.clouds.calls import CloudError, Deadline, NotFoundError
+from components.clouds.calls import CloudError, Deadline, NotFoundError, wait_for
 from components.clouds.ibm_vpc import Vpc
 from components.clouds.oci_kms import (
     DELETION_DAYS,
@@ -45,6 +46,7 @@ from components.dynamic.oci_vault_backup import (
     LocationProps,
     par_aware,
     par_digest,
+    read_metadata,
     retry_token,
 )
 from components.errors import FieldProblemError
@@ -112,6 +114,10 @@ class _DrillProvider(DynamicProvider):
         """What the record names as the restore point."""
         return str(model.restore_point_id)
 
+    def _notes(self, model: Any, props: Mapping[str, Any]) -> dict[str, Any]:
+        """Facts of the run a kind of drill records besides the shared ones."""
+        return {}
+
     def _checks(
         self,
         cloud: Any,
@@ -143,6 +149,7 @@ class _DrillProvider(DynamicProvider):
             "checks_passed": False,
             "sha256": None,
             "error": None,
+            **self._notes(model, props),
         }
         volume_id: str | None = None
         started = time.monotonic()
@@ -380,6 +387,14 @@ class VaultDrillProps(BaseModel):
     file: VaultFileProps | None = Field(None, description="A backup file on this machine.")
     region: str = Field(min_length=1, description="Region the vault is restored in (not the vault's own).")
     kms_endpoint: str | None = Field(None, description="KMS vault endpoint of `region`; default its public one.")
+    replica: bool = Field(
+        False,
+        description="`location` is the replica of the backup in `region` (the bucket's replication): the drill "
+        "waits for it there, and restores from it.",
+    )
+    objectstorage_endpoint: str | None = Field(
+        None, description="Object Storage endpoint of `region` (where the replica is read); default its public one."
+    )
     expect_keys: int | None = Field(None, ge=0, description="Keys the restored vault must hold at least.")
     keep_scratch: bool = False
     connection: ConnectionProps = Field(description="How the vault's own region is reached.")
@@ -410,6 +425,20 @@ class _VaultScratch:
             progress,
         )
         self.home = Kms(model.connection.connection(), deadline, progress)
+        self.here = Kms(
+            OciConnection(
+                region=model.region,
+                auth=conn.auth,
+                profile=conn.profile,
+                objectstorage_endpoint=model.objectstorage_endpoint,
+            ),
+            deadline,
+            progress,
+        )
+        """Object Storage of the drill's region, where a replica is read."""
+        self.deadline = deadline
+        self.compartment_from = "-"
+        """Where the restore's compartment came from (the record says it)."""
 
     def get_volume(self, volume_id: str) -> dict[str, Any]:
         vault = self.kms.get_vault(volume_id)
@@ -491,18 +520,63 @@ class OciVaultRestoreDrillProvider(_DrillProvider):
     def _what(model: Any) -> str:
         return f"the backup of vault {model.vault_id}"
 
+    def _notes(self, model: Any, props: Mapping[str, Any]) -> dict[str, Any]:
+        """What the restore proves about losing the vault's region: only a copy held outside it does."""
+        home = _home_region(model)
+        if model.location is not None and model.replica:
+            where = f"{model.location.namespace}/{model.location.bucket}/{model.location.object_name}"
+            return {
+                "restored_from": f"the replica in {model.region} ({where})",
+                "proves_region_loss": True,
+            }
+        if model.location is not None:
+            return {
+                "restored_from": f"the bucket in the vault's own region {home or '-'}: this does not prove a restore "
+                f"after the loss of that region (replicate the bucket to {model.region}: destination.replicate_to)",
+                "proves_region_loss": False,
+            }
+        if model.file is not None:
+            return {"restored_from": "a backup file held outside OCI", "proves_region_loss": True}
+        region = _par_region(str(props.get(PAR_URI) or ""))
+        elsewhere = region is not None and home is not None and region != home
+        where = region or "a region the URL does not name"
+        return {
+            "restored_from": f"a pre-authenticated request URL of an object in {where}",
+            "proves_region_loss": elsewhere,
+        }
+
     def _restore(self, cloud: Any, model: Any, scratch: str, props: Mapping[str, Any]) -> str:
         scratch_vault: _VaultScratch = cloud
         source: RestoreSource
-        if model.location is not None:
+        if model.location is not None and model.replica:
+            source = BucketLocation(**model.location.model_dump())
+            _wait_replicated(scratch_vault, source)
+        elif model.location is not None:
             source = BucketLocation(**model.location.model_dump())
         elif model.file is not None:
             source = FileSource(model.file.path, _read_backup(model.file))
         else:
             source = ParLocation(str(props[PAR_URI]))
-        compartment = model.compartment_id or scratch_vault.home.get_vault(model.vault_id).compartment_id
+        compartment = self._compartment(scratch_vault, model)
         vault = scratch_vault.kms.restore_vault(compartment, source, retry_token=retry_token("drill", scratch))
         return vault.id
+
+    @staticmethod
+    def _compartment(scratch_vault: _VaultScratch, model: Any) -> str:
+        """The compartment OCI restores the vault into (the one it was backed up from): as given, else from the
+        backup's metadata object beside it, else (a backup without one) read from the live vault, which a disaster
+        may have taken: the record says which."""
+        if model.compartment_id:
+            scratch_vault.compartment_from = "the drill's inputs"
+            return str(model.compartment_id)
+        if model.location is not None:
+            objects = scratch_vault.here if model.replica else scratch_vault.home
+            document = read_metadata(objects, BucketLocation(**model.location.model_dump()))
+            if document is not None and document.get("vault_compartment_id"):
+                scratch_vault.compartment_from = "the backup's metadata"
+                return str(document["vault_compartment_id"])
+        scratch_vault.compartment_from = "the live vault (the backup has no metadata beside it)"
+        return scratch_vault.home.get_vault(model.vault_id).compartment_id
 
     def _checks(
         self,
@@ -522,7 +596,8 @@ class OciVaultRestoreDrillProvider(_DrillProvider):
             {
                 "name": "vault",
                 "passed": volume_id != model.vault_id and ready.get("vault_type") == "VIRTUAL_PRIVATE",
-                "detail": f"{ready.get('vault_type')} vault {volume_id} in {model.region}",
+                "detail": f"{ready.get('vault_type')} vault {volume_id} in {model.region}, compartment "
+                f"{ready.get('compartment_id')} (from {scratch_vault.compartment_from})",
             },
             {
                 "name": "keys",
@@ -540,6 +615,36 @@ class OciVaultRestoreDrillProvider(_DrillProvider):
         except Exception as exc:  # noqa: BLE001 - whatever the SDK raises, the PAR URL must not reach the log
             msg = f"vault drill: {type(exc).__name__}: {scrub(str(exc), [uri])}"
             raise CloudError(msg) from None
+
+
+def _wait_replicated(scratch_vault: _VaultScratch, replica: BucketLocation) -> None:
+    """Wait, under the drill's deadline, until the replica of the backup is in the drill's region: Object Storage
+    replicates asynchronously, objects appear in the destination bucket some time after they are written."""
+    wait_for(
+        lambda: scratch_vault.here.object_exists(replica),
+        what=f"replica {replica.describe()} in {scratch_vault.model.region}",
+        done=bool,
+        failed=lambda _found: None,
+        describe=lambda found: "replicated" if found else "not replicated yet",
+        deadline=scratch_vault.deadline,
+        progress=progress,
+    )
+
+
+def _home_region(model: Any) -> str | None:
+    parsed = parse_ocid(model.vault_id)
+    return region_of_ocid_segment(parsed.region_segment) if parsed is not None else None
+
+
+def _par_region(uri: str) -> str | None:
+    """The region whose Object Storage a PAR URL points at (`https://objectstorage.<region>.oraclecloud.com/p/…`)."""
+    found = _PAR_HOST.match(uri)
+    return found["region"] if found is not None else None
+
+
+_PAR_HOST = re.compile(
+    r"^https://(?:[^/.]+\.)?objectstorage\.(?P<region>[a-z0-9-]+)\.(?:oraclecloud\.com|oci\.customer-oci\.com)/"
+)
 
 
 def _read_backup(file: VaultFileProps) -> bytes:
@@ -568,7 +673,7 @@ class _DrillRecord(pulumi.dynamic.Resource):
     sha256: pulumi.Output[str]
     error: pulumi.Output[str]
 
-    _OUTPUTS = (
+    _OUTPUTS: tuple[str, ...] = (
         "restore_point_id",
         "scratch_volume_id",
         "started_at",
@@ -602,6 +707,13 @@ class IbmRestoreDrill(_DrillRecord, module=MODULE, name="IbmRestoreDrill"):
 
 class OciVaultRestoreDrill(_DrillRecord, module=MODULE, name="OciVaultRestoreDrill"):
     """A restore drill of an OCI vault backup."""
+
+    restored_from: pulumi.Output[str]
+    """Which copy was restored: the replica in the drill's region, the vault region's bucket, a file, a PAR URL."""
+    proves_region_loss: pulumi.Output[bool]
+    """Whether the restore used a copy held outside the vault's region (so it would work after that region's loss)."""
+
+    _OUTPUTS = (*_DrillRecord._OUTPUTS, "restored_from", "proves_region_loss")
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=[PAR_URI]))

@@ -230,8 +230,9 @@ class _VaultObjects(_Shelf):
         assert model.objects is not None
         self._kms = Kms(model.oci.connection(), deadline, progress)
         self._where = model.objects
-        # Only names the vault backup provider writes count: anything else under the prefix is not the stack's.
-        self._ours = re.compile(rf"^(?P<generation>{re.escape(model.objects.prefix)}[^/]+/)(vault|key-[^/]+)$")
+        # Only names the vault backup provider writes count (the backups, and each one's `.json` metadata beside
+        # it): anything else under the prefix is not the stack's.
+        self._ours = re.compile(rf"^(?P<generation>{re.escape(model.objects.prefix)}[^/]+/)(vault(\.json)?|key-[^/]+)$")
         self._objects: dict[str, list[str]] = {}
         self._made = frozenset(made)
 

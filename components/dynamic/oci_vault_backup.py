@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
@@ -31,6 +33,8 @@ from components.dynamic.base import MODULE, DynamicProvider, Timeouts, is_unknow
 
 PAR_URI = "par_uri"
 PAR_DIGEST = "par_uri_sha256"
+METADATA_FORMAT = "backup-topology/oci-backup-metadata/1"
+"""What a backup's metadata object says it is (`<object>.json`: compartments and keys, for a restore)."""
 _CHECK_SECONDS = 120.0  # reads done by check() before a create
 _Info = TypeVar("_Info", VaultInfo, KeyInfo)
 
@@ -65,7 +69,11 @@ class VaultBackupProps(_Props):
 
     vault_id: str = Field(pattern=r"^ocid1\.vault\.")
     include_keys: bool = True
+    key_compartments: list[str] = Field(default_factory=list)
+    """Compartments besides the vault's whose keys of the vault are listed (ListKeys answers per compartment)."""
     location: LocationProps | None = None
+    metadata: LocationProps | None = None
+    """Where the backup's metadata (compartments, keys) is written once the backup is proven written."""
     trigger: str = Field(min_length=1)
     connection: ConnectionProps
     timeouts: Timeouts = Field(default_factory=Timeouts)
@@ -77,6 +85,7 @@ class KeyBackupProps(_Props):
     key_id: str = Field(pattern=r"^ocid1\.key\.")
     vault_id: str = Field(pattern=r"^ocid1\.vault\.")
     location: LocationProps | None = None
+    metadata: LocationProps | None = None
     trigger: str = Field(min_length=1)
     connection: ConnectionProps
     timeouts: Timeouts = Field(default_factory=Timeouts)
@@ -164,6 +173,7 @@ class _BackupProvider(DynamicProvider):
                 raise CloudError("; ".join(f"{field}: {why}" for field, why in problems))
             location: Location = ParLocation(uri) if uri else BucketLocation(**model.location.model_dump())
             outs = self._take(kms, model, location, token)
+            outs.update(self._write_metadata(kms, model, outs, _written_object(model, uri)))
         except CloudError as exc:
             raise type(exc)(scrub(str(exc), [uri])) from None
         except Exception as exc:  # noqa: BLE001 - whatever the SDK raises, the PAR URL must not reach the log
@@ -171,6 +181,38 @@ class _BackupProvider(DynamicProvider):
             raise CloudError(msg) from None
         name = retry_token(self.target, *self._request(model), _where(model, uri))
         return CreateResult(f"{self.target}backup.{name[:40]}", self._outputs(props, outs))
+
+    def _write_metadata(
+        self, kms: Kms, model: Any, outs: Mapping[str, Any], written: dict[str, str] | None
+    ) -> dict[str, Any]:
+        """Write the backup's metadata next to it (`<object>.json`), once the backup is proven written.
+
+        OCI writes the backup object itself and Object Storage has no call that adds metadata to an existing object
+        (user metadata `opc-meta-*` is set only by the PutObject that writes it), so the compartments OCI restores
+        into and the keys the backup holds go into an object of their own: a restore in a disaster reads them from
+        the bucket (or its replica) instead of the live vault. A failed write fails nothing: the backup is taken, and
+        the outputs say the metadata is missing and why.
+        """
+        if model.metadata is None:
+            return {"metadata_object": None, "metadata_error": None}
+        where = BucketLocation(**model.metadata.model_dump())
+        document = {
+            "format": METADATA_FORMAT,
+            "kind": self.target,
+            "backup_object": written,
+            "vault_id": model.vault_id,
+            **{k: outs.get(k) for k in self._metadata_fields},
+        }
+        if self.target == "key":
+            document["key_id"] = model.key_id
+        try:
+            kms.put_object(where, json.dumps(document, indent=2, sort_keys=True).encode())
+        except CloudError as exc:
+            progress(f"{self.target} backup of {self._subject(model)}: its metadata was not written: {exc}")
+            return {"metadata_object": None, "metadata_error": str(exc)}
+        return {"metadata_object": dataclasses.asdict(where), "metadata_error": None}
+
+    _metadata_fields: ClassVar[tuple[str, ...]] = ()
 
     def _back_up(
         self, kms: Kms, location: Location, subject: str, ask: Callable[[], _Info], fetch: Callable[[], _Info]
@@ -257,6 +299,31 @@ def _digest_of(props: Mapping[str, Any]) -> str | None:
     return par_digest(uri) if isinstance(uri, str) else None
 
 
+def _written_object(model: Any, uri: str | None) -> dict[str, str] | None:
+    """The backup object, where it is known (a bucket location, or the object a PAR URL names)."""
+    if model.location is not None:
+        return dict(model.location.model_dump())
+    return _par_object(uri) if uri else None
+
+
+def read_metadata(kms: Kms, location: BucketLocation) -> dict[str, Any] | None:
+    """The metadata a backup wrote next to its object (`<object>.json`), or None when there is none."""
+    sidecar = BucketLocation(location.namespace, location.bucket, metadata_name(location.object_name))
+    content = kms.get_object(sidecar)
+    if content is None:
+        return None
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) and document.get("format") == METADATA_FORMAT else None
+
+
+def metadata_name(object_name: str) -> str:
+    """The name of a backup's metadata object: `<object>.json`, beside it (and in the same generation)."""
+    return f"{object_name}.json"
+
+
 def _where(model: Any, uri: str | None) -> str:
     if model.location is not None:
         return f"{model.location.namespace}/{model.location.bucket}/{model.location.object_name}"
@@ -269,6 +336,12 @@ class OciVaultBackupProvider(_BackupProvider):
     props: ClassVar[type[BaseModel]] = VaultBackupProps
     immutable: ClassVar[frozenset[str]] = _BackupProvider.immutable | {"include_keys"}
     target: ClassVar[str] = "vault"
+    _metadata_fields: ClassVar[tuple[str, ...]] = (
+        "vault_compartment_id",
+        "keys_in_backup",
+        "keys_left_out",
+        "time_backed_up",
+    )
 
     def _subject(self, props: Any) -> str:
         return str(props.vault_id)
@@ -281,9 +354,15 @@ class OciVaultBackupProvider(_BackupProvider):
         return vault_rules(vault.vault_type, _settled(vault.lifecycle_state, "ACTIVE"), props.vault_id)
 
     def _take(self, kms: Kms, props: Any, location: Location, token: str) -> dict[str, Any]:
-        if kms.get_vault(props.vault_id).lifecycle_state in BUSY_STATES:
+        vault = kms.get_vault(props.vault_id)
+        if vault.lifecycle_state in BUSY_STATES:
             progress(f"vault {props.vault_id}: another backup or restore is running; waiting for it to finish")
-            kms.wait_vault_idle(props.vault_id)
+            vault = kms.wait_vault_idle(props.vault_id)
+        # The BackupVault answer is the vault, not a list of keys: which keys the backup holds is read here, through
+        # ListKeys, just before the request and again once the backup is proven written. OCI refuses other
+        # operations on a vault while it is backed up (seed 003), so a key judged alike both times was in that state
+        # when the backup ran; a key that changed in between is not claimed.
+        before = kms.keys_of_vault(vault, props.key_compartments) if props.include_keys else []
         vault = self._back_up(
             kms,
             location,
@@ -291,7 +370,17 @@ class OciVaultBackupProvider(_BackupProvider):
             lambda: kms.backup_vault(props.vault_id, location, include_keys=props.include_keys, retry_token=token),
             lambda: kms.get_vault(props.vault_id),
         )
-        return {"vault_name": vault.display_name, "time_backed_up": _now()}
+        after = kms.keys_of_vault(vault, props.key_compartments) if props.include_keys else []
+        held, left_out = keys_in_backup(before, after)
+        for key in left_out:
+            progress(f"vault {props.vault_id}: key {key['id']} is not in the backup: {key['why']}")
+        return {
+            "vault_name": vault.display_name,
+            "time_backed_up": _now(),
+            "vault_compartment_id": vault.compartment_id,
+            "keys_in_backup": held,
+            "keys_left_out": left_out,
+        }
 
 
 class OciKeyBackupProvider(_BackupProvider):
@@ -300,6 +389,12 @@ class OciKeyBackupProvider(_BackupProvider):
     props: ClassVar[type[BaseModel]] = KeyBackupProps
     immutable: ClassVar[frozenset[str]] = _BackupProvider.immutable | {"key_id"}
     target: ClassVar[str] = "key"
+    _metadata_fields: ClassVar[tuple[str, ...]] = (
+        "compartment_id",
+        "key_state",
+        "vault_compartment_id",
+        "time_backed_up",
+    )
 
     def _subject(self, props: Any) -> str:
         return str(props.key_id)
@@ -322,6 +417,7 @@ class OciKeyBackupProvider(_BackupProvider):
         if kms.get_key(endpoint, props.key_id).lifecycle_state in BUSY_STATES:
             progress(f"key {props.key_id}: another backup or restore holds it; waiting for it to finish")
             kms.wait_key_idle(endpoint, props.key_id)
+        state = kms.get_key(endpoint, props.key_id).lifecycle_state  # what the backup finds: ENABLED or DISABLED
         key = self._back_up(
             kms,
             location,
@@ -329,7 +425,52 @@ class OciKeyBackupProvider(_BackupProvider):
             lambda: kms.backup_key(endpoint, props.key_id, location, retry_token=token),
             lambda: kms.get_key(endpoint, props.key_id),
         )
-        return {"key_name": key.display_name, "time_backed_up": _now()}
+        return {
+            "key_name": key.display_name,
+            "time_backed_up": _now(),
+            "key_state": state if state in KEY_BACKUP_STATES else key.lifecycle_state,
+            "compartment_id": key.compartment_id,
+            "vault_compartment_id": vault.compartment_id,
+        }
+
+
+def keys_in_backup(before: list[KeyInfo], after: list[KeyInfo]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(keys the vault backup holds, keys it leaves out with why), from the vault's keys read before the backup
+    request and after the backup was proven written.
+
+    Seed 003: a vault backup includes only HSM-protected keys in a supported state (ENABLED or DISABLED; deleted
+    and transitional states are excluded). A key is claimed only when both reads show it so; one seen in an
+    unsupported state or protection mode is left out with that state; one whose state changed between the reads, or
+    seen only once, is left out too: whether the backup took it cannot be proven.
+    """
+    first = {k.id: k for k in before}
+    last = {k.id: k for k in after}
+    held: list[dict[str, Any]] = []
+    left_out: list[dict[str, Any]] = []
+    for key_id in dict.fromkeys([*first, *last]):
+        old, new = first.get(key_id), last.get(key_id)
+        key = new or old
+        assert key is not None
+        record = {"id": key.id, "name": key.display_name, "compartment_id": key.compartment_id}
+        if key.protection_mode != "HSM":
+            mode = key.protection_mode or "unknown"
+            why = f"{mode.lower()}-protected: only HSM-protected keys can be backed up"
+        elif old is None:
+            why = f"appeared while the backup ran ({key.lifecycle_state} after it): not known to be in the backup"
+        elif new is None:
+            why = f"{old.lifecycle_state} before the backup, gone after it: not known to be in the backup"
+        elif old.lifecycle_state != new.lifecycle_state:
+            why = (
+                f"{old.lifecycle_state} before the backup, {new.lifecycle_state} after it: "
+                "not known to be in the backup"
+            )
+        elif key.lifecycle_state not in KEY_BACKUP_STATES:
+            why = f"{key.lifecycle_state}: only ENABLED or DISABLED keys are included in a vault backup"
+        else:
+            held.append({**record, "state": key.lifecycle_state})
+            continue
+        left_out.append({**record, "state": key.lifecycle_state, "protection_mode": key.protection_mode, "why": why})
+    return held, left_out
 
 
 def _settled(state: str, idle: str) -> str:
@@ -363,8 +504,28 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-_OUTPUTS_VAULT = ("vault_name", "time_backed_up", PAR_DIGEST, "par_object")
-_OUTPUTS_KEY = ("key_name", "time_backed_up", PAR_DIGEST, "par_object")
+_OUTPUTS_VAULT = (
+    "vault_name",
+    "time_backed_up",
+    "vault_compartment_id",
+    "keys_in_backup",
+    "keys_left_out",
+    "metadata_object",
+    "metadata_error",
+    PAR_DIGEST,
+    "par_object",
+)
+_OUTPUTS_KEY = (
+    "key_name",
+    "time_backed_up",
+    "key_state",
+    "compartment_id",
+    "vault_compartment_id",
+    "metadata_object",
+    "metadata_error",
+    PAR_DIGEST,
+    "par_object",
+)
 
 
 class OciVaultBackup(pulumi.dynamic.Resource, module=MODULE, name="OciVaultBackup"):
@@ -372,6 +533,12 @@ class OciVaultBackup(pulumi.dynamic.Resource, module=MODULE, name="OciVaultBacku
 
     vault_name: pulumi.Output[str]
     time_backed_up: pulumi.Output[str]
+    vault_compartment_id: pulumi.Output[str]
+    keys_in_backup: pulumi.Output[list[dict[str, Any]]]
+    """The keys the backup holds, as read through ListKeys when it ran: id, name, compartment_id, state."""
+    keys_left_out: pulumi.Output[list[dict[str, Any]]]
+    """The vault's keys the backup does not hold (or cannot be proven to): id, name, compartment_id, state,
+    protection_mode, why."""
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(OciVaultBackupProvider(), name, {**dict.fromkeys(_OUTPUTS_VAULT), **props}, opts)
@@ -380,8 +547,62 @@ class OciVaultBackup(pulumi.dynamic.Resource, module=MODULE, name="OciVaultBacku
 class OciKeyBackup(pulumi.dynamic.Resource, module=MODULE, name="OciKeyBackup"):
     """One backup of an HSM-protected OCI key (all its enabled versions), taken when created."""
 
+    key_id: pulumi.Output[str]
     key_name: pulumi.Output[str]
     time_backed_up: pulumi.Output[str]
+    key_state: pulumi.Output[str]
+    """ENABLED or DISABLED: the key's state when it was backed up."""
+    compartment_id: pulumi.Output[str]
+    """The key's compartment (OCI restores a key only there)."""
+    vault_compartment_id: pulumi.Output[str]
 
     def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(OciKeyBackupProvider(), name, {**dict.fromkeys(_OUTPUTS_KEY), **props}, opts)
+
+
+class MetadataProps(_Props):
+    """Inputs of OciBackupMetadata."""
+
+    location: LocationProps
+    """The backup object; its metadata is `<object_name>.json` beside it."""
+    connection: ConnectionProps
+    timeouts: Timeouts = Field(default_factory=Timeouts)
+
+
+class OciBackupMetadataProvider(DynamicProvider):
+    """Reads the metadata a backup wrote beside it: the compartments OCI restores its vault and key into."""
+
+    props: ClassVar[type[BaseModel]] = MetadataProps
+    immutable: ClassVar[frozenset[str]] = frozenset({"location"})
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        """Read `<object>.json`; a backup without one is an error naming the object and the input to give."""
+        model = MetadataProps.model_validate(self.model_inputs(props))
+        where = BucketLocation(**model.location.model_dump())
+        kms = Kms(model.connection.connection(), self.deadline(props, "create"), progress)
+        document = read_metadata(kms, where)
+        if document is None:
+            msg = (
+                f"{where.describe()}: no backup metadata beside it ({metadata_name(where.object_name)}; backups "
+                "taken before the stack wrote it, or through a PAR URL made elsewhere, have none): give compartment_id"
+            )
+            raise CloudError(msg)
+        found = {k: document.get(k) for k in ("kind", "vault_id", "vault_compartment_id", "key_id", "compartment_id")}
+        return CreateResult(f"backupmetadata.{retry_token(*dataclasses.astuple(where))[:32]}", {**props, **found})
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """What was read stays the record of the restore it served."""
+        return ReadResult(id_, props)
+
+
+class OciBackupMetadata(pulumi.dynamic.Resource, module=MODULE, name="OciBackupMetadata"):
+    """The metadata beside a vault or key backup object, read when created: where OCI restores it."""
+
+    vault_compartment_id: pulumi.Output[str]
+    """The compartment of the backed-up vault."""
+    compartment_id: pulumi.Output[str]
+    """A key backup's key's own compartment (None for a vault backup)."""
+
+    def __init__(self, name: str, props: Mapping[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        outputs = dict.fromkeys(("kind", "vault_id", "vault_compartment_id", "key_id", "compartment_id"))
+        super().__init__(OciBackupMetadataProvider(), name, {**outputs, **props}, opts)

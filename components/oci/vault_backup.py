@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Required, TypedDict
 
 import pulumi
 import pulumi_oci as oci
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from components.base import args_problem, component_args, literal
 from components.config import VaultBackupSpec, VaultRestoreSpec, resource_key
 from components.config.base import HttpsUrl
-from components.config.oci import OciAuth, OciRegion, parse_ocid
+from components.config.oci import OciAuth, OciRegion, parse_ocid, same_region_replica
 from components.dynamic.expiry import ExpiryTime
-from components.dynamic.oci_vault_backup import OciKeyBackup, OciVaultBackup
+from components.dynamic.oci_vault_backup import (
+    OciBackupMetadata,
+    OciKeyBackup,
+    OciVaultBackup,
+    metadata_name,
+    par_digest,
+)
+from components.dynamic.restore_trigger import RestoreTrigger
+from components.errors import FieldProblemError
 from components.lifecycle import RetentionArgs, keep_generations, series_of
 
 VAULT_BACKUP_TYPE = "backup-topology:index:VaultBackup"
@@ -49,12 +58,23 @@ class GivenParArgs(TypedDict):
     """The URL; the component keeps it a secret."""
 
 
+class ReplicationArgs(TypedDict, total=False):
+    """The backup bucket replicated to another region."""
+
+    region: Required[str]
+    """Region of the destination bucket (not the vault's)."""
+    bucket: str
+    """The destination bucket in that region, which must exist; default the source bucket's name."""
+
+
 class VaultBackupDestinationArgs(TypedDict, total=False):
-    """Where the backups go: exactly one of the three."""
+    """Where the backups go: exactly one of bucket, par and par_uri; with bucket or par, optionally replicated."""
 
     bucket: BucketArgs
     par: CreatedParArgs
     par_uri: GivenParArgs
+    replicate_to: str | ReplicationArgs
+    """Declare the bucket's `oci.objectstorage.ReplicationPolicy` to this region (`<region>` or `{region, bucket}`)."""
 
 
 class TimeoutsArgs(TypedDict, total=False):
@@ -83,6 +103,9 @@ class VaultBackupArgs(TypedDict, total=False):
     """The vault backup includes its keys (default true); false backs up the vault's metadata only."""
     keys: Sequence[pulumi.Input[str]]
     """HSM keys of the vault backed up one by one (each backup holds the key's enabled versions)."""
+    key_compartments: Sequence[pulumi.Input[str]]
+    """Compartments besides the vault's holding keys of the vault: the vault backup lists the keys it holds per
+    compartment (ListKeys), so a key elsewhere is claimed only when its compartment is listed here."""
     timeouts: TimeoutsArgs
     """Deadlines."""
     retention: RetentionArgs
@@ -109,14 +132,31 @@ class VaultBackupInputs(VaultBackupSpec):
     kms_endpoint: HttpsUrl | None = Field(None, description="KMS vault endpoint.")
     objectstorage_endpoint: HttpsUrl | None = Field(None, description="Object Storage endpoint.")
 
+    @model_validator(mode="after")
+    def _replica_elsewhere(self) -> VaultBackupInputs:
+        replica = self.destination.replicate_to
+        if replica is not None and replica.region == self.region:
+            raise FieldProblemError([(("destination", "replicate_to", "region"), same_region_replica(self.region))])
+        return self
+
 
 class VaultBackup(pulumi.ComponentResource):
     """Backups of an OCI virtual private vault and of chosen HSM keys, taken again when `trigger` changes."""
 
     vault_id: pulumi.Input[str]
     """OCID of the backed-up vault."""
-    backed_up_key_ids: list[pulumi.Input[str]]
-    """OCIDs of the keys backed up one by one (a vault backup with include_keys covers the vault's keys too)."""
+    backed_up_key_ids: pulumi.Output[list[str]]
+    """OCIDs of the keys a backup of this component holds, as the cloud confirmed them: each key backed up one by
+    one, and each key the vault backup holds (`keys_in_backup`); never a key no backup holds."""
+    keys_in_backup: pulumi.Output[list[dict[str, Any]]] | None
+    """The keys the vault backup holds, read through ListKeys when it ran (id, name, compartment_id, state); None
+    without a vault backup."""
+    keys_left_out: pulumi.Output[list[dict[str, Any]]] | None
+    """The vault's keys its backup does not hold, or cannot be proven to (id, name, compartment_id, state,
+    protection_mode, why); None without a vault backup."""
+    compartments: pulumi.Output[dict[str, Any]]
+    """Where OCI restores each subject: `vault` -> the vault's compartment, and per key backed up one by one (by
+    OCID) its own compartment (a key may sit in another compartment than its vault)."""
     objects: dict[str, dict[str, pulumi.Input[str]]]
     """Backup object per subject (`vault`, a key OCID, or `keys[<position>]` for a key from another resource):
     namespace, bucket, object_name (bucket and created PAR destinations)."""
@@ -131,6 +171,8 @@ class VaultBackup(pulumi.ComponentResource):
     generations: pulumi.Output[list[dict[str, Any]]] | None
     """The triggers whose objects the bucket holds under the prefix (id = `<prefix><trigger>/`, name = trigger,
     created_at), newest first; None for a PAR URL made elsewhere."""
+    replica: dict[str, pulumi.Input[str]] | None
+    """Where the bucket is replicated (region, namespace, bucket: the same object names there), or None."""
 
     def __init__(
         self,
@@ -161,7 +203,6 @@ class VaultBackup(pulumi.ComponentResource):
             "timeouts": {"create": spec.timeouts.create, "update": 300, "delete": 300},
         }
         self.vault_id = spec.vault_id
-        self.backed_up_key_ids = keys
         self.objects = {}
         self.par_uris = {}
         self.time_backed_up = {}
@@ -188,22 +229,62 @@ class VaultBackup(pulumi.ComponentResource):
             if spec.destination.par is not None
             else None
         )
-        previous: pulumi.Resource | None = None  # OCI runs one backup of a vault or key at a time: chain them
+        # Object Storage replicates only objects written after the policy exists: the backups wait for it.
+        previous: pulumi.Resource | None = self._replication(resource_name, spec)
+        # OCI runs one backup of a vault or key at a time: each backup waits for the previous one.
+        vault_backup: OciVaultBackup | None = None
+        key_backups: list[OciKeyBackup] = []
         for subject, suffix, object_name, key_id in subjects:
             destination = self._destination(resource_name, spec, suffix, subject, object_name, expiry)
             after = pulumi.ResourceOptions(parent=self, depends_on=[previous] if previous is not None else None)
             backup: OciVaultBackup | OciKeyBackup
             if key_id is None:
-                props = {"vault_id": spec.vault_id, "include_keys": spec.include_keys, **common, **destination}
-                backup = OciVaultBackup(f"{resource_name}-{suffix}", props, after)
+                props = {
+                    "vault_id": spec.vault_id,
+                    "include_keys": spec.include_keys,
+                    "key_compartments": list(spec.key_compartments),
+                    **common,
+                    **destination,
+                }
+                backup = vault_backup = OciVaultBackup(f"{resource_name}-{suffix}", props, after)
             else:
                 props = {"key_id": key_id, "vault_id": spec.vault_id, **common, **destination}
                 backup = OciKeyBackup(f"{resource_name}-{suffix}", props, after)
+                key_backups.append(backup)
             self.time_backed_up[subject] = backup.time_backed_up
             previous = backup
+        self.keys_in_backup = vault_backup.keys_in_backup if vault_backup is not None else None
+        self.keys_left_out = vault_backup.keys_left_out if vault_backup is not None else None
+        self.backed_up_key_ids = pulumi.Output.all(self.keys_in_backup, *[k.key_id for k in key_backups]).apply(
+            lambda found: _confirmed_keys(found[0], found[1:])
+        )
+        self.compartments = pulumi.Output.all(
+            vault_backup.vault_compartment_id if vault_backup is not None else None,
+            *[pulumi.Output.all(k.key_id, k.compartment_id) for k in key_backups],
+        ).apply(lambda found: _compartments(found[0], found[1:]))
         self.vault_object = self.objects.get("vault")
         self.generations = self._generations(resource_name, spec, common, previous)
         self.register_outputs(self.outputs())
+
+    def _replication(self, name: str, spec: VaultBackupInputs) -> oci.objectstorage.ReplicationPolicy | None:
+        """The bucket's replication policy to `destination.replicate_to`, when asked (bucket and created PARs)."""
+        found = spec.destination.replica()
+        self.replica = None
+        if found is None:
+            return None
+        region, namespace, destination = found
+        where = spec.destination.bucket or spec.destination.par
+        assert where is not None  # replica() is None without one
+        self.replica = {"region": region, "namespace": namespace, "bucket": destination}
+        return oci.objectstorage.ReplicationPolicy(
+            f"{name}-replication",
+            namespace=where.namespace,
+            bucket=where.bucket,
+            destination_region_name=region,
+            destination_bucket_name=destination,
+            name=f"{name}-to-{region}",
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _generations(
         self, name: str, spec: VaultBackupInputs, common: Mapping[str, Any], last: pulumi.Resource | None
@@ -237,10 +318,13 @@ class VaultBackup(pulumi.ComponentResource):
         expiry: ExpiryTime | None,
     ) -> dict[str, Any]:
         where = spec.destination
+        # Beside each backup object the provider writes its metadata (`<object>.json`: compartments and keys), where
+        # the stack's bucket is known; a PAR URL made elsewhere writes one object only.
+        metadata_object = pulumi.Output.from_input(object_name).apply(metadata_name)
         if where.bucket is not None:
             location = {"namespace": where.bucket.namespace, "bucket": where.bucket.bucket, "object_name": object_name}
             self.objects[subject] = location
-            return {"location": location}
+            return {"location": location, "metadata": {**location, "object_name": metadata_object}}
         if where.par is not None and expiry is not None:
             par = oci.objectstorage.Preauthrequest(
                 f"{name}-{suffix}-par",
@@ -258,10 +342,11 @@ class VaultBackup(pulumi.ComponentResource):
                 "object_name": object_name,
             }
             uri: pulumi.Output[str] = pulumi.Output.secret(par.full_path)
-        else:
-            given = where.par_uri.uri if where.par_uri is not None else None
-            assert given is not None  # checked in __init__
-            uri = pulumi.Output.secret(given)
+            self.par_uris[subject] = uri
+            return {"par_uri": uri, "metadata": {**self.objects[subject], "object_name": metadata_object}}
+        given = where.par_uri.uri if where.par_uri is not None else None
+        assert given is not None  # checked in __init__
+        uri = pulumi.Output.secret(given)
         self.par_uris[subject] = uri
         return {"par_uri": uri}
 
@@ -270,13 +355,31 @@ class VaultBackup(pulumi.ComponentResource):
         return {
             "vault_id": self.vault_id,
             "backed_up_key_ids": self.backed_up_key_ids,
+            "keys_in_backup": self.keys_in_backup,
+            "keys_left_out": self.keys_left_out,
+            "compartments": self.compartments,
             "objects": self.objects,
             "par_uris": self.par_uris,
             "time_backed_up": self.time_backed_up,
             "connection": self.connection,
             "vault_object": self.vault_object,
             "generations": self.generations,
+            "replica": self.replica,
         }
+
+
+def _confirmed_keys(in_vault_backup: Sequence[Mapping[str, Any]] | None, key_ids: Sequence[str | None]) -> list[str]:
+    """Each key a backup holds, once: the keys backed up one by one (their create succeeded), then those the vault
+    backup holds. None (not known yet, e.g. under mocks) counts for nothing."""
+    found = [k for k in key_ids if k] + [str(k["id"]) for k in in_vault_backup or [] if k.get("id")]
+    return list(dict.fromkeys(found))
+
+
+def _compartments(vault: str | None, keys: Sequence[Sequence[str | None]]) -> dict[str, Any]:
+    """`vault` -> its compartment, and each key backed up one by one -> its compartment, as the backups recorded."""
+    found: dict[str, Any] = {"vault": vault} if vault else {}
+    found.update({key: where for key, where in keys if key and where})
+    return found
 
 
 def _in_vault(owner: str, index: int, vault_id: pulumi.Input[str], key: pulumi.Input[str]) -> pulumi.Input[str]:
@@ -335,8 +438,18 @@ class KeyToRestoreArgs(TypedDict, total=False):
 class VaultRestoreArgs(TypedDict, total=False):
     """Args of VaultRestore: an entry of the topology's `oci.vault_restores`."""
 
-    compartment_id: Required[pulumi.Input[str]]
-    """The compartment the vault was backed up from (OCI restores only there)."""
+    compartment_id: pulumi.Input[str]
+    """The compartment the vault was backed up from (OCI restores only there); default the one the metadata beside
+    the backup (`<object>.json`, or `<file>.json` beside a file) recorded."""
+    region: str
+    """Region whose Object Storage holds the backup objects (to read their metadata when compartments are not
+    given)."""
+    auth: Literal["api_key", "instance_principal", "resource_principal", "security_token"]
+    """How the metadata is read (default api_key)."""
+    profile: str
+    """Profile of the OCI config file."""
+    objectstorage_endpoint: str
+    """Object Storage endpoint of `region`; default its public one."""
     name: str
     """Name of the restore; default the resource name."""
     vault: VaultToRestoreArgs
@@ -345,6 +458,15 @@ class VaultRestoreArgs(TypedDict, total=False):
     """Keys to restore."""
     management_endpoint: pulumi.Input[str]
     """Management endpoint of an existing vault to restore keys into, when no vault is restored here."""
+
+
+class VaultRestoreInputs(VaultRestoreSpec):
+    """A restore as the component takes it: the topology's entry and where the backups' metadata is read."""
+
+    region: OciRegion | None = Field(None, description="Region of the backup objects.")
+    auth: OciAuth | None = Field(None, description="Auth of the metadata reads.")
+    profile: str | None = Field(None, description="Profile of the OCI config file.")
+    objectstorage_endpoint: HttpsUrl | None = Field(None, description="Object Storage endpoint.")
 
 
 class VaultRestore(pulumi.ComponentResource):
@@ -363,23 +485,36 @@ class VaultRestore(pulumi.ComponentResource):
     def __init__(
         self,
         resource_name: str,
-        args: VaultRestoreArgs | VaultRestoreSpec | Mapping[str, Any],
+        args: VaultRestoreArgs | VaultRestoreInputs | VaultRestoreSpec | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         owner = f"VaultRestore '{resource_name}'"
-        spec = component_args(VaultRestoreSpec, args, owner, name=resource_name)
+        if isinstance(args, VaultRestoreSpec) and not isinstance(args, VaultRestoreInputs):
+            args = args.fields()  # a topology entry without the reading settings
+        spec = component_args(VaultRestoreInputs, args, owner, name=resource_name)
         super().__init__(VAULT_RESTORE_TYPE, resource_name, None, opts)
         keep = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        recorded = _Recorded(self, owner, resource_name, spec)
+        vault_compartment: pulumi.Input[str] | None = spec.compartment_id
+        if vault_compartment is None and spec.vault is not None:
+            vault_compartment = recorded.compartment(
+                "vault", "compartment_id", spec.vault.source, "vault_compartment_id"
+            )
 
         vault: oci.kms.Vault | None = None
         if spec.vault is not None:
             source = spec.vault.source
+            restore, source_id = _restore_from(
+                owner, "vault.source", source, oci.kms.VaultRestoreFromObjectStoreArgs, _vault_file
+            )
+            trigger = RestoreTrigger(f"{resource_name}-vault-source", source_id, pulumi.ResourceOptions(parent=self))
             vault = oci.kms.Vault(
                 f"{resource_name}-vault",
-                compartment_id=spec.compartment_id,
+                compartment_id=vault_compartment,
                 display_name=spec.vault.display_name,
                 vault_type="VIRTUAL_PRIVATE",
-                **_restore_from(owner, "vault.source", source, oci.kms.VaultRestoreFromObjectStoreArgs, _vault_file),
+                restore_trigger=trigger.flip,
+                **restore,
                 opts=pulumi.ResourceOptions.merge(keep, _secret_source(source)),
             )
         self.vault_id = vault.id if vault is not None else None
@@ -389,16 +524,26 @@ class VaultRestore(pulumi.ComponentResource):
         self.key_ids = {}
         for i, key in enumerate(spec.keys):
             source = key.source
+            restore, source_id = _restore_from(
+                owner, f"keys[{i}].source", source, oci.kms.KeyRestoreFromObjectStoreArgs, _key_file
+            )
+            trigger = RestoreTrigger(
+                f"{resource_name}-{key.name}-source", source_id, pulumi.ResourceOptions(parent=self)
+            )
+            compartment: pulumi.Input[str] | None = key.compartment_id or spec.compartment_id
+            if compartment is None:
+                compartment = recorded.compartment(key.name, f"keys[{i}].compartment_id", source, "compartment_id")
             restored = oci.kms.Key(
                 f"{resource_name}-{key.name}",
-                compartment_id=key.compartment_id or spec.compartment_id,
+                compartment_id=compartment,
                 display_name=key.display_name,
                 key_shape=oci.kms.KeyKeyShapeArgs(
                     algorithm=key.key_shape.algorithm, length=key.key_shape.length, curve_id=key.key_shape.curve_id
                 ),
                 management_endpoint=self.management_endpoint,
                 protection_mode="HSM",
-                **_restore_from(owner, f"keys[{i}].source", source, oci.kms.KeyRestoreFromObjectStoreArgs, _key_file),
+                restore_trigger=trigger.flip,
+                **restore,
                 opts=pulumi.ResourceOptions.merge(
                     pulumi.ResourceOptions.merge(keep, _secret_source(source)),
                     pulumi.ResourceOptions(depends_on=[vault] if vault is not None else None),
@@ -410,6 +555,48 @@ class VaultRestore(pulumi.ComponentResource):
     def outputs(self) -> dict[str, Any]:
         """The component's outputs as one mapping."""
         return {"vault_id": self.vault_id, "management_endpoint": self.management_endpoint, "key_ids": self.key_ids}
+
+
+class _Recorded:
+    """The compartments a backup's metadata recorded: read beside a file now, or from the bucket by an
+    OciBackupMetadata resource (a restore in a disaster does not depend on the live vault)."""
+
+    def __init__(self, parent: pulumi.Resource, owner: str, name: str, spec: VaultRestoreInputs) -> None:
+        self._parent, self._owner, self._name, self._spec = parent, owner, name, spec
+
+    def compartment(self, subject: str, field: str, source: Any, recorded: str) -> pulumi.Input[str]:
+        if source.file is not None:
+            return self._beside_file(field, source.file, recorded)
+        spec = self._spec
+        if spec.region is None:
+            why = "required: or give region (and objectstorage_endpoint) so the backup's metadata can be read"
+            raise args_problem(self._owner, field, why)
+        metadata = OciBackupMetadata(
+            f"{self._name}-{subject}-metadata",
+            {
+                "location": {"namespace": source.namespace, "bucket": source.bucket, "object_name": source.object_name},
+                "connection": {
+                    "region": spec.region,
+                    "auth": spec.auth,
+                    "profile": spec.profile,
+                    "objectstorage_endpoint": spec.objectstorage_endpoint,
+                },
+            },
+            pulumi.ResourceOptions(parent=self._parent),
+        )
+        return metadata.vault_compartment_id if recorded == "vault_compartment_id" else metadata.compartment_id
+
+    def _beside_file(self, field: str, file: str, recorded: str) -> str:
+        path = Path(f"{file}.json")
+        try:
+            document = json.loads(path.read_text())
+        except (OSError, ValueError):
+            why = f"required: no backup metadata {path} beside the file (download it with the backup, or give it)"
+            raise args_problem(self._owner, field, why) from None
+        found = document.get(recorded) if isinstance(document, dict) else None
+        if not isinstance(found, str) or not found:
+            raise args_problem(self._owner, field, f"required: the backup metadata {path} does not record it")
+        return found
 
 
 def _secret_source(source: Any) -> pulumi.ResourceOptions:
@@ -435,8 +622,10 @@ def _restore_from(
     source: Any,
     object_store: Callable[..., Any],
     from_file: Callable[[pulumi.Input[str], str, str], Any],
-) -> dict[str, Any]:
-    """The restore args of a native vault or key: from the object, its PAR URL (secret) or a file (secret)."""
+) -> tuple[dict[str, Any], pulumi.Input[str]]:
+    """The restore args of a native vault or key (from the object, its PAR URL (secret) or a file (secret)), and
+    what identifies that source for its RestoreTrigger: the object's name, the file's SHA-256, the PAR URL's SHA-256
+    (never the URL: it grants access)."""
     if source.file is not None:
         try:
             content = Path(source.file).read_bytes()
@@ -447,15 +636,22 @@ def _restore_from(
         md5 = base64.b64encode(hashlib.md5(content).digest()).decode()  # OCI's Content-MD5
         # the provider decodes base64 before it sends the bytes (a backup is binary, state values are text)
         encoded = pulumi.Output.secret(base64.b64encode(content).decode())
-        return {"restore_from_file": from_file(encoded, str(len(content)), md5)}
+        source_id = f"file:{hashlib.sha256(content).hexdigest()}"
+        return {"restore_from_file": from_file(encoded, str(len(content)), md5)}, source_id
     if source.par_uri is not None:
         if source.par_uri.uri is None:
             why = "required: the PAR URL itself (a secret); config keys are the stack's"
             raise args_problem(owner, f"{path}.par_uri.uri", why)
         uri = pulumi.Output.secret(source.par_uri.uri)
-        return {"restore_from_object_store": object_store(destination="PRE_AUTHENTICATED_REQUEST_URI", uri=uri)}
-    return {
+        digest = pulumi.Output.unsecret(uri.apply(lambda u: f"par:{par_digest(u)}"))  # a digest grants nothing
+        args = {"restore_from_object_store": object_store(destination="PRE_AUTHENTICATED_REQUEST_URI", uri=uri)}
+        return args, digest
+    named = pulumi.Output.all(source.namespace, source.bucket, source.object_name).apply(
+        lambda parts: f"object:{parts[0]}/{parts[1]}/{parts[2]}"
+    )
+    args = {
         "restore_from_object_store": object_store(
             destination="BUCKET", namespace=source.namespace, bucket=source.bucket, object=source.object_name
         )
     }
+    return args, named

@@ -175,6 +175,7 @@ def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
         for b in plan.manual_backups
     }
     vaults = {b.name: given(b.vault_id) for b in (oci.vault_backups if oci else [])}
+    replicated = {b.name: b.destination.replica() for b in (oci.vault_backups if oci else [])}
     for drill in topology.restore_drills:
         what: str
         if drill.openstack is not None:
@@ -185,8 +186,15 @@ def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
             point = (drill.oci.plan or "", drill.oci.manual_backup or "")
             volume, what = manual.get(point, ""), f"boot volume backup in {drill.oci.availability_domain}"
         elif drill.oci_vault is not None:
-            volume = vaults.get(drill.oci_vault.vault_backup, "")
-            what = f"vault backup{' file' if drill.oci_vault.file else ''} into {drill.oci_vault.region}"
+            vault_point = drill.oci_vault
+            volume = vaults.get(vault_point.vault_backup, "")
+            replica = replicated.get(vault_point.vault_backup)
+            if vault_point.file:
+                what = f"vault backup file into {vault_point.region}"
+            elif replica is not None and replica[0] == vault_point.region:
+                what = f"vault backup into {vault_point.region} from the replica there"
+            else:
+                what = f"vault backup into {vault_point.region} from the vault region's bucket: proves no region loss"
         else:
             continue
         row = rows.get(volume)
@@ -436,8 +444,15 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
             fate = "deleted on removal" if backup.delete_on_removal else "kept until deleted"
             row.manual_backups.append(f"{plan.name}/{backup.name} ({backup.type}, {fate})")
             declare_consistency(row, plan, f"BootVolumeBackupPlan {plan.name}", in_use=True)
+    # A bucket has one replication policy, and it copies every backup written to the bucket, whichever entry
+    # declared it: a vault or key backup is copied to another region when its bucket is replicated.
+    replicas: dict[tuple[str, str], tuple[str, str]] = {}
     for spec in topology.oci.vault_backups:
-        for row in _vault_rows(spec, region):
+        where, replica = spec.destination.bucket or spec.destination.par, spec.destination.replica()
+        if where is not None and replica is not None:
+            replicas[(given(where.namespace), given(where.bucket))] = (replica[0], given(replica[2]))
+    for spec in topology.oci.vault_backups:
+        for row in _vault_rows(spec, region, replicas):
             rows.setdefault(row.asset_id, row)
 
 
@@ -451,12 +466,27 @@ def _destination(spec: VaultBackupSpec, object_name: str) -> str:
     return "PAR URL (given, secret)"
 
 
-def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
+def _replicated(replica: tuple[str, str] | None) -> str:
+    return f", replicated to bucket {replica[1]} in {replica[0]}" if replica is not None else ""
+
+
+def _vault_rows(
+    spec: VaultBackupSpec, region: str, replicas: dict[tuple[str, str], tuple[str, str]]
+) -> list[CoverageRow]:
     owner = f"VaultBackup {spec.name}"
     policy = f"on demand (trigger {spec.trigger})"
+    bucket = spec.destination.bucket or spec.destination.par
+    replica = replicas.get((given(bucket.namespace), given(bucket.bucket))) if bucket is not None else None
+    copied = replica[0] if replica is not None else None
     rows = []
     if spec.backup_vault:
-        what = "vault with its keys" if spec.include_keys else "vault metadata only"
+        # Which keys a vault backup holds is known only once it ran (its output keys_in_backup): the plan names
+        # none of them covered; a key the stack backs up one by one has a row of its own.
+        what = (
+            "vault with the keys it holds when it runs (output keys_in_backup after an up)"
+            if spec.include_keys
+            else "vault metadata only"
+        )
         where = _destination(spec, spec.vault_object())
         rows.append(
             CoverageRow(
@@ -467,9 +497,10 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
                 region=region,
                 protected_by=owner,
                 policy=policy,
-                schedules=[f"{what}, to {where}"],
+                schedules=[f"{what}, to {where}" + _replicated(replica)],
                 generations=kept(spec),
                 destination=where,
+                cross_region=copied,
             )
         )
     for key in map(given, spec.keys):
@@ -483,9 +514,10 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
                 region=region,
                 protected_by=owner,
                 policy=policy,
-                schedules=[f"key with its enabled versions, to {where}"],
+                schedules=[f"key with its enabled versions, to {where}" + _replicated(replica)],
                 generations=kept(spec),
                 destination=where,
+                cross_region=copied,
             )
         )
     return rows
@@ -493,11 +525,12 @@ def _vault_rows(spec: VaultBackupSpec, region: str) -> list[CoverageRow]:
 
 def summary(rows: list[CoverageRow]) -> dict[str, Any]:
     """The stack at a glance: assets covered, those without a copy in another region, fast-restore clone spend."""
-    copyable = [r for r in rows if r.asset_kind in ("boot volume", "block volume")]
+    # Every kind of asset counts: boot and block volumes, IBM instances under a backup policy, Cinder volumes,
+    # vaults and keys, copied boot volume backups. A row's copy in another region is its `cross_region`.
     costs = [r for r in rows if r.monthly_clone_cost is not None]
     return {
         "assets": len(rows),
-        "without_cross_region_copy": [r.asset_name or r.asset_id for r in copyable if not r.cross_region],
+        "without_cross_region_copy": [r.asset_name or r.asset_id for r in rows if not r.cross_region],
         "clone_zone_hours_per_month": sum(r.clone_zone_hours_per_month or 0 for r in rows),
         "monthly_clone_cost": round(sum(r.monthly_clone_cost or 0 for r in costs), 2) if costs else None,
         "currency": costs[0].currency if costs else None,

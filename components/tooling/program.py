@@ -23,7 +23,7 @@ from components.ibm.snapshots import (
 )
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
 from components.oci.ocid import parse_ocid
-from components.oci.vault_backup import VaultBackup, VaultBackupInputs, VaultRestore
+from components.oci.vault_backup import VaultBackup, VaultBackupInputs, VaultRestore, VaultRestoreInputs
 from components.openstack.snapshot_backup import SnapshotBackup, SnapshotBackupInputs
 from components.restore_drill import RestoreDrill, RestoreDrillInputs
 
@@ -136,7 +136,8 @@ def _oci(
             spec.name: VaultBackup(
                 spec.name,
                 _vault_backup_args(section, n, spec),
-                on_provider() if spec.destination.par is not None else None,  # a PAR is a native resource
+                # a PAR and a replication policy are native resources, in the bucket's region
+                on_provider() if spec.destination.par is not None or spec.destination.replicate_to else None,
             )
             for n, spec in enumerate(section.vault_backups)
         }
@@ -149,7 +150,7 @@ def _oci(
             exports["oci_vault_backup_par_uris"] = pulumi.Output.secret(par_uris)
     if section.vault_restores:
         exports["oci_vault_restores"] = {
-            spec.name: VaultRestore(spec.name, _vault_restore_args(n, spec), on_provider()).outputs()
+            spec.name: VaultRestore(spec.name, _vault_restore_args(section, n, spec), on_provider()).outputs()
             for n, spec in enumerate(section.vault_restores)
         }
     return plans, backups, exports
@@ -299,6 +300,7 @@ def _drill_args(spec: RestoreDrillSpec, sources: _DrillSources) -> RestoreDrillI
                 "file": vault.file,
                 "region": vault.region,
                 "kms_endpoint": vault.kms_endpoint,
+                "objectstorage_endpoint": vault.objectstorage_endpoint,
                 "compartment_id": vault.compartment_id,
                 "expect_keys": vault.expect_keys,
             },
@@ -336,8 +338,9 @@ def _vault_backup_args(section: OciSection, index: int, spec: VaultBackupSpec) -
     )
 
 
-def _vault_restore_args(index: int, spec: VaultRestoreSpec) -> VaultRestoreSpec:
-    """The restore with every PAR URL given by a config key read from the stack's secrets."""
+def _vault_restore_args(section: OciSection, index: int, spec: VaultRestoreSpec) -> VaultRestoreInputs:
+    """The restore with every PAR URL given by a config key read from the stack's secrets, and where the backups'
+    metadata is read (the section's region and Object Storage endpoint)."""
 
     def resolved(source: BackupObject, at: str) -> BackupObject:
         given = source.par_uri
@@ -353,7 +356,17 @@ def _vault_restore_args(index: int, spec: VaultRestoreSpec) -> VaultRestoreSpec:
     keys = [
         k.model_copy(update={"source": resolved(k.source, f"{at}.keys[{i}].source")}) for i, k in enumerate(spec.keys)
     ]
-    return spec.model_copy(update={"vault": vault, "keys": keys})
+    return VaultRestoreInputs.model_validate(
+        {
+            **spec.fields(),
+            "vault": vault,
+            "keys": keys,
+            "region": section.region,
+            "auth": section.auth,
+            "profile": section.config_file_profile,
+            "objectstorage_endpoint": section.objectstorage_endpoint,
+        }
+    )
 
 
 def secret_config(key: str, field: str) -> pulumi.Output[str]:

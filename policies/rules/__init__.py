@@ -41,7 +41,8 @@ def evaluate(
         else:
             violations = rule.check(resources, settings, stack)
         findings += [
-            Finding(rule.name, "advisory" if level == "advisory" else "mandatory", v.message, v.urn) for v in violations
+            Finding(rule.name, "advisory" if level == "advisory" or v.pending else "mandatory", v.message, v.urn)
+            for v in violations
         ]
     return findings
 

@@ -20,6 +20,7 @@ from policies.rules.base import (
     Rule,
     Violation,
     of_type,
+    peek,
     unknown,
 )
 
@@ -88,17 +89,60 @@ def _names(res: Res, config: Mapping[str, Any], stack: str) -> list[Violation]:
 def _required_keys(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
     required = config.get("required_keys") or {}
     keys: Mapping[str, Any] = required if isinstance(required, Mapping) else dict.fromkeys(required)
+    # A key backup fails its create unless OCI backs the key up: one in the stack (or planned) covers its key.
     backed_up = {r.props.get("key_id") for r in of_type(resources, OCI_KEY_BACKUP)}
-    vaults_with_keys = {
-        r.props.get("vault_id")
-        for r in of_type(resources, OCI_VAULT_BACKUP)
-        if r.props.get("include_keys") is not False
-    }
-    return [
-        Violation(f"key {key} must be recoverable, but no vault or key backup of this stack covers it")
-        for key, vault in keys.items()
-        if key not in backed_up and (vault is None or vault not in vaults_with_keys)
-    ]
+    found = []
+    for key, vault in keys.items():
+        if key in backed_up:
+            continue
+        backups = [
+            r
+            for r in of_type(resources, OCI_VAULT_BACKUP)
+            if vault is not None and r.props.get("vault_id") == vault and r.props.get("include_keys") is not False
+        ]
+        if not backups:
+            why = f"key {key} must be recoverable, but no vault or key backup of this stack covers it"
+            found.append(Violation(why))
+            continue
+        verdicts = [_vault_backup_holds(backup, str(key)) for backup in backups]
+        if any(v is None for v in verdicts):
+            continue
+        gaps = [v for v in verdicts if isinstance(v, Violation)]
+        found.append(next((g for g in gaps if not g.pending), gaps[0]))
+    return found
+
+
+def _vault_backup_holds(backup: Res, key: str) -> Violation | None:
+    """None when the vault backup holds the key (its output keys_in_backup, what the backup took); else why not, or
+    a pending note while that output is not known (a preview, the offline plan, a backup taken before it existed)."""
+    held, left_out = peek(backup.props, "keys_in_backup"), peek(backup.props, "keys_left_out")
+    subject = f"key {key} must be recoverable"
+    if unknown(held):
+        return Violation(
+            f"{subject}: whether vault backup {backup.name} holds it is known once the backup has run (its output "
+            "keys_in_backup, after `pulumi up`); it cannot be judged yet",
+            backup.urn,
+            pending=True,
+        )
+    if any(_field(k, "id") == key for k in held or []):
+        return None
+    for k in left_out if isinstance(left_out, Sequence) else []:
+        if _field(k, "id") == key:
+            state = _field(k, "state") or _field(k, "protection_mode")
+            return Violation(
+                f"{subject}, but vault backup {backup.name} left it out ({state}: {_field(k, 'why')}): back it up "
+                "when it is ENABLED or DISABLED (a new trigger), or list it under keys",
+                backup.urn,
+            )
+    return Violation(
+        f"{subject}, but vault backup {backup.name} does not hold it: the backup lists the keys of the vault's "
+        "compartment and of key_compartments; add the key's compartment to key_compartments, or list it under keys",
+        backup.urn,
+    )
+
+
+def _field(item: Any, name: str) -> Any:
+    return peek(item, name) if isinstance(item, Mapping) else None
 
 
 def _policy_clone_zones(policy: Res) -> int:
@@ -156,7 +200,10 @@ RULES = [
     ),
     Rule(
         name="required-keys-recoverable",
-        description="Every key listed in required_keys is covered by a key backup, or by its vault's backup with keys.",
+        description=(
+            "Every key listed in required_keys is covered by a key backup, or held by its vault's backup with keys "
+            "(the keys the backup recorded as held when it ran; a key left out is named with its state)."
+        ),
         level="mandatory",
         scope="stack",
         check=_required_keys,

@@ -53,6 +53,9 @@ class Violation:
 
     message: str
     urn: str | None = None
+    pending: bool = False
+    """The rule cannot judge this yet: it needs an output known only once the resource ran (a preview, the offline
+    plan). Reported as advisory, never as the rule's mandatory finding, and never dropped."""
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,34 @@ def is_prod(stack: str, config: Mapping[str, Any]) -> bool:
     return stack in set(config.get("prod_stacks") or ()) or stack.startswith("prod")
 
 
+UNKNOWN_MARKERS = frozenset(
+    {
+        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",  # a string
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # an array
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # an object
+    }
+)
+"""How the engine marks a value it does not know yet."""
+
+
 def unknown(value: Any) -> bool:
-    """A value not known yet (preview): None, or the engine's unknown marker."""
-    return value is None or value == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    """A value not known yet (preview): None, or one of the engine's unknown markers."""
+    return value is None or (isinstance(value, str) and value in UNKNOWN_MARKERS)
+
+
+def peek(props: Mapping[str, Any], key: str) -> Any:
+    """`props[key]`, or None when it is not known yet.
+
+    CrossGuard hands rules properties that raise when a value the engine does not know yet is read (pulumi_policy's
+    UnknownValueError, which skips the whole rule with a note); a rule that can say which of its judgements wait for
+    that value reads it with `peek` instead. The offline plan has None there already.
+    """
+    try:
+        return props.get(key)
+    except Exception as exc:
+        if type(exc).__name__ == "UnknownValueError":
+            return None
+        raise
 
 
 def of_type(resources: Sequence[Res], type_: str) -> list[Res]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import subprocess
 import sys
 import time
@@ -12,15 +13,18 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 
-from components.clouds.calls import CloudError, DeadlineError
+from components.clouds.calls import CloudError, Deadline, DeadlineError
+from components.clouds.oci_kms import BucketLocation, Kms, OciConnection
 from components.dynamic.oci_vault_backup import (
     PAR_DIGEST,
+    OciBackupMetadataProvider,
     OciKeyBackupProvider,
     OciVaultBackupProvider,
     par_digest,
+    read_metadata,
 )
 from tests.conftest import ROOT
-from tests.dynamic.conftest import KEY, KEY2, PAR, VAULT, key_props, vault_props
+from tests.dynamic.conftest import KEY, KEY2, PAR, VAULT, connection, key_props, vault_props
 from tests.fakes.oci_kms import KmsStub
 
 # --- create ----------------------------------------------------------------------------------------
@@ -484,3 +488,176 @@ def test_create_waits_for_a_key_still_busy_after_its_vault_finished(stub: KmsStu
     [action] = stub.actions
     assert action.resource_id == KEY
     assert [r.status for r in stub.backup_posts()] == [200]
+
+
+# --- which keys a vault backup holds (seed 003: HSM keys, ENABLED or DISABLED) -------------------------------
+
+OTHER_COMPARTMENT = "ocid1.compartment.oc1..aaaaaaaaothercompartment"
+SOFT = "ocid1.key.oc1.iad.bbstubvault.abuwcljsstubkeysoft01"
+DOOMED = "ocid1.key.oc1.iad.bbstubvault.abuwcljsstubkeydoomed"
+ELSEWHERE = "ocid1.key.oc1.iad.bbstubvault.abuwcljsstubkeyelsewh"
+OBJECT = ("acme", "vault-backups", "nightly/t1/vault")
+
+
+def _held(stub: KmsStub) -> set[str]:
+    """The keys the backup object really holds (the stub takes them by the service's rules)."""
+    return {k["id"] for k in stub.backup_held(OBJECT)["keys"]}
+
+
+def test_a_vault_backup_lists_the_keys_it_holds_and_those_it_leaves_out_with_their_state(stub: KmsStub) -> None:
+    stub.keys[KEY2]["lifecycleState"] = "DISABLED"
+    stub.add_key(SOFT, VAULT, protection="SOFTWARE")
+    stub.add_key(DOOMED, VAULT, state="PENDING_DELETION")
+    outs = OciVaultBackupProvider().create(vault_props(stub)).outs
+    assert outs is not None
+    held = {k["id"]: k for k in outs["keys_in_backup"]}
+    assert set(held) == {KEY, KEY2} == _held(stub)  # what the outputs claim is what the object holds
+    assert held[KEY2]["state"] == "DISABLED"
+    assert held[KEY]["compartment_id"] == stub.keys[KEY]["compartmentId"]
+    assert held[KEY]["name"] == stub.keys[KEY]["displayName"]
+    left = {k["id"]: k for k in outs["keys_left_out"]}
+    assert set(left) == {SOFT, DOOMED}
+    assert left[SOFT]["protection_mode"] == "SOFTWARE"
+    assert left[SOFT]["why"] == "software-protected: only HSM-protected keys can be backed up"
+    assert left[DOOMED]["state"] == "PENDING_DELETION"
+    assert "only ENABLED or DISABLED keys are included" in left[DOOMED]["why"]
+    assert outs["vault_compartment_id"] == stub.vaults[VAULT]["compartmentId"]
+
+
+def test_a_key_whose_state_changes_while_the_backup_runs_is_not_claimed(stub: KmsStub) -> None:
+    def delete_key2(resource: dict[str, Any]) -> None:
+        if resource["id"] == VAULT:  # another operator schedules the key's deletion as the backup starts
+            stub.keys[KEY2]["lifecycleState"] = "PENDING_DELETION"
+            stub.add_key(DOOMED, VAULT)  # ... and someone creates a key
+
+    stub.start_lag = 2
+    stub.on_backup_start = delete_key2
+    outs = OciVaultBackupProvider().create(vault_props(stub)).outs
+    assert outs is not None
+    assert [k["id"] for k in outs["keys_in_backup"]] == [KEY]
+    left = {k["id"]: k["why"] for k in outs["keys_left_out"]}
+    assert left[KEY2] == "ENABLED before the backup, PENDING_DELETION after it: not known to be in the backup"
+    assert left[DOOMED].startswith("appeared while the backup ran (ENABLED after it)")
+    assert KEY2 not in _held(stub)
+
+
+def test_keys_in_another_compartment_are_claimed_only_when_their_compartment_is_listed(stub: KmsStub) -> None:
+    stub.add_key(ELSEWHERE, VAULT, compartment=OTHER_COMPARTMENT)
+    outs = OciVaultBackupProvider().create(vault_props(stub)).outs
+    assert outs is not None
+    assert ELSEWHERE in _held(stub)  # OCI backs up every key of the vault, whatever its compartment ...
+    assert ELSEWHERE not in {k["id"] for k in outs["keys_in_backup"] + outs["keys_left_out"]}  # ... unseen: unclaimed
+    listed = vault_props(stub, key_compartments=[OTHER_COMPARTMENT], trigger="t2")
+    listed["location"] = {**listed["location"], "object_name": "nightly/t2/vault"}
+    outs = OciVaultBackupProvider().create(listed).outs
+    assert outs is not None
+    held = {k["id"]: k for k in outs["keys_in_backup"]}
+    assert set(held) == {KEY, KEY2, ELSEWHERE}
+    assert held[ELSEWHERE]["compartment_id"] == OTHER_COMPARTMENT
+
+
+def test_every_page_of_list_keys_is_read(stub: KmsStub) -> None:
+    extra = [f"ocid1.key.oc1.iad.bbstubvault.abuwcljsstubkeypage{i:02d}" for i in range(5)]
+    for key in extra:
+        stub.add_key(key, VAULT)
+    outs = OciVaultBackupProvider().create(vault_props(stub)).outs
+    assert outs is not None
+    assert {k["id"] for k in outs["keys_in_backup"]} == {KEY, KEY2, *extra}
+    pages = [r for r in stub.requests if r.method == "GET" and r.path.endswith("/keys")]
+    assert len(pages) >= 8  # 7 keys, two a page, read before and after the backup
+
+
+def test_a_metadata_only_vault_backup_lists_no_keys_and_reads_none(stub: KmsStub) -> None:
+    outs = OciVaultBackupProvider().create(vault_props(stub, include_keys=False)).outs
+    assert outs is not None
+    assert outs["keys_in_backup"] == []
+    assert outs["keys_left_out"] == []
+    assert _held(stub) == set()
+    assert not [r for r in stub.requests if r.method == "GET" and r.path.endswith("/keys")]
+
+
+def test_a_key_backup_records_the_keys_state_and_compartment(stub: KmsStub) -> None:
+    stub.add_key(ELSEWHERE, VAULT, compartment=OTHER_COMPARTMENT, state="DISABLED")
+    outs = OciKeyBackupProvider().create(key_props(stub, key=ELSEWHERE)).outs
+    assert outs is not None
+    assert outs["key_state"] == "DISABLED"
+    assert outs["compartment_id"] == OTHER_COMPARTMENT
+    assert outs["vault_compartment_id"] == stub.vaults[VAULT]["compartmentId"]
+
+
+# --- the metadata beside each backup (`<object>.json`): compartments and keys, for a restore -----------------
+
+SIDECAR = ("acme", "vault-backups", "nightly/t1/vault.json")
+
+
+def _with_metadata(props: dict[str, Any]) -> dict[str, Any]:
+    location = props.get("location") or {"namespace": "acme", "bucket": "vault-backups", "object_name": "par/vault"}
+    return {**props, "metadata": {**location, "object_name": f"{location['object_name']}.json"}}
+
+
+def test_the_metadata_is_written_beside_the_backup_after_it_is_proven_written(stub: KmsStub) -> None:
+    stub.add_key(ELSEWHERE, VAULT, compartment=OTHER_COMPARTMENT)
+    outs = OciVaultBackupProvider().create(_with_metadata(vault_props(stub, key_compartments=[OTHER_COMPARTMENT])))
+    assert outs.outs is not None
+    assert outs.outs["metadata_object"] == dict(zip(("namespace", "bucket", "object_name"), SIDECAR, strict=True))
+    assert outs.outs["metadata_error"] is None
+    document = json.loads(stub.contents[SIDECAR])
+    assert document["format"] == "backup-topology/oci-backup-metadata/1"
+    assert document["vault_compartment_id"] == stub.vaults[VAULT]["compartmentId"]
+    assert document["backup_object"] == {"namespace": "acme", "bucket": "vault-backups", "object_name": OBJECT[2]}
+    held = {k["id"]: k["compartment_id"] for k in document["keys_in_backup"]}
+    assert held[ELSEWHERE] == OTHER_COMPARTMENT
+    [put] = [r for r in stub.requests if r.method == "PUT"]
+    heads = [r for r in stub.requests if r.method == "HEAD" and r.status == 200]
+    assert heads
+    assert put.at >= heads[-1].at  # written once the backup object was there
+    assert read_metadata_of(stub, OBJECT) == document
+
+
+def read_metadata_of(stub: KmsStub, obj: tuple[str, str, str]) -> dict[str, Any] | None:
+    kms = Kms(OciConnection(region="us-ashburn-1", objectstorage_endpoint=stub.url), Deadline(30))
+    return read_metadata(kms, BucketLocation(*obj))
+
+
+def test_a_key_backups_metadata_names_the_keys_compartment_and_state(stub: KmsStub) -> None:
+    stub.add_key(ELSEWHERE, VAULT, compartment=OTHER_COMPARTMENT, state="DISABLED")
+    props = _with_metadata(key_props(stub, key=ELSEWHERE))
+    OciKeyBackupProvider().create(props)
+    where = props["location"]
+    document = read_metadata_of(stub, (where["namespace"], where["bucket"], where["object_name"]))
+    assert document is not None
+    assert (document["kind"], document["key_id"], document["compartment_id"]) == ("key", ELSEWHERE, OTHER_COMPARTMENT)
+    assert document["key_state"] == "DISABLED"
+    assert document["vault_compartment_id"] == stub.vaults[VAULT]["compartmentId"]
+
+
+def test_a_refused_metadata_write_keeps_the_backup_and_says_why(stub: KmsStub) -> None:
+    stub.faults.refuse_puts = True
+    outs = OciVaultBackupProvider().create(_with_metadata(vault_props(stub))).outs
+    assert outs is not None
+    assert OBJECT in stub.objects
+    assert outs["metadata_object"] is None
+    assert "not authorized" in outs["metadata_error"]
+    assert read_metadata_of(stub, OBJECT) is None
+
+
+def test_a_backup_through_a_par_writes_its_metadata_with_the_stacks_credentials(stub: KmsStub) -> None:
+    outs = OciVaultBackupProvider().create(_with_metadata(vault_props(stub, location=None, par_uri=PAR))).outs
+    assert outs is not None
+    document = read_metadata_of(stub, ("acme", "vault-backups", "par/vault"))
+    assert document is not None
+    assert document["backup_object"] == outs["par_object"]
+    assert "Sup3rS3cretT0ken" not in json.dumps(document)
+
+
+def test_the_metadata_reader_gives_the_recorded_compartments_or_names_what_to_give(stub: KmsStub) -> None:
+    OciVaultBackupProvider().create(_with_metadata(vault_props(stub)))
+    location = dict(zip(("namespace", "bucket", "object_name"), OBJECT, strict=True))
+    props = {"location": location, "connection": connection(stub), "timeouts": {"create": 30}}
+    outs = OciBackupMetadataProvider().create(props).outs
+    assert outs is not None
+    assert outs["vault_compartment_id"] == stub.vaults[VAULT]["compartmentId"]
+    assert outs["kind"] == "vault"
+    missing = {**props, "location": {**location, "object_name": "nightly/t0/vault"}}
+    with pytest.raises(CloudError, match=r"no backup metadata beside it .* give compartment_id"):
+        OciBackupMetadataProvider().create(missing)

@@ -152,9 +152,13 @@ def test_vault_backup_objects_beyond_retention_are_deleted_and_nothing_else_unde
     assert held == [
         "payments/notes.txt",  # not a name the stack writes: never touched
         "payments/t2/key-ljsstubkeyaaaaa1",
+        "payments/t2/key-ljsstubkeyaaaaa1.json",  # each backup's metadata goes with its generation
         "payments/t2/vault",
+        "payments/t2/vault.json",
         "payments/t3/key-ljsstubkeyaaaaa1",
+        "payments/t3/key-ljsstubkeyaaaaa1.json",
         "payments/t3/vault",
+        "payments/t3/vault.json",
     ]
     assert [g["name"] for g in generations(stack, "payments-generations")["generations"]] == ["t3", "t2"]
 
@@ -167,7 +171,12 @@ def test_vault_backup_objects_stay_after_destroy_unless_delete_on_removal(
     removed.up(vault_program(stub, name="ledger", delete_on_removal=True, destination=LEDGER))
     kept.destroy()
     removed.destroy()
-    assert sorted(o for _, _, o in stub.objects) == ["payments/t1/key-ljsstubkeyaaaaa1", "payments/t1/vault"]
+    assert sorted(o for _, _, o in stub.objects) == [
+        "payments/t1/key-ljsstubkeyaaaaa1",
+        "payments/t1/key-ljsstubkeyaaaaa1.json",
+        "payments/t1/vault",
+        "payments/t1/vault.json",
+    ]
 
 
 def test_another_stacks_backups_under_the_same_prefix_are_never_taken_for_ours(

@@ -15,7 +15,9 @@ from tests.fakes.oci_kms import KmsStub
 
 OBJECTS = {
     ("acme", "vault-backups", "payments/t1/vault"),
+    ("acme", "vault-backups", "payments/t1/vault.json"),  # each backup's metadata, beside it
     ("acme", "vault-backups", "payments/t1/key-ljsstubkeyaaaaa1"),
+    ("acme", "vault-backups", "payments/t1/key-ljsstubkeyaaaaa1.json"),
 }
 
 
@@ -77,6 +79,29 @@ def test_a_backup_object_removed_out_of_band_is_gone_on_refresh_and_taken_again_
     assert repair.of("payments-vault") == ["create"]
     assert [a.kind for a in stub.actions] == ["vault", "key", "vault"]  # a new backup, not a replay of the first
     assert set(stub.objects) == OBJECTS
+
+
+def test_the_backups_record_the_keys_they_hold_and_the_compartments_to_restore_into(
+    stub: KmsStub, engine: Callable[..., Engine]
+) -> None:
+    stack = engine()
+    preview = stack.preview(program(stub))
+    assert not [s for s in stack.state.values() if s.type.endswith("OciVaultBackup")]  # a preview makes nothing
+    assert preview.of("payments-vault") == ["create"]
+    stack.up(program(stub))
+    [vault] = [s.outputs for s in stack.state.values() if s.type.endswith("OciVaultBackup")]
+    [key] = [s.outputs for s in stack.state.values() if s.type.endswith("OciKeyBackup")]
+    compartment = stub.vaults[VAULT]["compartmentId"]
+    assert {k["id"] for k in vault["keys_in_backup"]} == {k["id"] for k in stub.backup_held(OBJECT)["keys"]}
+    assert vault["keys_left_out"] == []
+    assert vault["vault_compartment_id"] == compartment
+    assert (key["compartment_id"], key["key_state"]) == (stub.keys[KEY]["compartmentId"], "ENABLED")
+    sidecar = json.loads(stub.contents[("acme", "vault-backups", "payments/t1/vault.json")])
+    assert sidecar["vault_compartment_id"] == compartment
+    assert stack.up(program(stub)).changes() == []
+
+
+OBJECT = ("acme", "vault-backups", "payments/t1/vault")
 
 
 def test_an_unchanged_preview_of_a_par_backup_calls_nothing_while_the_vault_is_busy(

@@ -158,3 +158,94 @@ def test_a_kept_restored_vault_stays_until_the_drill_is_removed(phx: KmsStub, en
     stack.destroy()
     assert phx.vaults[restored]["lifecycleState"] == "PENDING_DELETION"
     assert phx.vaults[VAULT]["lifecycleState"] == "ACTIVE"
+
+
+def test_the_drill_restores_into_the_compartment_the_backup_recorded_without_reading_the_live_vault(
+    phx: KmsStub, engine: Callable[..., Engine]
+) -> None:
+    stack = engine()
+    stack.up(program(phx, point={"expect_keys": 2}))
+    found = record(stack)
+    assert found["checks_passed"] is True, found["error"]
+    assert "(from the drill's inputs)" in found["checks"][1]["detail"]  # the source's recorded compartment
+
+    def by_object(trigger: str) -> Callable[[], None]:
+        def run() -> None:
+            point = {
+                "vault_id": VAULT,
+                "location": dict(zip(("namespace", "bucket", "object_name"), VAULT_OBJECT, strict=True)),
+                "home_region": "us-ashburn-1",
+                "home_kms_endpoint": phx.url,
+                "home_objectstorage_endpoint": phx.url,
+                "region": "us-phoenix-1",
+                "kms_endpoint": phx.url,
+            }
+            RestoreDrill("vault-drill", {"trigger": trigger, "oci_vault": point})
+
+        return run
+
+    before = len(phx.requests)
+    other = engine(stack="other")
+    other.up(by_object("d2"))
+    found = record(other)
+    assert found["checks_passed"] is True, found["error"]
+    assert "(from the backup's metadata)" in found["checks"][1]["detail"]
+    live = [r for r in phx.requests[before:] if r.method == "GET" and r.path.endswith(f"/vaults/{VAULT}")]
+    assert live == []  # a restore in a disaster cannot count on the home region's vault
+
+    del phx.objects[("acme", "vault-backups", "payments/t1/vault.json")]  # a backup taken before metadata existed
+    other.up(by_object("d3"))
+    found = record(other)
+    assert found["checks_passed"] is True, found["error"]
+    assert "(from the live vault (the backup has no metadata beside it))" in found["checks"][1]["detail"]
+
+
+# --- a drill in the region the bucket is replicated to restores from the replica there ------------------
+
+REPLICATED = {
+    "bucket": {"namespace": "acme", "bucket": "vault-backups", "object_prefix": "payments/"},
+    "replicate_to": {"region": "us-phoenix-1", "bucket": "vault-backups-phx"},
+}
+
+
+def test_a_drill_in_the_replica_region_waits_for_the_replica_and_restores_from_it(
+    phx: KmsStub, engine: Callable[..., Engine]
+) -> None:
+    phx.replicate("acme", "vault-backups", "phx", "vault-backups-phx", lag=3)  # what the ReplicationPolicy does
+    stack = engine()
+    replica = {"expect_keys": 2, "objectstorage_endpoint": phx.regional_url("phx")}
+    stack.up(program(phx, REPLICATED, point=replica))
+    found = record(stack)
+    assert found["checks_passed"] is True, found["error"]
+    assert found["restored_from"] == "the replica in us-phoenix-1 (acme/vault-backups-phx/payments/t1/vault)"
+    assert found["proves_region_loss"] is True
+    assert found["restore_point_id"] == "acme/vault-backups-phx/payments/t1/vault"
+    reads = [r.status for r in phx.requests if r.method == "HEAD" and r.path.startswith("/r/phx/")]
+    assert reads[0] == 404  # not replicated yet when the drill began: it waited ...
+    assert reads[-1] == 200  # ... until the copy was there
+    assert "(from the drill's inputs)" in found["checks"][1]["detail"]
+
+
+def test_a_drill_from_the_vault_regions_bucket_says_it_proves_no_region_loss(
+    phx: KmsStub, engine: Callable[..., Engine]
+) -> None:
+    stack = engine()
+    stack.up(program(phx))
+    found = record(stack)
+    assert found["checks_passed"] is True, found["error"]
+    assert found["proves_region_loss"] is False
+    assert found["restored_from"].startswith("the bucket in the vault's own region us-ashburn-1: this does not prove")
+
+
+def test_a_replica_that_never_arrives_fails_the_drill_at_its_deadline_naming_it(
+    phx: KmsStub, engine: Callable[..., Engine]
+) -> None:
+    phx.replicate("acme", "vault-backups", "phx", "vault-backups-phx", lag=1_000_000)
+    stack = engine()
+    replica = {"objectstorage_endpoint": phx.regional_url("phx")}
+    stack.up(program(phx, REPLICATED, point=replica, timeouts={"create": "6s"}))
+    found = record(stack)
+    assert found["checks_passed"] is False
+    assert "replica bucket acme/vault-backups-phx/payments/t1/vault in us-phoenix-1" in found["error"]
+    assert "not replicated yet" in found["error"]
+    assert phx.restores == []  # nothing restored from a copy that is not there

@@ -14,7 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass
 class Reply:
-    """What a stub answers: status, JSON payload (None: no body), headers, or no answer at all (`drop`)."""
+    """What a stub answers: status, JSON payload (None: no body; bytes: sent as they are), headers, or no answer at
+    all (`drop`)."""
 
     status: int
     payload: Any = None
@@ -109,9 +110,13 @@ class LoopbackJsonServer:
             req.close_connection = True
             req.connection.shutdown(socket.SHUT_RDWR)
             return
-        data = b"" if reply.payload is None or method == "HEAD" else json.dumps(reply.payload).encode()
+        raw = isinstance(reply.payload, bytes)  # an object's bytes, as Object Storage serves them
+        if reply.payload is None or method == "HEAD":
+            data = b""
+        else:
+            data = reply.payload if raw else json.dumps(reply.payload).encode()
         req.send_response(reply.status)
-        req.send_header("content-type", "application/json")
+        req.send_header("content-type", "application/octet-stream" if raw else "application/json")
         for name, value in reply.headers.items():
             req.send_header(name, value)
         req.send_header("content-length", str(len(data)))

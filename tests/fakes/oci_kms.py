@@ -6,6 +6,10 @@ management endpoint of every vault (GET /20180608/keys/{id} and ?compartmentId=,
 Object Storage HEAD, list and delete of backup objects. A backup object holds what was backed up (an opaque blob);
 a restore reads it back: into the vault's own region it restores over the vault (same OCID, additive), into another
 region (`region`) it makes a vault with a new OCID, its own management endpoint, and the keys the backup held.
+Object Storage also takes PutObject and GetObject (a backup's metadata beside it). A bucket can be replicated to a
+bucket of another region (`replicate`): written objects appear there after some reads of that region (replication
+is asynchronous), deletions at once; that region's Object Storage is served under `/r/<region key>` and is
+read-only, and a restore in that region (`region`) reads the bucket there.
 Requests must carry a valid OCI request signature (RSA-SHA256 over the signed headers).
 As eventual as the service: a backup request is answered with the vault or key as it was (ACTIVE), the backup
 shows as BACKUP_IN_PROGRESS only after `start_lag` reads, and the object is written when the backup ends (its
@@ -23,6 +27,7 @@ import itertools
 import json
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -69,6 +74,7 @@ _KEYS = re.compile(rf"^(?:/v/(?P<vault>[^/]+))?{API}/keys/?$")
 _MAGIC = b"STUB-KMS-BACKUP-1\n"
 _OBJECT = re.compile(r"^/n/(?P<ns>[^/]+)/b/(?P<bucket>[^/]+)/o/(?P<object>.+)$")
 _OBJECTS = re.compile(r"^/n/(?P<ns>[^/]+)/b/(?P<bucket>[^/]+)/o/?$")
+_REGIONAL = re.compile(r"^/r/(?P<region>[^/]+)(?P<rest>/n/.*)$")
 _PAR = re.compile(r"/p/[^/]+/n/(?P<ns>[^/]+)/b/(?P<bucket>[^/]+)/o/(?P<object>.+)$")
 
 
@@ -85,6 +91,17 @@ class Action:
 
 
 @dataclass
+class Replica:
+    """A bucket replicated to a bucket of another region, as an Object Storage replication policy does it."""
+
+    region: str
+    """Region key of the destination (e.g. `phx`): its Object Storage is served under `<url>/r/<region>`."""
+    bucket: str
+    lag: int = 0
+    """Reads of the destination region before a written object appears there (replication is asynchronous)."""
+
+
+@dataclass
 class Faults:
     """What goes wrong, and how often."""
 
@@ -98,6 +115,8 @@ class Faults:
     """The next n backup or restore POSTs are performed, then the connection is closed without a response."""
     stall: set[str] = field(default_factory=set)
     """IDs of vaults/keys that stay BACKUP_IN_PROGRESS forever once backed up."""
+    refuse_puts: bool = False
+    """PutObject is refused (403), as for credentials that may read a bucket but not write to it."""
 
 
 @dataclass
@@ -152,6 +171,15 @@ class KmsStub(LoopbackJsonServer):
         """Backups in progress: the object each writes when it ends."""
         self._etags = itertools.count(1)
         self._lock = threading.Lock()
+        self.replicas: dict[tuple[str, str], Replica] = {}
+        """(namespace, bucket) -> where it is replicated."""
+        self.regional: dict[str, dict[tuple[str, str, str], bytes]] = {}
+        """Objects of the other regions (region key -> object -> content): replicas."""
+        self._copying: list[tuple[int, str, tuple[str, str, str], bytes]] = []
+        """Replications under way: reads of the region left, region, object there, content."""
+        self.on_backup_start: Callable[[dict[str, Any]], None] | None = None
+        """Called with the vault or key when a backup starts, before the service takes what it holds: a test
+        changes a key's state there, as another operator would between the request and the backup."""
 
     # --- fixtures --------------------------------------------------------------------------------
 
@@ -167,10 +195,19 @@ class KmsStub(LoopbackJsonServer):
             "timeCreated": "2026-01-01T00:00:00.000Z",
         }
 
-    def add_key(self, key_id: str, vault_id: str, *, protection: str = "HSM", state: str = "ENABLED") -> None:
+    def add_key(
+        self,
+        key_id: str,
+        vault_id: str,
+        *,
+        protection: str = "HSM",
+        state: str = "ENABLED",
+        compartment: str = "ocid1.compartment.oc1..aaaaaaaastubcompartment",
+    ) -> None:
+        """A key of `vault_id`; OCI lets a key sit in another compartment than its vault (seed 003)."""
         self.keys[key_id] = {
             "id": key_id,
-            "compartmentId": "ocid1.compartment.oc1..aaaaaaaastubcompartment",
+            "compartmentId": compartment,
             "displayName": f"key-{key_id[-6:]}",
             "vaultId": vault_id,
             "protectionMode": protection,
@@ -179,6 +216,16 @@ class KmsStub(LoopbackJsonServer):
             "keyShape": {"algorithm": "AES", "length": 32},
             "timeCreated": "2026-01-01T00:00:00.000Z",
         }
+
+    def replicate(self, namespace: str, bucket: str, region: str, destination: str, lag: int = 0) -> None:
+        """Replicate a bucket of this region to `destination` in `region` (a key like `phx`), from now on: objects
+        written later appear there after `lag` reads of that region; deletions are copied at once."""
+        self.replicas[(namespace, bucket)] = Replica(region, destination, lag)
+        self.regional.setdefault(region, {})
+
+    def regional_url(self, region: str) -> str:
+        """The Object Storage endpoint of another region (e.g. `phx`)."""
+        return f"{self.url}/r/{region}"
 
     def start_backup(self, resource_id: str, polls: int) -> None:
         """Put a vault or key in BACKUP_IN_PROGRESS, as a backup started elsewhere; it settles after `polls` reads."""
@@ -240,6 +287,8 @@ class KmsStub(LoopbackJsonServer):
                     False,
                 )
             return 503, _error("ServiceUnavailable", "The service is temporarily unavailable."), {}, False
+        if (m := _REGIONAL.match(path)) is not None:
+            return self._regional(method, m["region"], m["rest"], query)
         if method == "POST" and (m := _RESTORE.match(path)) is not None:
             return self._restore(req, m["how"], query.get("compartmentId", ""), body, token)
         if method == "POST" and (m := _DELETION.match(path)) is not None:
@@ -253,7 +302,13 @@ class KmsStub(LoopbackJsonServer):
             keys = [k for k in self.keys.values() if k["compartmentId"] == query.get("compartmentId")]
             if m["vault"]:
                 keys = [k for k in keys if k["vaultId"].endswith(m["vault"])]
-            return 200, [dict(k) for k in keys], {}, False
+            for key in keys:
+                self._progress(key)
+            # ListKeys pages (opc-next-page): two keys a page here, so a client must follow the pages.
+            start = int(query.get("page") or 0)
+            page = [_key_summary(k) for k in keys[start : start + 2]]
+            more = {"opc-next-page": str(start + 2)} if start + 2 < len(keys) else {}
+            return 200, page, more, False
         if (m := _VAULT.match(path)) is not None:
             return self._vault(method, unquote(m["id"]), bool(m["action"]), body, token)
         if (m := _KEY.match(path)) is not None:
@@ -261,12 +316,27 @@ class KmsStub(LoopbackJsonServer):
         if method == "HEAD" and (m := _OBJECT.match(path)) is not None:
             etag = self.objects.get((unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"])))
             return (200, None, {"etag": etag}, False) if etag else (404, None, {}, False)
+        if method == "PUT" and (m := _OBJECT.match(path)) is not None:
+            found = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
+            if self.faults.refuse_puts:
+                why = "Either the bucket does not exist in the namespace or you are not authorized to access it"
+                return 403, _error("BucketNotFound", why), {}, False
+            self._write(found, body)
+            return 200, None, {"etag": self.objects[found]}, False
+        if method == "GET" and (m := _OBJECT.match(path)) is not None:
+            found = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
+            if found not in self.objects:
+                return 404, _error("ObjectNotFound", f"The object '{found[2]}' does not exist"), {}, False
+            return 200, self.contents.get(found, b""), {"etag": self.objects[found]}, False
         if method == "DELETE" and (m := _OBJECT.match(path)) is not None:
             found = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
             if self.objects.pop(found, None) is None:
                 return 404, _error("ObjectNotFound", f"The object '{found[2]}' does not exist"), {}, False
             self.object_times.pop(found, None)
             self.contents.pop(found, None)
+            replica = self.replicas.get(found[:2])
+            if replica is not None:  # deletions are replicated too
+                self.regional[replica.region].pop((found[0], replica.bucket, found[2]), None)
             return 204, None, {}, False
         if method == "GET" and (m := _OBJECTS.match(path)) is not None:
             return 200, self._list(unquote(m["ns"]), unquote(m["bucket"]), query), {}, False
@@ -345,8 +415,7 @@ class KmsStub(LoopbackJsonServer):
             ]
         else:
             vault, keys = dict(self.vaults[resource["vaultId"]]), [dict(resource)]
-        for item in (vault, *keys):
-            item["lifecycleState"] = "ACTIVE" if item is vault else "ENABLED"
+        vault["lifecycleState"] = "ACTIVE"  # as restored; keys keep the state they were backed up in
         doc = {"kind": action.kind, "vault": vault, "keys": keys}
         return _MAGIC + base64.b64encode(json.dumps(doc).encode())
 
@@ -366,7 +435,13 @@ class KmsStub(LoopbackJsonServer):
             if found is None:
                 why = "backupLocation.uri is not a pre-authenticated request"
                 return 400, _error("InvalidParameter", why), {}, False
-            blob = self.contents.get(found)
+            # A restore reads the bucket in its own region: a replica there, else (a bucket this fake holds only
+            # in the vault's region) the vault region's bucket.
+            there = self.regional.get(self.region or "", {})
+            replicas = {(ns, b) for ns, b, _ in there} | {
+                (ns, r.bucket) for (ns, _), r in self.replicas.items() if r.region == self.region
+            }
+            blob = there.get(found) if found[:2] in replicas else self.contents.get(found)
         if blob is None:
             return 404, _error("NotAuthorizedOrNotFound", "The backup object was not found."), {}, False
         try:
@@ -439,6 +514,8 @@ class KmsStub(LoopbackJsonServer):
         return {"objects": objects, "prefixes": [], "nextStartWith": rest[0] if rest else None}
 
     def _begin(self, resource: dict[str, Any], obj: tuple[str, str, str]) -> None:
+        if self.on_backup_start is not None:
+            self.on_backup_start(resource)
         self._blobs[resource["id"]] = self._blob(resource, obj)
         resource["lifecycleState"] = "BACKUP_IN_PROGRESS"
         self._busy[resource["id"]] = self.busy_polls
@@ -472,11 +549,58 @@ class KmsStub(LoopbackJsonServer):
         del self._busy[rid]
         written = self._writing.pop(rid, None)
         if written is not None:
-            self.contents[written] = self._blobs.pop(rid, b"")
-            self.objects[written] = f'"etag-{next(self._etags)}"'
-            now = datetime.datetime.now(datetime.UTC) + self.clock_offset
-            self.object_times[written] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            self._write(written, self._blobs.pop(rid, b""))
         resource["lifecycleState"] = "ACTIVE" if "vaultType" in resource else "ENABLED"
+
+    def _regional(
+        self, method: str, region: str, path: str, query: dict[str, str]
+    ) -> tuple[int, Any, dict[str, str], bool]:
+        """Object Storage of another region: reads of replicas (a replication destination bucket is read-only)."""
+        self._replicate(region)
+        store = self.regional.get(region, {})
+        if (m := _OBJECT.match(path)) is not None:
+            found = (unquote(m["ns"]), unquote(m["bucket"]), unquote(m["object"]))
+            if method not in ("GET", "HEAD"):
+                why = "The bucket is the destination of a replication policy and is read-only."
+                return 409, _error("ReplicationDestinationReadOnly", why), {}, False
+            if found not in store:
+                return 404, _error("ObjectNotFound", f"The object '{found[2]}' does not exist"), {}, False
+            etag = f'"replica-{hashlib.sha256(store[found]).hexdigest()[:16]}"'
+            return 200, store[found] if method == "GET" else None, {"etag": etag}, False
+        if method == "GET" and (m := _OBJECTS.match(path)) is not None:
+            namespace, bucket, prefix = unquote(m["ns"]), unquote(m["bucket"]), query.get("prefix", "")
+            names = sorted(o for ns, b, o in store if (ns, b) == (namespace, bucket) and o.startswith(prefix))
+            return 200, {"objects": [{"name": n} for n in names], "prefixes": [], "nextStartWith": None}, {}, False
+        return 404, _error("NotFound", f"No route for {method} {path} in {region}"), {}, False
+
+    def _replicate(self, region: str) -> None:
+        """One read of `region`: replications to it move on, and those due appear."""
+        pending = []
+        for left, where, obj, content in self._copying:
+            if where == region and left <= 1:
+                self.regional.setdefault(region, {})[obj] = content
+            else:
+                pending.append((left - 1 if where == region else left, where, obj, content))
+        self._copying = pending
+
+    def _write(self, obj: tuple[str, str, str], content: bytes) -> None:
+        """An object written whole: its content, a new ETag, its creation time (and, later, its replica)."""
+        replica = self.replicas.get(obj[:2])
+        if replica is not None:
+            there = (obj[0], replica.bucket, obj[2])
+            if replica.lag <= 0:
+                self.regional[replica.region][there] = content
+            else:
+                self._copying.append((replica.lag, replica.region, there, content))
+        self.contents[obj] = content
+        self.objects[obj] = f'"etag-{next(self._etags)}"'
+        now = datetime.datetime.now(datetime.UTC) + self.clock_offset
+        self.object_times[obj] = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def backup_held(self, obj: tuple[str, str, str]) -> dict[str, Any]:
+        """What the backup object holds: its kind, the vault, and the keys it took (by the service's rules)."""
+        blob = self.contents[obj]
+        return dict(json.loads(base64.b64decode(blob[len(_MAGIC) :], validate=True)))
 
     def _signed(self, req: BaseHTTPRequestHandler, method: str) -> bool:
         """Verify the OCI request signature (draft-cavage HTTP signatures, rsa-sha256)."""
@@ -500,6 +624,12 @@ class KmsStub(LoopbackJsonServer):
         except (InvalidSignature, ValueError):
             return False
         return True
+
+
+def _key_summary(key: dict[str, Any]) -> dict[str, Any]:
+    """A key as ListKeys answers it (KeySummary): no key shape, no current version."""
+    fields = ("id", "compartmentId", "displayName", "vaultId", "protectionMode", "lifecycleState", "timeCreated")
+    return {f: key[f] for f in fields if f in key}
 
 
 def _error(code: str, message: str) -> dict[str, str]:

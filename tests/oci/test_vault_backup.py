@@ -414,3 +414,173 @@ def test_a_par_url_written_in_the_stack_file_is_refused() -> None:
         p.startswith("oci.vault_restores[0].vault.source.par_uri.uri: a PAR URL grants access") for p in problems
     )
     assert all("Sup3rS3cretT0ken" not in p for p in problems)
+
+
+# --- which keys the backups hold: what the cloud confirmed, never the `keys` input ------------------------
+
+
+class _BackupsRan(TopologyMocks):
+    """Answers as the providers do after an `up`: the vault backup held KEY1 and left KEY3 out."""
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if args.typ == VAULT_BACKUP:
+            outputs.update(
+                vault_compartment_id=COMPARTMENT,
+                keys_in_backup=[{"id": KEY1, "name": "k1", "compartment_id": COMPARTMENT, "state": "ENABLED"}],
+                keys_left_out=[{"id": KEY3, "state": "PENDING_DELETION", "why": "PENDING_DELETION: ..."}],
+            )
+        elif args.typ == KEY_BACKUP:
+            outputs.update(compartment_id="ocid1.compartment.oc1..aaaaaaaakeyscompartment")
+        return resource_id, outputs
+
+
+KEY3 = "ocid1.key.oc1.iad.bbpaymentsexample.abuwcljspaymentskey3example"
+
+
+def test_backed_up_key_ids_are_the_keys_the_backups_hold_never_one_left_out() -> None:
+    sim = simulate(
+        lambda: __import__("runpy").run_path(str(ROOT / "__main__.py"), run_name="__main__"),
+        config={CONFIG_KEY: topology(backup(keys=[KEY2]))},
+        mocks=_BackupsRan(),
+    )
+    exported = sim.exports["oci_vault_backups"]["payments"]
+    assert exported["backed_up_key_ids"] == [KEY2, KEY1]  # the key backed up alone, then the vault backup's
+    assert KEY3 not in exported["backed_up_key_ids"]
+    assert [k["id"] for k in exported["keys_left_out"]] == [KEY3]
+    assert exported["compartments"] == {
+        "vault": COMPARTMENT,
+        KEY2: "ocid1.compartment.oc1..aaaaaaaakeyscompartment",
+    }
+
+
+def test_before_an_up_no_key_of_the_vault_backup_is_claimed() -> None:
+    sim = run_program(topology(backup(keys=[])))
+    exported = sim.exports["oci_vault_backups"]["payments"]
+    assert exported["backed_up_key_ids"] == []  # the `keys_in_backup` output is not known under mocks
+
+
+def test_key_compartments_reach_the_vault_backup_and_need_a_vault_backup_with_keys() -> None:
+    other = "ocid1.compartment.oc1..aaaaaaaaothercompartment"
+    [vault] = run_program(topology(backup(key_compartments=[other]))).of_type(VAULT_BACKUP)
+    assert vault.inputs["key_compartments"] == [other]
+    found = topology_problems(topology(backup(include_keys=False, key_compartments=[other])))
+    assert found == [
+        "oci.vault_backups[0].key_compartments: only used to list the keys a vault backup with include_keys holds"
+    ]
+    found = topology_problems(topology(backup(key_compartments=[other, other])))
+    assert found == ["oci.vault_backups[0].key_compartments[1]: compartment already listed at key_compartments[0]"]
+
+
+# --- the bucket replicated to another region ------------------------------------------------------------
+
+REPLICATION = "oci:ObjectStorage/replicationPolicy:ReplicationPolicy"
+
+
+def test_replicate_to_declares_the_buckets_replication_policy_before_any_backup() -> None:
+    spec = backup(
+        destination={"bucket": {"namespace": "acme", "bucket": "vault-backups"}, "replicate_to": "us-phoenix-1"}
+    )
+    sim = run_program(topology(spec))
+    [replication] = sim.of_type(REPLICATION)
+    assert replication.inputs == {
+        "namespace": "acme",
+        "bucket": "vault-backups",
+        "destinationRegionName": "us-phoenix-1",
+        "destinationBucketName": "vault-backups",
+        "name": "payments-to-us-phoenix-1",
+    }
+    [vault] = sim.of_type(VAULT_BACKUP)
+    assert replication.urn in vault.dependencies  # objects written before the policy would not be copied
+    [provider] = sim.of_type("pulumi:providers:oci")
+    assert provider.inputs["region"] == "us-ashburn-1"  # the policy belongs to the source bucket's region
+    exported = sim.exports["oci_vault_backups"]["payments"]
+    assert exported["replica"] == {"region": "us-phoenix-1", "namespace": "acme", "bucket": "vault-backups"}
+
+
+def test_a_component_refuses_a_replica_in_the_vaults_region() -> None:
+    def program() -> None:
+        where = {"bucket": {"namespace": "acme", "bucket": "b"}, "replicate_to": {"region": "us-ashburn-1"}}
+        VaultBackup("bad", {**backup(destination=where), "region": "us-ashburn-1"})
+
+    with pytest.raises(pulumi.RunError) as failure:
+        simulate(program)
+    assert "destination.replicate_to.region: us-ashburn-1 is the vault's own region" in str(failure.value)
+
+
+# --- a new restore source restores again: restore_trigger ---------------------------------------------------
+
+TRIGGER = "pulumi-python:dynamic/backup-topology:RestoreTrigger"
+
+
+def _sources(sim: Any) -> dict[str, Any]:
+    return {t.name: t.inputs["source"] for t in sim.of_type(TRIGGER)}
+
+
+def test_each_restored_vault_and_key_takes_its_restore_trigger_from_its_source() -> None:
+    obj = {"namespace": "acme", "bucket": "vault-backups", "object_name": "payments/t1/vault"}
+    key = {**obj, "object_name": "payments/t1/key-mentskey1example"}
+    first = _run_main(_restore(obj, key))
+    assert _sources(first) == {
+        "payments-dr-vault-source": "object:acme/vault-backups/payments/t1/vault",
+        "payments-dr-key1-source": "object:acme/vault-backups/payments/t1/key-mentskey1example",
+    }
+    # (the vault's restore_trigger is that resource's output `flip`: tests/engine/test_vault_restore_engine.py)
+    same = _run_main(_restore(obj, key))
+    assert _sources(same) == _sources(first)  # the same source: the same input, nothing to restore
+    newer = _run_main(_restore({**obj, "object_name": "payments/t2/vault"}, key))
+    assert _sources(newer)["payments-dr-vault-source"] == "object:acme/vault-backups/payments/t2/vault"
+    assert _sources(newer)["payments-dr-key1-source"] == _sources(first)["payments-dr-key1-source"]
+
+
+def test_a_file_source_is_named_by_its_digest_and_a_par_url_by_the_urls_digest_never_the_url(tmp_path: Any) -> None:
+    backup_file = tmp_path / "vault.backup"
+    backup_file.write_bytes(b"backup one")
+    par = {"par_uri": {"uri_config_key": "drParUri"}}
+    sim = _run_main(_restore({"file": str(backup_file)}, par), **{"backup-topology:drParUri": PAR})
+    sources = _sources(sim)
+    assert sources["payments-dr-vault-source"] == f"file:{hashlib.sha256(b'backup one').hexdigest()}"
+    assert sources["payments-dr-key1-source"] == f"par:{hashlib.sha256(PAR.encode()).hexdigest()}"
+    assert "Sup3rS3cretT0ken" not in json.dumps(sources)
+    backup_file.write_bytes(b"backup two")  # a new download of a newer backup
+    again = _run_main(_restore({"file": str(backup_file)}, par), **{"backup-topology:drParUri": PAR})
+    assert _sources(again)["payments-dr-vault-source"] == f"file:{hashlib.sha256(b'backup two').hexdigest()}"
+
+
+# --- a restore without compartment_id takes the one the backup's metadata recorded ---------------------------
+
+METADATA = "pulumi-python:dynamic/backup-topology:OciBackupMetadata"
+
+
+def test_without_compartment_id_the_vault_is_restored_where_its_backups_metadata_says() -> None:
+    obj = {"namespace": "acme", "bucket": "vault-backups", "object_name": "payments/t1/vault"}
+    key = {**obj, "object_name": "payments/t1/key-mentskey1example"}
+    restore = {k: v for k, v in _restore(obj, key).items() if k != "compartment_id"}
+    sim = _run_main(restore)
+    readers = {m.name: m.inputs for m in sim.of_type(METADATA)}
+    assert readers["payments-dr-vault-metadata"]["location"] == obj
+    assert readers["payments-dr-key1-metadata"]["location"] == key
+    assert readers["payments-dr-vault-metadata"]["connection"]["region"] == "us-ashburn-1"
+    # with compartment_id given, nothing is read
+    assert _run_main(_restore(obj, key)).of_type(METADATA) == []
+
+
+def test_a_file_restore_reads_the_metadata_downloaded_beside_it(tmp_path: Any) -> None:
+    backup_file = tmp_path / "vault.backup"
+    backup_file.write_bytes(b"a vault backup")
+    restore = {k: v for k, v in _restore({"file": str(backup_file)}).items() if k != "compartment_id"}
+    with pytest.raises(pulumi.RunError) as missing:
+        _run_main(restore)
+    assert f"compartment_id: required: no backup metadata {backup_file}.json beside the file" in str(missing.value)
+    (tmp_path / "vault.backup.json").write_text(json.dumps({"vault_compartment_id": COMPARTMENT}))
+    [vault] = _run_main(restore).of_type("oci:Kms/vault:Vault")
+    assert vault.inputs["compartmentId"] == COMPARTMENT
+
+
+def test_a_par_url_source_needs_compartment_id() -> None:
+    restore = {k: v for k, v in _restore({"par_uri": {"uri_config_key": "drParUri"}}).items() if k != "compartment_id"}
+    found = topology_problems({"oci": {"region": "us-ashburn-1", "vault_restores": [restore]}})
+    assert found == [
+        "oci.vault_restores[0].compartment_id: required with a par_uri source: the backup's metadata beside it "
+        "cannot be read through the URL"
+    ]

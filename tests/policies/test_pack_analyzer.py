@@ -86,3 +86,47 @@ def test_a_first_preview_is_judged_although_ids_are_unknown() -> None:
     found = [d for d in found if d[0] != "restore-drill-every-asset-class"]  # advisory: nothing is drilled here
     assert [d[0] for d in found] == ["backup-retention-and-rpo"]
     assert "kept only 14 d (daily incremental backups kept 14 d)" in found[0][2]
+
+
+VAULT_BACKUP = DYN + "OciVaultBackup"
+KEY = "ocid1.key.oc1.iad.v.k1"
+VAULT = "ocid1.vault.oc1.iad.v.vault"
+REQUIRED = {"required-keys-recoverable": {"required_keys": {KEY: VAULT}}}
+
+
+def analyze_with(resources: list[Any], config: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """As `analyze`, with the pack configured as `--policy-pack-config` configures it."""
+    servicer = _PolicyAnalyzerServicer(
+        PACK_NAME, "0.0.1", build_policies(), EnforcementLevel.ADVISORY, None, None, None, None, None, None, None
+    )
+    request = proto.ConfigureAnalyzerRequest()
+    for name, settings in config.items():
+        request.policyConfig[name].enforcementLevel = proto.EnforcementLevel.Value("MANDATORY")
+        json_format.ParseDict(settings, request.policyConfig[name].properties)
+    servicer.Configure(request, None)
+    response = servicer.AnalyzeStack(proto.AnalyzeStackRequest(resources=resources), None)
+    return [(d.policyName, d.enforcementLevel, d.message) for d in response.diagnostics]
+
+
+def test_a_preview_of_a_vault_backup_says_a_required_key_cannot_be_judged_yet() -> None:
+    backup = state(
+        VAULT_BACKUP,
+        "payments-vault",
+        {"vault_id": VAULT, "include_keys": True, "keys_in_backup": UNKNOWN_ARRAY, "keys_left_out": UNKNOWN_ARRAY},
+    )
+    [(_, level, message)] = [d for d in analyze_with([backup], REQUIRED) if d[0] == "required-keys-recoverable"]
+    assert level == proto.EnforcementLevel.Value("ADVISORY")
+    assert "during preview" in message
+    assert f"key {KEY} must be recoverable: whether vault backup payments-vault holds it is known once" in message
+
+
+def test_after_an_up_a_required_key_left_out_of_the_vault_backup_is_mandatory() -> None:
+    left = [{"id": KEY, "name": "k1", "state": "DELETED", "protection_mode": "HSM", "why": "DELETED: ..."}]
+    backup = state(
+        VAULT_BACKUP,
+        "payments-vault",
+        {"vault_id": VAULT, "include_keys": True, "keys_in_backup": [], "keys_left_out": left},
+    )
+    [(_, level, message)] = [d for d in analyze_with([backup], REQUIRED) if d[0] == "required-keys-recoverable"]
+    assert level == proto.EnforcementLevel.Value("MANDATORY")
+    assert f"key {KEY} must be recoverable, but vault backup payments-vault left it out (DELETED:" in message
