@@ -461,7 +461,10 @@ class VaultBackupDestination(Model):
     bucket: BucketDestination | None = None
     par: CreatedPar | None = None
     par_uri: GivenPar | None = None
-    replicate_to: Annotated[Replication, BeforeValidator(_region_shorthand)] | None = Field(
+    replicate_to: (
+        Annotated[Replication, BeforeValidator(_region_shorthand, json_schema_input_type=Replication | OciRegion)]
+        | None
+    ) = Field(
         None,
         description="Replicate the bucket to another region (`<region>` or `{region, bucket}`): the stack declares "
         "the bucket's replication policy, so each backup has a copy there (bucket and par destinations).",
