@@ -48,9 +48,12 @@ PROD_STATEMENTS = {
     f"Allow {G} to read keys in tenancy where target.key.id='{SIGNING_KEY}'",
     f"Allow {G} to manage keys in tenancy where all {{target.key.id='{SIGNING_KEY}', request.permission='KEY_BACKUP'}}",
     f"Allow {G} to read buckets in tenancy where target.bucket.name='vault-backups'",
+    # the backups and their metadata; reads and restores too, which replicating the bucket asks of its creator
     f"Allow {G} to manage objects in tenancy where all {{target.bucket.name='vault-backups', any "
     "{request.permission='OBJECT_CREATE', request.permission='OBJECT_DELETE', request.permission='OBJECT_INSPECT', "
-    "request.permission='OBJECT_OVERWRITE'}}",
+    "request.permission='OBJECT_OVERWRITE', request.permission='OBJECT_READ', request.permission='OBJECT_RESTORE'}}",
+    f"Allow {G} to manage buckets in tenancy where all {{target.bucket.name='vault-backups', any "
+    "{request.permission='BUCKET_READ', request.permission='BUCKET_UPDATE'}}",
     f"Allow {G} to manage boot-volume-backups in compartment <compartment of {GOLDEN}> where any "
     "{request.permission='BOOT_VOLUME_BACKUP_COPY', request.permission='BOOT_VOLUME_BACKUP_CREATE', "
     "request.permission='BOOT_VOLUME_BACKUP_INSPECT'}",
@@ -65,6 +68,10 @@ PROD_STATEMENTS = {
     # OCI, for OCI services
     f"Allow service blockstorage to use keys in tenancy where target.key.id='{WEB_KEY}'",
     f"Allow service blockstorage to use keys in tenancy where target.key.id='{DB_KEY}'",
+    "Allow service objectstorage-us-ashburn-1 to manage object-family in tenancy where all "
+    "{target.bucket.name='vault-backups', any {request.permission='BUCKET_READ', request.permission='BUCKET_UPDATE', "
+    "request.permission='OBJECT_CREATE', request.permission='OBJECT_DELETE', request.permission='OBJECT_INSPECT', "
+    "request.permission='OBJECT_OVERWRITE', request.permission='OBJECT_READ', request.permission='OBJECT_RESTORE'}}",
     # IBM Cloud access policies
     f"Editor on serviceName=is snapshotId=* resourceGroupId={RG}",
     "Operator on serviceName=is volumeId=r006-df8ffd90-f2e5-470b-83d7-76e64995a1aa",
