@@ -1,7 +1,10 @@
-"""The offline plan as users run it: `python -m components.plan` in a subprocess, and its pieces in process."""
+"""The offline plan as users run it: `python -m components.plan` (its entry point in process, and in a subprocess
+where what the interpreter does around it matters), and its pieces."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import subprocess
@@ -17,7 +20,8 @@ from components.tooling.plan import main, read_stack_config
 from tests.conftest import COMPARTMENT, ROOT, VOL_A, VOL_B
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m components.plan ARGS` in a subprocess, from the project's directory."""
     return subprocess.run(
         [sys.executable, "-m", "components.plan", *args],
         cwd=ROOT,
@@ -26,6 +30,17 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=120,
         check=False,
     )
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The command's entry point in this process, from the project's directory: its exit code and what it printed.
+
+    An exception escaping it fails the test, as a traceback would fail the subprocess's check.
+    """
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(ROOT), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return subprocess.CompletedProcess(["python", "-m", "components.plan", *args], code, out.getvalue(), err.getvalue())
 
 
 PROD_POLICY_CONFIG = ROOT / "policies" / "config" / "prod.json"
@@ -105,7 +120,7 @@ def test_prod_json_says_which_generations_each_on_demand_backup_keeps() -> None:
 
 
 def test_dev_text_plan_prints_tree_coverage_and_findings() -> None:
-    done = run_cli("--stack", "dev")
+    done = run_process("--stack", "dev")  # as a user runs it
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for heading in ("RESOURCES", "COVERAGE", "FINDINGS"):
@@ -151,7 +166,7 @@ def test_a_mistake_found_while_the_program_runs_exits_2_with_its_line_alone() ->
     # The program stops on it, under the mock runtime: the event loops that runtime made are closed before the
     # interpreter's teardown, where they used to print a traceback.
     for _ in range(3):
-        done = run_cli("--stack", "lab")
+        done = run_process("--stack", "lab")
         assert done.returncode == 2
         assert done.stdout == ""
         assert done.stderr.splitlines() == [
