@@ -72,8 +72,8 @@ def public_components() -> list[type]:
 
 
 def outputs_table(component: type) -> str:
-    """The component's outputs as a Markdown table (Output, Type, Meaning), as the README documents them."""
-    lines = ["| Output | Type | Meaning |", "|---|---|---|"]
+    """The component's outputs as a Markdown table (Name, Type, Description), as the Pulumi Registry shows them."""
+    lines = ["| Name | Type | Description |", "|---|---|---|"]
     for output in declared_outputs(component):
         kind = output.type.replace("|", "\\|")
         meaning = output.description.replace("|", "\\|")
