@@ -1,16 +1,17 @@
-"""The docs generator: generated blocks as the code says, prose around them kept, GitHub's anchors, links checked."""
+"""The docs: generated tables as the code says (prose around them kept), every topology model in a table, every rule
+of the policy pack listed, GitHub's anchors and relative links checked, and the testing page's example passing."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from components import BootVolumeBackupPlan
 from components.oci.boot_volume_backup_plan import ScheduleArgs
-from components.outputs import public_components
 from components.tooling import docs
 from components.tooling.docs import (
     COMMAND,
@@ -28,20 +29,8 @@ from components.tooling.docs import (
     topology_models,
     typed_dict_fields,
 )
+from policies.rules import RULES
 from tests.conftest import ROOT
-
-COMPONENTS = public_components()
-PAGES = ROOT / "docs" / "components"
-STACKS = {
-    "acme/infra/prod": {
-        "orders_db_volume_id": "r006-df8ffd90-f2e5-470b-83d7-76e64995a1aa",
-        "us_east_root_key_crn": "crn:v1:bluemix:public:kms:us-east:a/0123456789abcdef:3f2e1d0c-0000-4000-8000-"
-        "1234567890ab:key:5a6b7c8d-0000-4000-8000-1234567890ab",
-    }
-}
-"""The stacks the pages' examples reference (`pulumi.StackReference`), with the outputs they read."""
-STACK_CONFIG = {"oci:region": "us-ashburn-1"}
-"""The stack config the pages' examples run with: the OCI provider's region, as a user's stack sets it."""
 
 
 def _all_blocks() -> list[Block]:
@@ -52,6 +41,14 @@ def _python_block(text: str, heading: str) -> str:
     found = re.search(rf"^{re.escape(heading)}\n.*?```python\n(.*?)```", text, re.DOTALL | re.MULTILINE)
     assert found is not None, f"no Python block under {heading}"
     return found.group(1)
+
+
+# --- the pages are current ----------------------------------------------------------------------------
+
+
+def test_every_page_is_what_the_generator_writes() -> None:
+    stale = [str(p.relative_to(ROOT)) for p in stale_pages()]
+    assert stale == [], f"out of date: {stale}; run {COMMAND}"
 
 
 def test_a_page_whose_table_differs_from_the_code_is_stale_and_its_prose_is_kept(tmp_path: Path) -> None:
@@ -83,6 +80,26 @@ def test_the_command_exits_1_naming_a_stale_page(
     assert capsys.readouterr().err == f"README.md: out of date; run {COMMAND}\n"
     assert docs.main([]) == 0
     assert docs.main(["--check"]) == 0
+
+
+# --- what must be documented ----------------------------------------------------------------------------
+
+
+def test_every_topology_model_has_exactly_one_table() -> None:
+    tables = [b.name for b in _all_blocks() if b.kind == "topology"]
+    assert sorted(tables) == sorted(set(tables)), "a model has two tables"
+    missing = sorted(set(topology_models()) - set(tables))
+    assert missing == [], f"add a `<!-- generated: topology <Model> -->` block under docs/topology/ for {missing}"
+
+
+def test_every_topology_table_sits_under_a_heading_its_links_point_to() -> None:
+    assert all(b.anchor is not None for b in _all_blocks() if b.kind == "topology")
+
+
+def test_the_policy_page_lists_every_rule_with_its_level() -> None:
+    text = (ROOT / "docs" / "policies.md").read_text()
+    rows = dict(re.findall(r"^\| `([a-z-]+)` \| (mandatory|advisory) \|", text, re.MULTILINE))
+    assert rows == {rule.name: rule.level for rule in RULES}
 
 
 # --- the generator's pieces -------------------------------------------------------------------------------
@@ -150,3 +167,18 @@ def test_inputs_name_the_resource_name_as_the_default_the_component_gives() -> N
 def test_required_comes_from_the_typeddicts_source() -> None:
     required = {f.name for f in typed_dict_fields(ScheduleArgs) if f.required}
     assert required == {"backup_type", "period", "retention_days"}
+
+
+# --- the testing page ---------------------------------------------------------------------
+
+
+def test_the_testing_page_example_passes_against_the_example_program() -> None:
+    page = ROOT / "docs" / "testing-your-program.md"
+    code = _python_block(page.read_text(), "## An example test")
+    where = ROOT / "examples" / "oci-instance-boot-volume" / "tests" / "test_backups.py"
+    namespace: dict[str, Any] = {"__name__": "test_backups", "__file__": str(where)}
+    exec(compile(code, str(page), "exec"), namespace)
+    tests = [f for name, f in namespace.items() if name.startswith("test_") and callable(f)]
+    assert len(tests) == 3
+    for test in tests:
+        test()  # each asserts on the example program's resources; a failure raises here
