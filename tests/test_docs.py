@@ -1,5 +1,6 @@
-"""The docs: generated tables as the code says (prose around them kept), every topology model in a table, every rule
-of the policy pack listed, GitHub's anchors and relative links checked, and the testing page's example passing."""
+"""The docs: generated tables as the code says (prose around them kept), a page per component with an example that
+runs, every topology model in a table, every rule of the policy pack listed, the Args and the models agreeing, GitHub's
+anchors and relative links checked, and the testing page's example passing."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 
 from components import BootVolumeBackupPlan
 from components.oci.boot_volume_backup_plan import ScheduleArgs
+from components.outputs import public_components
+from components.testing import run_program
 from components.tooling import docs
 from components.tooling.docs import (
     COMMAND,
@@ -24,6 +27,7 @@ from components.tooling.docs import (
     generate,
     github_anchor,
     headings,
+    model_of,
     schema_type,
     stale_pages,
     topology_models,
@@ -31,6 +35,19 @@ from components.tooling.docs import (
 )
 from policies.rules import RULES
 from tests.conftest import ROOT
+
+COMPONENTS = public_components()
+PAGES = ROOT / "docs" / "components"
+STACKS = {
+    "acme/infra/prod": {
+        "orders_db_volume_id": "r006-df8ffd90-f2e5-470b-83d7-76e64995a1aa",
+        "us_east_root_key_crn": "crn:v1:bluemix:public:kms:us-east:a/0123456789abcdef:3f2e1d0c-0000-4000-8000-"
+        "1234567890ab:key:5a6b7c8d-0000-4000-8000-1234567890ab",
+    }
+}
+"""The stacks the pages' examples reference (`pulumi.StackReference`), with the outputs they read."""
+STACK_CONFIG = {"oci:region": "us-ashburn-1"}
+"""The stack config the pages' examples run with: the OCI provider's region, as a user's stack sets it."""
 
 
 def _all_blocks() -> list[Block]:
@@ -85,6 +102,26 @@ def test_the_command_exits_1_naming_a_stale_page(
 # --- what must be documented ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.__name__)
+def test_every_public_component_has_a_page_with_its_inputs_and_outputs(component: type) -> None:
+    page = PAGES / f"{component.__name__}.md"
+    assert page.is_file(), f"no page {page.relative_to(ROOT)}"
+    found = {(b.kind, b.name) for b in blocks(page, page.read_text())}
+    assert {("inputs", component.__name__), ("outputs", component.__name__)} <= found
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_every_component_pages_example_runs_under_the_mock_runtime(component: type, preview: bool) -> None:
+    page = PAGES / f"{component.__name__}.md"
+    code = compile(_python_block(page.read_text(), "## Example"), str(page), "exec")
+    sim = run_program(
+        lambda: exec(code, {"__name__": "__main__"}), config=STACK_CONFIG, stack_outputs=STACKS, preview=preview
+    )
+    assert sim.of_type(f"backup-topology:index:{component.__name__}")
+    assert sim.exports
+
+
 def test_every_topology_model_has_exactly_one_table() -> None:
     tables = [b.name for b in _all_blocks() if b.kind == "topology"]
     assert sorted(tables) == sorted(set(tables)), "a model has two tables"
@@ -100,6 +137,38 @@ def test_the_policy_page_lists_every_rule_with_its_level() -> None:
     text = (ROOT / "docs" / "policies.md").read_text()
     rows = dict(re.findall(r"^\| `([a-z-]+)` \| (mandatory|advisory) \|", text, re.MULTILINE))
     assert rows == {rule.name: rule.level for rule in RULES}
+
+
+# --- the Args TypedDicts and the models agree ---------------------------------------------------------------
+
+STACK_FILE_ONLY = {"uri_config_key"}
+"""Model fields the components refuse: a stack file names a secret config key, a program passes the URL."""
+
+
+def _args_and_models(component: type) -> list[tuple[str, type, Any]]:
+    """(path, TypedDict, model or None) of a component's Args and every nested TypedDict."""
+    root = component_args_of(component)
+    found: list[tuple[str, type, Any]] = []
+
+    def walk(path: str, args: type, model: Any) -> None:
+        found.append((path, args, model))
+        for field in typed_dict_fields(args):
+            info = model.model_fields.get(field.name) if model is not None else None
+            for nested, _ in field.nested:
+                walk(f"{path}.{field.name}", nested, model_of(info.annotation) if info is not None else None)
+
+    walk(component.__name__, root.args, root.model)
+    return found
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.__name__)
+def test_every_input_a_page_documents_is_one_the_component_accepts_and_the_other_way_round(component: type) -> None:
+    for path, args, model in _args_and_models(component):
+        assert model is not None, f"{path} ({args.__name__}): no model validates it"
+        documented = {f.name for f in typed_dict_fields(args)}
+        accepted = set(model.model_fields)
+        assert documented - accepted == set(), f"{path}: the model refuses {sorted(documented - accepted)}"
+        assert accepted - documented - STACK_FILE_ONLY == set(), f"{path}: undocumented {accepted - documented}"
 
 
 # --- the generator's pieces -------------------------------------------------------------------------------
