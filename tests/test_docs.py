@@ -1,6 +1,5 @@
-"""The docs: generated tables as the code says (prose around them kept), a page per component with an example that
-runs, every topology model in a table, every rule of the policy pack listed, the Args and the models agreeing, GitHub's
-anchors and relative links checked, and the testing page's example passing."""
+"""The docs: generated tables as the code says, a page per component with an example that runs, every topology model
+in a table, every relative link and anchor resolving, and a README of at most 250 lines."""
 
 from __future__ import annotations
 
@@ -133,6 +132,12 @@ def test_every_topology_table_sits_under_a_heading_its_links_point_to() -> None:
     assert all(b.anchor is not None for b in _all_blocks() if b.kind == "topology")
 
 
+def test_the_readme_links_every_components_page() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for component in COMPONENTS:
+        assert f"](docs/components/{component.__name__}.md)" in readme, component.__name__
+
+
 def test_the_policy_page_lists_every_rule_with_its_level() -> None:
     text = (ROOT / "docs" / "policies.md").read_text()
     rows = dict(re.findall(r"^\| `([a-z-]+)` \| (mandatory|advisory) \|", text, re.MULTILINE))
@@ -238,7 +243,27 @@ def test_required_comes_from_the_typeddicts_source() -> None:
     assert required == {"backup_type", "period", "retention_days"}
 
 
-# --- the testing page ---------------------------------------------------------------------
+# --- the README and the testing page ---------------------------------------------------------------------
+
+
+def test_the_readme_is_at_most_250_lines() -> None:
+    lines = len((ROOT / "README.md").read_text().splitlines())
+    assert lines <= 250, f"README.md has {lines} lines: move the detail to docs/"
+
+
+def test_every_relative_link_and_anchor_resolves() -> None:
+    assert broken_links() == []
+
+
+def test_the_quick_start_is_two_commands_and_ci_runs_the_readme_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    install = "python3 -m venv venv && venv/bin/pip install -r requirements.txt"
+    assert quick.splitlines() == [
+        f"{install} && venv/bin/python -m components.plan --stack dev",
+        "venv/bin/python -m pytest",
+    ]
+    assert "venv/bin/python -m pytest" in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
 def test_the_testing_page_example_passes_against_the_example_program() -> None:
