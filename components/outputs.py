@@ -16,7 +16,10 @@ import components
 _FOREIGN = frozenset({"builtins", "pulumi", "typing", "abc"})
 """Packages whose classes a component inherits from without declaring outputs of its own (pulumi's
 `ComponentResource` annotates `urn`, which every resource has and no component registers)."""
-_HEADING = re.compile(r"^Outputs of `(?P<name>[A-Za-z_][A-Za-z0-9_]*)`")
+OUTPUTS_HEADING = "## Outputs"
+"""The heading of the section of a component's page that documents its outputs (docs/components/<Component>.md)."""
+_SECTION = re.compile(r"^#{1,2}\s")
+_COMMENT = re.compile(r"^\s*<!--.*-->\s*$")
 _ROW = re.compile(r"^\|\s*`(?P<name>[A-Za-z_][A-Za-z0-9_]*)`\s*\|")
 
 
@@ -72,8 +75,8 @@ def public_components() -> list[type]:
 
 
 def outputs_table(component: type) -> str:
-    """The component's outputs as a Markdown table (Output, Type, Meaning), as the README documents them."""
-    lines = ["| Output | Type | Meaning |", "|---|---|---|"]
+    """The component's outputs as a Markdown table (Name, Type, Description), as its page documents them."""
+    lines = ["| Name | Type | Description |", "|---|---|---|"]
     for output in declared_outputs(component):
         kind = output.type.replace("|", "\\|")
         meaning = output.description.replace("|", "\\|")
@@ -81,26 +84,24 @@ def outputs_table(component: type) -> str:
     return "\n".join(lines)
 
 
-def outputs_heading(component: type) -> str:
-    """The line that opens a component's Outputs table in the README (what `readme_outputs` finds)."""
-    return f"Outputs of `{component.__name__}`"
-
-
-def readme_outputs(text: str) -> dict[str, list[str]]:
-    """The outputs a Markdown text documents per component: the first column of the table that follows (after blank
-    lines only) each line starting with "Outputs of `<Component>`"."""
-    documented: dict[str, list[str]] = {}
-    current: list[str] | None = None
-    in_table = False
+def documented_outputs(text: str) -> list[str] | None:
+    """The outputs a component's page documents: the first column of the first table under its `## Outputs`
+    heading (blank lines and HTML comments may come before the table; prose before it means there is none); None
+    without such a heading."""
+    documented: list[str] | None = None
+    searching = in_table = False
     for line in text.splitlines():
-        heading = _HEADING.match(line)
-        if heading is not None:
-            current, in_table = documented.setdefault(heading["name"], []), False
-        elif current is not None and line.startswith("|"):
+        if _SECTION.match(line):
+            searching, in_table = line.strip() == OUTPUTS_HEADING, False
+            if searching:
+                documented = []
+        elif not searching or documented is None:
+            continue
+        elif line.startswith("|"):
             in_table = True
             row = _ROW.match(line)
             if row is not None:
-                current.append(row["name"])
-        elif current is not None and (in_table or line.strip()):
-            current, in_table = None, False  # the table ended, or prose came before any table
+                documented.append(row["name"])
+        elif in_table or (line.strip() and not _COMMENT.match(line)):
+            searching = False  # the table ended, or prose came before any table
     return documented

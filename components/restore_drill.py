@@ -61,7 +61,8 @@ class OpenStackDrillArgs(TypedDict, total=False):
     restore_point: Literal["backup", "snapshot"]
     """Restore a backup (default; a new volume from the backup service) or a snapshot (a volume from it)."""
     availability_zone: str
-    """Zone of the scratch volume."""
+    """Zone of a scratch volume made from a snapshot (`restore_point: snapshot`; a backup is restored where Cinder's
+    backup service places it)."""
     volume_type: str
     """Volume type of a scratch volume made from a snapshot."""
     cloud: str

@@ -1,5 +1,5 @@
-"""Every public component's outputs: those it declares, those it registers under the mock runtime, and those the
-README documents are the same names."""
+"""Every public component's outputs: those it declares, those it registers under the mock runtime, and those its page
+(docs/components/<Component>.md) documents are the same names."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ import yaml
 
 from components.config import CONFIG_KEY
 from components.outputs import (
+    OUTPUTS_HEADING,
     DeclaredOutput,
     declared_outputs,
-    outputs_heading,
+    documented_outputs,
     outputs_table,
     public_components,
-    readme_outputs,
 )
 from components.tooling.mock_runtime import Simulation
 from tests.conftest import COMPARTMENT, ROOT, run_program
@@ -95,14 +95,14 @@ def mismatches(name: str, declared: list[str], registered: list[set[str]], docum
         if want - keys:
             problems.append(f"{name} declares outputs it does not register: {sorted(want - keys)}")
     if documented is None:
-        problems.append(f"README has no Outputs table of {name}")
+        problems.append(f"the page of {name} has no Outputs table")
     else:
         if set(documented) - want:
-            problems.append(f"README documents outputs {name} does not declare: {sorted(set(documented) - want)}")
+            problems.append(f"the page of {name} documents undeclared outputs: {sorted(set(documented) - want)}")
         if want - set(documented):
-            problems.append(f"README does not document outputs of {name}: {sorted(want - set(documented))}")
+            problems.append(f"the page of {name} does not document its outputs {sorted(want - set(documented))}")
         if len(documented) != len(set(documented)):
-            problems.append(f"README lists an output of {name} twice")
+            problems.append(f"the page of {name} lists an output twice")
     return problems
 
 
@@ -116,7 +116,8 @@ def test_every_public_component_is_built_by_the_topology(registrations: Registra
 @pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.__name__)
 def test_declared_registered_and_documented_outputs_are_the_same(component: type, registrations: Registrations) -> None:
     declared = [o.name for o in declared_outputs(component)]
-    documented = readme_outputs((ROOT / "README.md").read_text()).get(component.__name__)
+    page = ROOT / "docs" / "components" / f"{component.__name__}.md"
+    documented = documented_outputs(page.read_text()) if page.is_file() else None
     problems = mismatches(component.__name__, declared, registrations.keys[component.__name__], documented)
     assert problems == []
 
@@ -174,15 +175,26 @@ def test_declared_outputs_are_annotations_with_their_docstrings() -> None:
     ]
 
 
-def test_the_table_escapes_pipes_and_the_readme_parser_reads_it_back() -> None:
-    text = f"Intro.\n\n{outputs_heading(_Derived)} (per entry):\n\n{outputs_table(_Derived)}\n\nMore prose.\n"
+def test_the_table_escapes_pipes_and_the_page_parser_reads_it_back() -> None:
+    table = outputs_table(_Derived)
+    text = f"# `_Derived`\n\nIntro.\n\n{OUTPUTS_HEADING}\n\n<!-- a comment -->\n{table}\n\nMore prose.\n"
     assert "`str \\| None`" in text
-    assert readme_outputs(text) == {"_Derived": ["snapshot_id", "region", "copies"]}
+    assert documented_outputs(text) == ["snapshot_id", "region", "copies"]
 
 
 def test_prose_before_a_table_ends_the_search_for_it() -> None:
-    text = "Outputs of `_Derived`:\n\nsome prose\n\n| Output | Type | Meaning |\n|---|---|---|\n| `x` | `int` | X. |\n"
-    assert readme_outputs(text) == {"_Derived": []}
+    text = f"{OUTPUTS_HEADING}\n\nsome prose\n\n| Name | Type | Description |\n|---|---|---|\n| `x` | `int` | X. |\n"
+    assert documented_outputs(text) == []
+
+
+def test_a_page_without_an_outputs_section_documents_none() -> None:
+    text = "## Inputs\n\n| Name | Type | Description |\n|---|---|---|\n| `x` | `int` | X. |\n"
+    assert documented_outputs(text) is None
+
+
+def test_the_table_of_the_next_section_is_not_taken_for_the_outputs() -> None:
+    text = f"{OUTPUTS_HEADING}\n\n## Example\n\n| Name | Type | Description |\n|---|---|---|\n| `x` | `int` | X. |\n"
+    assert documented_outputs(text) == []
 
 
 @pytest.mark.parametrize(
@@ -191,9 +203,9 @@ def test_prose_before_a_table_ends_the_search_for_it() -> None:
         ([{"a", "b"}], ["a", "b"], []),
         ([{"a"}], ["a", "b"], ["C declares outputs it does not register: ['b']"]),
         ([{"a", "b", "c"}], ["a", "b"], ["C registers undeclared outputs: ['c']"]),
-        ([{"a", "b"}], ["a"], ["README does not document outputs of C: ['b']"]),
-        ([{"a", "b"}], ["a", "b", "z"], ["README documents outputs C does not declare: ['z']"]),
-        ([{"a", "b"}], None, ["README has no Outputs table of C"]),
+        ([{"a", "b"}], ["a"], ["the page of C does not document its outputs ['b']"]),
+        ([{"a", "b"}], ["a", "b", "z"], ["the page of C documents undeclared outputs: ['z']"]),
+        ([{"a", "b"}], None, ["the page of C has no Outputs table"]),
     ],
 )
 def test_any_difference_between_the_three_is_reported(
