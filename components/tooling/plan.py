@@ -25,6 +25,7 @@ from typing import Any, TextIO
 
 import pulumi
 import yaml
+from pulumi.output import Unknown
 
 from components.config import CONFIG_KEY, Topology, load_topology
 from components.errors import TopologyError
@@ -71,7 +72,7 @@ class PlanResult:
                     "name": r.name,
                     "parent": r.parent,
                     "custom": r.custom,
-                    "inputs": r.inputs,
+                    "inputs": shown_values(r.inputs),
                 }
                 for r in self.simulation.resources
             ],
@@ -207,6 +208,21 @@ def _validated(config: Mapping[str, Any]) -> Topology:
 # --- rendering ---------------------------------------------------------------------------------
 
 
+UNKNOWN_SHOWN = "[unknown]"
+"""How a value not known yet (made by another resource or stack, in a preview) is printed and written in JSON."""
+
+
+def shown_values(value: Any) -> Any:
+    """`value` with every value not known yet replaced by UNKNOWN_SHOWN (JSON has no unknown)."""
+    if isinstance(value, Unknown):
+        return UNKNOWN_SHOWN
+    if isinstance(value, Mapping):
+        return {k: shown_values(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [shown_values(v) for v in value]
+    return value
+
+
 _VALUE_WIDTH = 60
 """Characters of one input value the tree shows; longer ones end in `…`."""
 
@@ -217,6 +233,8 @@ def _short(value: Any) -> str:
 
 
 def _readable(value: Any) -> str:
+    if isinstance(value, Unknown):
+        return UNKNOWN_SHOWN
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, float) and value.is_integer():
@@ -417,7 +435,7 @@ def render_text(result: PlanResult, out: TextIO, *, wide: bool = False) -> None:
     assets = "" if result.coverage is None else f", {len(result.coverage)} protected assets"
     print(f"Stack {result.stack}: {count} resources{assets}", file=out)
     if result.simulation.preview:
-        print("Run as a first `pulumi preview`: what other resources or stacks make is unknown (None).", file=out)
+        print(f"Run as a first `pulumi preview`: what other resources or stacks make is {UNKNOWN_SHOWN}.", file=out)
     print(f"Policy config: {result.policy_config or 'none (every rule with its defaults)'}\n", file=out)
     print("RESOURCES", file=out)
     for line in render_tree(result.simulation):

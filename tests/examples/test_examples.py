@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 from pulumi.output import Unknown
@@ -124,3 +126,18 @@ def test_openstack_volume_backup_takes_the_volume_of_the_program(preview: bool) 
     else:
         assert snapshot.inputs["volume_id"] == volume.id
         assert backup.inputs["snapshot_id"] == snapshot.id
+
+
+@pytest.mark.parametrize("example", NAMES)
+def test_what_a_preview_does_not_know_is_shown_unknown_in_text_and_json(
+    example: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--program", str(EXAMPLES / example), "--stack", "dev"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert main([*args, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert "pulumi.output.Unknown" not in text
+    inputs = json.dumps([r["inputs"] for r in doc["resources"]])
+    assert ("[unknown]" in text) == ("[unknown]" in inputs)
+    assert "[unknown]" in inputs  # each example takes an ID another resource (or stack) makes
