@@ -150,3 +150,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if any(item.path.is_relative_to(d) for d in _LAB_DIRS):
             item.add_marker(pytest.mark.lab)
+            item.add_marker(pytest.mark.xdist_group("lab"))  # one worker, one test at a time
