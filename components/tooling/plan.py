@@ -5,6 +5,9 @@ Usage: python -m components.plan (--stack NAME | --config PATH) [--program DIR] 
 Exit codes: 0 clean, 1 a mandatory policy is violated, 2 invalid configuration (one line per mistake on stderr);
 with --permissions, 0 once the permissions are printed (2 on invalid configuration).
 The policy config is FILE, else `policies/config/<stack>.json` of the program's directory when it exists.
+Two runs on the same files print the same bytes: resources in the tree's order, and every time the plan makes up
+(a PAR's expiry, a restored volume's creation) counted from a fixed clock, 2000-01-01T00:00:00Z, which the policy
+rules judge those times against (components.tooling.mock_runtime.OFFLINE_NOW).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import yaml
 from components.config import CONFIG_KEY, Topology, load_topology
 from components.errors import TopologyError
 from components.tooling.coverage import CoverageRow, coverage, summary
-from components.tooling.mock_runtime import SECRET, Registered, Simulation, simulate
+from components.tooling.mock_runtime import OFFLINE_NOW, SECRET, Registered, Simulation, simulate
 from components.tooling.permissions import DEFAULT_OCI_SUBJECT, Permissions, permissions
 from policies.rules import Res, evaluate
 
@@ -180,6 +183,8 @@ def run_plan(
         )
     except pulumi.RunError as exc:
         raise PlanError(str(exc).splitlines()) from None
+    # Registrations arrive in any order: the plan lists resources, and the rules meet them, in the tree's order.
+    simulation.resources[:] = simulation.in_tree_order()
     # As the engine's stack analysis does: a component's registered outputs are its properties.
     resources = [
         Res(
@@ -192,7 +197,10 @@ def run_plan(
         )
         for r in simulation.resources
     ]
-    findings = [f.to_dict() for f in evaluate(resources, stack, policy_config)]
+    # The times the mocks made up count from OFFLINE_NOW, so the rules judge them against it; a program run as a
+    # preview makes none up (what it would create is unknown), and the times it gives are judged against the clock.
+    at = None if simulation.preview else OFFLINE_NOW
+    findings = [f.to_dict() for f in evaluate(resources, stack, policy_config, at=at)]
     rows = coverage(topology) if topology is not None else None
     return PlanResult(stack=stack, simulation=simulation, coverage=rows, findings=findings, topology=topology)
 
