@@ -105,7 +105,7 @@ def stack_file(stack: str, project_dir: Path = PROJECT_ROOT) -> Path:
 
 def stacks_of(project_dir: Path = PROJECT_ROOT) -> list[str]:
     """The stacks whose config files the project holds."""
-    return sorted(_stack_name(p) for p in _stack_dir(project_dir).glob("Pulumi.*.yaml"))
+    return sorted(stack_name(p) for p in _stack_dir(project_dir).glob("Pulumi.*.yaml"))
 
 
 def policy_config_file(stack: str, project_dir: Path = PROJECT_ROOT) -> Path:
@@ -475,6 +475,25 @@ def render_permissions(stack: str, found: Permissions, out: TextIO) -> None:
             print(note, file=out)
 
 
+def plan_file(
+    path: Path, *, stack: str | None = None, policy_config: Path | None = None, program: Path = PROJECT_ROOT
+) -> PlanResult:
+    """Plan a stack file as `python -m components.plan --config PATH` does: the stack is named after the file
+    (unless `stack` is given), the policy config is `policy_config`, else `policies/config/<stack>.json` of the
+    program when it exists. Raises PlanError, each mistake naming the stack file it is in."""
+    stack = stack or stack_name(path)
+    config, secret_keys = read_stack_config(path)
+    policy_path = policy_config or policy_config_file(stack, program)
+    given = policy_config is not None or policy_path.is_file()
+    settings = read_policy_config(policy_path) if given else None
+    try:
+        result = run_plan(config, stack=stack, secret_keys=secret_keys, policy_config=settings, program_dir=program)
+    except PlanError as exc:  # each mistake names the stack file it is in, as a compiler names the source
+        raise PlanError([f"{shown(path)}: {line}" for line in exc.lines]) from None
+    result.policy_config = shown(policy_path) if given else None
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.splitlines()[0])
@@ -509,21 +528,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         path = stack_file(args.stack, args.program) if args.stack else args.config
-        stack = args.stack or _stack_name(path)
         if args.stack and not path.is_file():
             known = ", ".join(stacks_of(args.program)) or "none"
-            raise PlanError([f"{_shown(path)}: stack file not found; stacks that exist: {known}"])
-        config, secret_keys = read_stack_config(path)
-        policy_path = args.policy_config or policy_config_file(stack, args.program)
-        given = args.policy_config is not None or policy_path.is_file()
-        policy_config = _policy_config(policy_path) if given else None
-        try:
-            result = run_plan(
-                config, stack=stack, secret_keys=secret_keys, policy_config=policy_config, program_dir=args.program
-            )
-        except PlanError as exc:  # each mistake names the stack file it is in, as a compiler names the source
-            raise PlanError([f"{_shown(path)}: {line}" for line in exc.lines]) from None
-        result.policy_config = _shown(policy_path) if given else None
+            raise PlanError([f"{shown(path)}: stack file not found; stacks that exist: {known}"])
+        result = plan_file(path, stack=args.stack, policy_config=args.policy_config, program=args.program)
     except PlanError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
@@ -531,7 +539,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.permissions:
         if result.topology is None:
             print(
-                f"{_shown(args.program)}: --permissions reads a topology, and this program declares none",
+                f"{shown(args.program)}: --permissions reads a topology, and this program declares none",
                 file=sys.stderr,
             )
             return EXIT_INVALID
@@ -550,7 +558,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return exit_code(result)
 
 
-def _shown(path: Path) -> str:
+def shown(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when it is below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd())) or "."
@@ -558,7 +566,8 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _policy_config(path: Path) -> dict[str, Any]:
+def read_policy_config(path: Path) -> dict[str, Any]:
+    """A policy config file: rule name -> settings (as for pulumi --policy-pack-config). Raises PlanError."""
     try:
         doc = json.loads(path.read_text())
     except FileNotFoundError:
@@ -570,7 +579,8 @@ def _policy_config(path: Path) -> dict[str, Any]:
     return doc
 
 
-def _stack_name(path: Path) -> str:
+def stack_name(path: Path) -> str:
+    """The stack a stack file is for: `Pulumi.<stack>.yaml`, else the file's name without its suffix."""
     name = path.name
     if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")):
         return name[len("Pulumi.") :].rsplit(".", 1)[0]
@@ -601,10 +611,16 @@ class _LoopsKept(asyncio.DefaultEventLoopPolicy):
 
 def run_cli() -> None:
     """The command `python -m components.plan`: run the plan, exit with its code."""
+    run_command(main)
+
+
+def run_command(command: Callable[[], int]) -> None:
+    """Run a command that may run programs under the mock runtime, and exit with its code: the event loops the
+    runtime made are closed before the interpreter's teardown, and a reader that went away is no error."""
     loops = _LoopsKept()
     asyncio.set_event_loop_policy(loops)
     try:
-        code = main()
+        code = command()
         loops.close_all()
         sys.stdout.flush()
     except BrokenPipeError:  # the reader (e.g. `| head`) went away: not an error of the plan
