@@ -657,7 +657,8 @@ class ProtectionDiff:
         return EXIT_WEAKENED if assets or findings else EXIT_OK
 
     def counts(self) -> dict[str, int]:
-        """How many assets changed, by what happened to them, and how many findings weaken protection."""
+        """How many assets changed, by what happened to them; how many policy findings weaken protection (a new
+        mandatory one, or one made advisory), and how many of those are accepted."""
         kinds: dict[str, int] = dict.fromkeys(_COUNTED, 0)
         for asset in self.assets:
             if asset.accepted:
@@ -666,8 +667,8 @@ class ProtectionDiff:
                 kinds["lost"] += 1
             else:
                 kinds[asset.kind if asset.kind == "new" else asset.status] += 1
-        kinds["accepted"] += sum(1 for f in self.findings if f.accepted)
-        kinds["findings"] = sum(1 for f in self.findings if f.weakened and not f.accepted)
+        kinds["findings_weakened"] = sum(1 for f in self.findings if f.weakened and not f.accepted)
+        kinds["findings_accepted"] = sum(1 for f in self.findings if f.accepted)
         return kinds
 
     def summary(self) -> str:
@@ -677,8 +678,9 @@ class ProtectionDiff:
         for key, text in _COUNTED.items():
             if counts[key]:
                 parts.append(f"{_n(counts[key], 'asset') if not parts else counts[key]} {text}")
-        if counts["findings"]:
-            parts.append(f"{_n(counts['findings'], 'mandatory finding')} new or made advisory")
+        for key in ("findings_weakened", "findings_accepted"):
+            if counts[key]:
+                parts.append(f"{_n(counts[key], 'policy finding')} {key.split('_')[1]}")
         found = ", ".join(parts) if parts else "protection unchanged"
         return f"{found}: exit {self.exit_code}"
 
