@@ -438,6 +438,16 @@ def test_stack_files_and_their_plans_give_the_same_diff_byte_for_byte_run_after_
     )
 
 
+def test_the_docs_show_the_diff_their_weakening_prints(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = (ROOT / "docs" / "gitops.md").read_text()
+    shown = docs.split("```markdown\n", 1)[1].split("```", 1)[0]
+    prod = ROOT / "stacks" / "Pulumi.prod.yaml"
+    weaker = tmp_path / "Pulumi.prod.yaml"
+    weaker.write_text(prod.read_text().replace("retention_days: 30", "retention_days: 7", 1))
+    assert main(["diff", "--base", str(prod), "--head", str(weaker), "--format", "markdown"]) == 1
+    assert capsys.readouterr().out == shown
+
+
 def test_a_command_line_without_a_command_exits_2_naming_the_commands() -> None:
     done = run_posture()
     assert done.returncode == 2
