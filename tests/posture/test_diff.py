@@ -137,7 +137,11 @@ def test_each_weakening_is_named_with_its_values_before_and_after_and_exits_1(
 
 
 def test_an_asset_that_leaves_the_topology_stands_first() -> None:
-    result = diff(side(PROD), side(changed(lambda t: (shorter_retention(t), without_web_3(t)))))
+    def both(t: dict[str, Any]) -> None:
+        shorter_retention(t)
+        without_web_3(t)
+
+    result = diff(side(PROD), side(changed(both)))
     first = result.assets[0]
     assert (first.name, first.status) == ("web-3", "left the topology")
     assert [a.name for a in result.assets[1:]] == ["web-1", "web-2"]
@@ -224,14 +228,13 @@ def test_rows_are_matched_by_cloud_and_asset_id_not_by_their_order() -> None:
 
 
 def test_a_policy_the_plan_cannot_see_is_unknown_never_gained() -> None:
-    existing = changed(
-        lambda t: (
-            on_oracle("gold")(t),
-            web_tier(t).pop("oracle_policy"),
-            web_tier(t).update(policy_id="ocid1.volumebackuppolicy.oc1.iad.aaaa"),
-        )
-    )
     gold = changed(on_oracle("gold"))
+
+    def by_ocid(t: dict[str, Any]) -> None:
+        del web_tier(t)["oracle_policy"]
+        web_tier(t)["policy_id"] = "ocid1.volumebackuppolicy.oc1.iad.aaaa"
+
+    existing = changed(by_ocid, gold)
     to_unknown = diff(side(gold), side(existing))
     assert facts(to_unknown)[(WEB_1, "RPO")] == ("unknown", "24h", "unknown")
     assert to_unknown.exit_code == 1  # nothing may be reported as protected that the plan cannot see
