@@ -224,3 +224,38 @@ def test_the_summary_counts_every_kind_of_asset_without_a_copy_in_another_region
     kinds = {r.asset_kind for r in rows}
     assert kinds == {"vault", "vault key", "instance", "volume"}
     assert sorted(summary(rows)["without_cross_region_copy"]) == sorted(r.asset_name or r.asset_id for r in rows)
+
+
+def test_backup_locks_name_each_locked_schedule_and_manual_backup(make_topology: Any) -> None:
+    locked = {"retention_lock": True, "retention_period": {"amount": 1, "unit": "years"}}
+    plan = {
+        "name": "db",
+        "compartment_id": COMPARTMENT,
+        "policy": {
+            "schedules": [
+                {"backup_type": "incremental", "period": "day", "retention_days": 30, "protection": locked},
+                {"backup_type": "full", "period": "week", "retention_days": 35},
+            ]
+        },
+        "boot_volumes": [VOL_A],
+        "manual_backups": [
+            {"name": "pre", "boot_volume_id": VOL_A, "protection": {"indefinite_retention": True}},
+            {"name": "other", "boot_volume_id": VOL_B},
+        ],
+    }
+    rows = {r.asset_id: r for r in coverage(load_topology(make_topology(plan)))}
+    assert rows[VOL_A].backup_locks == {
+        "daily incremental backups": {
+            "prevent_deletion": False,
+            "retention_lock": True,
+            "legal_hold": False,
+            "held_days": 365,
+        },
+        "manual backup db/pre": {
+            "prevent_deletion": False,
+            "retention_lock": False,
+            "legal_hold": True,
+            "held_days": 0,
+        },
+    }
+    assert rows[VOL_B].backup_locks == {}

@@ -431,6 +431,34 @@ def test_a_prod_stack_with_a_par_valid_for_a_year_exits_1(tmp_path: Path) -> Non
     assert {f["policy"] for f in findings} == {"par-write-only-short-lived"}
 
 
+@pytest.mark.parametrize("args", [("--stack", "dev", "--json"), ("--stack", "prod", "--json"), ("--stack", "dev")])
+def test_two_plans_of_one_stack_are_byte_identical(args: tuple[str, ...]) -> None:
+    first, second = run_cli(*args), run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+
+
+def test_the_plan_makes_times_up_from_its_fixed_clock_and_judges_them_against_it(tmp_path: Path) -> None:
+    topology = _prod()["oci"]
+    topology["vault_backups"][0]["destination"] = {
+        "par": {"namespace": "acmeprod", "bucket": "vault-backups", "expires_in_days": 7}
+    }
+    stack = {"oci": {k: topology[k] for k in ("region", "vault_backups")}}
+    done = run_cli("--config", str(write_stack(tmp_path, stack, name="Pulumi.dev.yaml")), "--json")
+    doc = json.loads(done.stdout)
+    pars = [r for r in doc["resources"] if r["type"] == "oci:ObjectStorage/preauthrequest:Preauthrequest"]
+    assert pars
+    # 2000-01-01, the plan's clock, + 7 days
+    assert {par["inputs"]["timeExpires"] for par in pars} == {"2000-01-08T00:00:00Z"}
+    assert [f for f in doc["findings"] if f["policy"] == "par-write-only-short-lived"] == []
+
+    stack["oci"]["vault_backups"][0]["destination"]["par"]["expires_in_days"] = 8
+    done = run_cli("--config", str(write_stack(tmp_path, stack, name="Pulumi.dev.yaml")), "--json")
+    findings = [f for f in json.loads(done.stdout)["findings"] if f["policy"] == "par-write-only-short-lived"]
+    assert len(findings) == len(pars)
+    assert all("valid 8 more days; a backup PAR expires within 7" in f["message"] for f in findings)
+
+
 def test_policy_settings_come_from_a_policy_config_file(tmp_path: Path) -> None:
     settings = tmp_path / "policy.json"
     example = json.loads(PROD_POLICY_CONFIG.read_text())

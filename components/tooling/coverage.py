@@ -11,6 +11,7 @@ from components.config import (
     IbmBackupPlanSpec,
     IbmBackupPolicySpec,
     IbmSection,
+    ManualBackup,
     OpenStackSection,
     Schedule,
     Topology,
@@ -25,7 +26,10 @@ from components.config.ibm import (
     plans_retention_days,
     plans_rpo_hours,
 )
+from components.config.oci import Protection
 from components.oci.oracle_policies import ORACLE_POLICIES
+
+_EVERY = {"hour": "hourly", "day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}
 
 _IBM_IN_USE = True
 """An IBM snapshot (on demand, of a consistency group, or a policy's) may be of a volume in use: a first-generation
@@ -68,6 +72,10 @@ class CoverageRow:
     measured_rto_seconds: float | None = None
     """How long the last drill's restore took: known after an `up` (output `restore_seconds`)."""
     manual_backups: list[str] = field(default_factory=list)
+    backup_locks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """OCI's own guards on the asset's backups (`protection`), per schedule (`daily incremental backups`) or manual
+    backup (`manual backup <plan>/<name>`): prevent_deletion, retention_lock and legal_hold (true or false), and
+    held_days, the days OCI holds the backups under them (0: no period)."""
     destination: str | None = None
     """Where on-demand backups are written (vault backups), when the plan knows."""
     clone_zones: list[str] = field(default_factory=list)
@@ -138,6 +146,37 @@ def declare_consistency(row: CoverageRow, entry: Consistent, owner: str, in_use:
     hook = {"protected_by": owner, "hook": entry.quiesce_hook} if entry.quiesce_hook is not None else None
     if hook is not None and hook not in row.quiesce_hooks:
         row.quiesce_hooks.append(hook)
+
+
+def _lock(protection: Protection) -> dict[str, Any]:
+    period = protection.retention_period
+    days = 0 if period is None else period.amount * (365 if period.unit == "years" else 1)
+    return {
+        "prevent_deletion": protection.prevent_deletion,
+        "retention_lock": protection.retention_lock,
+        "legal_hold": protection.indefinite_retention,
+        "held_days": days,
+    }
+
+
+def schedule_locks(schedules: list[Schedule] | None) -> dict[str, dict[str, Any]]:
+    """The `backup_locks` of a policy's schedules: each one with a `protection`, named by period and type (a
+    retention change keeps its name, so a diff sees the same lock)."""
+    locks: dict[str, dict[str, Any]] = {}
+    for schedule in schedules or ():
+        if schedule.protection is None:
+            continue
+        name = f"{_EVERY[schedule.period]} {schedule.backup_type} backups"
+        count = sum(1 for key in locks if key == name or key.startswith(f"{name} #"))
+        locks[name if not count else f"{name} #{count + 1}"] = _lock(schedule.protection)
+    return locks
+
+
+def manual_lock(plan: BootVolumePlan, backup: ManualBackup) -> dict[str, dict[str, Any]]:
+    """The `backup_locks` entry of a manual backup with a `protection`."""
+    if backup.protection is None:
+        return {}
+    return {f"manual backup {plan.name}/{backup.name}": _lock(backup.protection)}
 
 
 def _plan_policy(plan: BootVolumePlan) -> tuple[str, list[Schedule] | None, str | None]:
@@ -424,6 +463,7 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
                 retention_days=retention_at_rpo_days(schedules) if schedules is not None else None,
                 oldest_restore_point_days=longest_retention_days(schedules) if schedules is not None else None,
                 cross_region=destination,
+                backup_locks=schedule_locks(schedules),
             )
             # the boot volume of a running instance is in use whenever it is backed up
             declare_consistency(rows[given(volume.id)], plan, owner, in_use=True)
@@ -443,6 +483,7 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
                 )
             fate = "deleted on removal" if backup.delete_on_removal else "kept until deleted"
             row.manual_backups.append(f"{plan.name}/{backup.name} ({backup.type}, {fate})")
+            row.backup_locks.update(manual_lock(plan, backup))
             declare_consistency(row, plan, f"BootVolumeBackupPlan {plan.name}", in_use=True)
     # A bucket has one replication policy, and it copies every backup written to the bucket, whichever entry
     # declared it: a vault or key backup is copied to another region when its bucket is replicated.

@@ -26,6 +26,11 @@ from components.oci.oracle_policies import ORACLE_POLICIES
 SECRET = "[secret]"
 """What a secret value is shown as, wherever the offline tools print or store it."""
 
+OFFLINE_NOW = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+"""The mocks' clock: every time they make up counts from it (an ExpiryTime's `expires_at`, a restored boot volume's
+`timeCreated`), never from the machine's clock, so two runs on the same stack are byte-identical. A date no cloud
+answers, so a made-up time is never taken for a real one."""
+
 _PAR_TYPE = "oci:ObjectStorage/preauthrequest:Preauthrequest"
 _VAULT_TYPE = "oci:Kms/vault:Vault"
 _EXPIRY_TYPE = "pulumi-python:dynamic/backup-topology:ExpiryTime"
@@ -81,6 +86,24 @@ class Simulation:
         """Direct children of a resource (or of the stack), sorted by type and name for stable output."""
         return sorted((r for r in self.resources if r.parent == urn), key=lambda r: (r.type, r.name))
 
+    def in_tree_order(self) -> list[Registered]:
+        """Every resource in an order that depends only on what was declared: the tree depth first, each resource's
+        children by type and name (as `children`), then any whose parent is not in the tree, by URN.
+
+        Registrations reach the monitor from the runtime's threads in any order, so `resources` differs between two
+        runs of one program; this order does not.
+        """
+        ordered: list[Registered] = []
+
+        def walk(urn: str) -> None:
+            for kid in self.children(urn):
+                ordered.append(kid)
+                walk(kid.urn)
+
+        walk(self.stack_urn)
+        seen = {r.urn for r in ordered}
+        return ordered + sorted((r for r in self.resources if r.urn not in seen), key=lambda r: r.urn)
+
 
 def mask_secrets(value: Any) -> Any:
     """Replace every secret inside a deserialized property value by SECRET."""
@@ -98,12 +121,15 @@ class TopologyMocks(Mocks):
 
     OCIDs of regional OCI resources made through a provider carry its region; `stack_outputs` are the outputs of
     the stacks a program references (`pulumi.StackReference`), by stack name: those of a stack not given are unknown,
-    which only a preview can carry.
+    which only a preview can carry. Times are made up from `now` (default OFFLINE_NOW).
     """
 
-    def __init__(self, stack_outputs: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    def __init__(
+        self, stack_outputs: Mapping[str, Mapping[str, Any]] | None = None, now: datetime.datetime = OFFLINE_NOW
+    ) -> None:
         super().__init__()
         self._stack_outputs = dict(stack_outputs or {})
+        self._now = now
         self._provider_regions: dict[str, str] = {}
 
     def _ocid(self, kind: str, digest: str, provider: str | None) -> str:
@@ -135,7 +161,8 @@ class TopologyMocks(Mocks):
         elif args.typ == _VAULT_TYPE:
             outputs.update(managementEndpoint=f"https://mock{digest}-management.kms.mock.oraclecloud.com")
         elif args.typ == _BOOT_VOLUME_TYPE:  # the provider returns a boot volume once it is AVAILABLE
-            outputs.update(state="AVAILABLE", timeCreated="2026-01-01T00:00:00.000Z")
+            created = self._now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            outputs.update(state="AVAILABLE", timeCreated=created)
         elif args.typ in (_IBM_SNAPSHOT_TYPE, _IBM_COPY_TYPE):
             region = (outputs.get("destination") or outputs.get("connection") or {}).get("region", "mock")
             snapshot_id = f"r0-mock{digest}"
@@ -175,7 +202,7 @@ class TopologyMocks(Mocks):
             outputs.update(backup_id=resource_id, status="available", is_incremental=bool(outputs.get("incremental")))
         elif args.typ == _EXPIRY_TYPE:
             days = int(outputs.get("days") or 0)
-            expires = datetime.datetime.now(datetime.UTC).replace(microsecond=0) + datetime.timedelta(days=days)
+            expires = self._now.replace(microsecond=0) + datetime.timedelta(days=days)
             outputs["expires_at"] = expires.isoformat().replace("+00:00", "Z")
         return resource_id, outputs
 

@@ -5,6 +5,9 @@ Usage: python -m components.plan (--stack NAME | --config PATH) [--program DIR] 
 Exit codes: 0 clean, 1 a mandatory policy is violated, 2 invalid configuration (one line per mistake on stderr);
 with --permissions, 0 once the permissions are printed (2 on invalid configuration).
 The policy config is FILE, else `policies/config/<stack>.json` of the program's directory when it exists.
+Two runs on the same files print the same bytes: resources in the tree's order, and every time the plan makes up
+(a PAR's expiry, a restored volume's creation) counted from a fixed clock, 2000-01-01T00:00:00Z, which the policy
+rules judge those times against (components.tooling.mock_runtime.OFFLINE_NOW).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pulumi.output import Unknown
 from components.config import CONFIG_KEY, Topology, load_topology
 from components.errors import TopologyError
 from components.tooling.coverage import CoverageRow, coverage, summary
-from components.tooling.mock_runtime import SECRET, Registered, Simulation, simulate
+from components.tooling.mock_runtime import OFFLINE_NOW, SECRET, Registered, Simulation, simulate
 from components.tooling.permissions import DEFAULT_OCI_SUBJECT, Permissions, permissions
 from policies.rules import Res, evaluate
 
@@ -103,7 +106,7 @@ def stack_file(stack: str, project_dir: Path = PROJECT_ROOT) -> Path:
 
 def stacks_of(project_dir: Path = PROJECT_ROOT) -> list[str]:
     """The stacks whose config files the project holds."""
-    return sorted(_stack_name(p) for p in _stack_dir(project_dir).glob("Pulumi.*.yaml"))
+    return sorted(stack_name(p) for p in _stack_dir(project_dir).glob("Pulumi.*.yaml"))
 
 
 def policy_config_file(stack: str, project_dir: Path = PROJECT_ROOT) -> Path:
@@ -181,6 +184,8 @@ def run_plan(
         )
     except pulumi.RunError as exc:
         raise PlanError(str(exc).splitlines()) from None
+    # Registrations arrive in any order: the plan lists resources, and the rules meet them, in the tree's order.
+    simulation.resources[:] = simulation.in_tree_order()
     # As the engine's stack analysis does: a component's registered outputs are its properties.
     resources = [
         Res(
@@ -193,7 +198,10 @@ def run_plan(
         )
         for r in simulation.resources
     ]
-    findings = [f.to_dict() for f in evaluate(resources, stack, policy_config)]
+    # The times the mocks made up count from OFFLINE_NOW, so the rules judge them against it; a program run as a
+    # preview makes none up (what it would create is unknown), and the times it gives are judged against the clock.
+    at = None if simulation.preview else OFFLINE_NOW
+    findings = [f.to_dict() for f in evaluate(resources, stack, policy_config, at=at)]
     rows = coverage(topology) if topology is not None else None
     return PlanResult(stack=stack, simulation=simulation, coverage=rows, findings=findings, topology=topology)
 
@@ -485,6 +493,25 @@ def render_permissions(stack: str, found: Permissions, out: TextIO) -> None:
             print(note, file=out)
 
 
+def plan_file(
+    path: Path, *, stack: str | None = None, policy_config: Path | None = None, program: Path = PROJECT_ROOT
+) -> PlanResult:
+    """Plan a stack file as `python -m components.plan --config PATH` does: the stack is named after the file
+    (unless `stack` is given), the policy config is `policy_config`, else `policies/config/<stack>.json` of the
+    program when it exists. Raises PlanError, each mistake naming the stack file it is in."""
+    stack = stack or stack_name(path)
+    config, secret_keys = read_stack_config(path)
+    policy_path = policy_config or policy_config_file(stack, program)
+    given = policy_config is not None or policy_path.is_file()
+    settings = read_policy_config(policy_path) if given else None
+    try:
+        result = run_plan(config, stack=stack, secret_keys=secret_keys, policy_config=settings, program_dir=program)
+    except PlanError as exc:  # each mistake names the stack file it is in, as a compiler names the source
+        raise PlanError([f"{shown(path)}: {line}" for line in exc.lines]) from None
+    result.policy_config = shown(policy_path) if given else None
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m components.plan", description=__doc__.splitlines()[0])
@@ -519,21 +546,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         path = stack_file(args.stack, args.program) if args.stack else args.config
-        stack = args.stack or _stack_name(path)
         if args.stack and not path.is_file():
             known = ", ".join(stacks_of(args.program)) or "none"
-            raise PlanError([f"{_shown(path)}: stack file not found; stacks that exist: {known}"])
-        config, secret_keys = read_stack_config(path)
-        policy_path = args.policy_config or policy_config_file(stack, args.program)
-        given = args.policy_config is not None or policy_path.is_file()
-        policy_config = _policy_config(policy_path) if given else None
-        try:
-            result = run_plan(
-                config, stack=stack, secret_keys=secret_keys, policy_config=policy_config, program_dir=args.program
-            )
-        except PlanError as exc:  # each mistake names the stack file it is in, as a compiler names the source
-            raise PlanError([f"{_shown(path)}: {line}" for line in exc.lines]) from None
-        result.policy_config = _shown(policy_path) if given else None
+            raise PlanError([f"{shown(path)}: stack file not found; stacks that exist: {known}"])
+        result = plan_file(path, stack=args.stack, policy_config=args.policy_config, program=args.program)
     except PlanError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
@@ -541,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.permissions:
         if result.topology is None:
             print(
-                f"{_shown(args.program)}: --permissions reads a topology, and this program declares none",
+                f"{shown(args.program)}: --permissions reads a topology, and this program declares none",
                 file=sys.stderr,
             )
             return EXIT_INVALID
@@ -560,7 +576,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return exit_code(result)
 
 
-def _shown(path: Path) -> str:
+def shown(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when it is below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd())) or "."
@@ -568,7 +584,8 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _policy_config(path: Path) -> dict[str, Any]:
+def read_policy_config(path: Path) -> dict[str, Any]:
+    """A policy config file: rule name -> settings (as for pulumi --policy-pack-config). Raises PlanError."""
     try:
         doc = json.loads(path.read_text())
     except FileNotFoundError:
@@ -580,7 +597,8 @@ def _policy_config(path: Path) -> dict[str, Any]:
     return doc
 
 
-def _stack_name(path: Path) -> str:
+def stack_name(path: Path) -> str:
+    """The stack a stack file is for: `Pulumi.<stack>.yaml`, else the file's name without its suffix."""
     name = path.name
     if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")):
         return name[len("Pulumi.") :].rsplit(".", 1)[0]
@@ -611,10 +629,16 @@ class _LoopsKept(asyncio.DefaultEventLoopPolicy):
 
 def run_cli() -> None:
     """The command `python -m components.plan`: run the plan, exit with its code."""
+    run_command(main)
+
+
+def run_command(command: Callable[[], int]) -> None:
+    """Run a command that may run programs under the mock runtime, and exit with its code: the event loops the
+    runtime made are closed before the interpreter's teardown, and a reader that went away is no error."""
     loops = _LoopsKept()
     asyncio.set_event_loop_policy(loops)
     try:
-        code = main()
+        code = command()
         loops.close_all()
         sys.stdout.flush()
     except BrokenPipeError:  # the reader (e.g. `| head`) went away: not an error of the plan

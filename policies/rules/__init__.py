@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from policies.rules import access, consistency, drills, protection
-from policies.rules.base import Level, Res, Rule, Violation
+from policies.rules.base import Level, Res, Rule, Violation, judged_at
 
 RULES: list[Rule] = [*protection.RULES, *drills.RULES, *access.RULES, *consistency.RULES]
 
@@ -26,9 +27,19 @@ class Finding:
 
 
 def evaluate(
-    resources: Sequence[Res], stack: str, config: Mapping[str, Mapping[str, Any]] | None = None
+    resources: Sequence[Res],
+    stack: str,
+    config: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    at: datetime.datetime | None = None,
 ) -> list[Finding]:
-    """Run every rule over the stack's resources; `config` maps a rule's name to its settings."""
+    """Run every rule over the stack's resources; `config` maps a rule's name to its settings; `at` is the time
+    expiry times are judged against (default: the machine's clock)."""
+    with judged_at(at):
+        return _evaluate(resources, stack, config)
+
+
+def _evaluate(resources: Sequence[Res], stack: str, config: Mapping[str, Mapping[str, Any]] | None) -> list[Finding]:
     findings: list[Finding] = []
     for rule in RULES:
         given = (config or {}).get(rule.name) or {}

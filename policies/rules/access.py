@@ -19,6 +19,7 @@ from policies.rules.base import (
     Res,
     Rule,
     Violation,
+    now,
     of_type,
     peek,
     unknown,
@@ -43,7 +44,7 @@ def _par(res: Res, config: Mapping[str, Any], stack: str) -> list[Violation]:
             when = datetime.datetime.fromisoformat(str(expires).replace("Z", "+00:00"))
         except ValueError:
             return [*found, Violation(f"{res.name}: timeExpires {expires!r} is not an RFC 3339 time", res.urn)]
-        days = (when - datetime.datetime.now(datetime.UTC)).total_seconds() / 86400
+        days = (when - now()).total_seconds() / 86400
         limit = float(config["max_days"])
         if days > limit:
             found.append(

@@ -6,7 +6,10 @@ The rules here know nothing of the Pulumi engine: the CrossGuard pack (policies/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import datetime
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -75,6 +78,28 @@ class Rule:
     def config(self, given: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The defaults overlaid with the given configuration."""
         return {**self.defaults, **{k: v for k, v in (given or {}).items() if k != "enforcementLevel"}}
+
+
+_REFERENCE_TIME: ContextVar[datetime.datetime | None] = ContextVar("reference_time", default=None)
+
+
+def now() -> datetime.datetime:
+    """The time a rule judges expiry times against: the machine's clock, or the time `judged_at` set.
+
+    The offline plan makes its times up from a fixed clock (components.tooling.mock_runtime.OFFLINE_NOW), so its
+    rules judge them against that clock: a PAR made to expire in 30 days is judged valid 30 more days, on any day.
+    """
+    return _REFERENCE_TIME.get() or datetime.datetime.now(datetime.UTC)
+
+
+@contextmanager
+def judged_at(when: datetime.datetime | None) -> Iterator[None]:
+    """Within the block, `now()` is `when` (None: the machine's clock)."""
+    token = _REFERENCE_TIME.set(when)
+    try:
+        yield
+    finally:
+        _REFERENCE_TIME.reset(token)
 
 
 def stack_of(urn: str) -> str:

@@ -387,6 +387,23 @@ def test_par_is_write_only_on_one_object_and_short_lived(props: dict[str, Any], 
         assert part in message
 
 
+def test_evaluate_judges_a_par_expiry_against_the_time_it_is_given() -> None:
+    par = Res(
+        type="oci:ObjectStorage/preauthrequest:Preauthrequest",
+        name="par",
+        urn="urn:pulumi:dev::p::oci:ObjectStorage/preauthrequest:Preauthrequest::par",
+        props={"accessType": "ObjectWrite", "objectName": "o", "timeExpires": "2000-01-09T00:00:00Z"},
+    )
+    start = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+    [finding] = evaluate([par], "dev", at=start)
+    assert (finding.policy, finding.message) == (
+        "par-write-only-short-lived",
+        "par: valid 8 more days; a backup PAR expires within 7",
+    )
+    assert evaluate([par], "dev", at=start + datetime.timedelta(days=1)) == []
+    assert evaluate([par], "dev") == []  # by the machine's clock it expired long ago
+
+
 def test_a_copy_of_an_encrypted_source_names_a_key() -> None:
     source = resource("prod", DYN + "IbmSnapshot", "db", {"name": "db-1", "encryption": "user_managed"})
     copy = resource("prod", DYN + "IbmSnapshotCopy", "dr", {}, deps=[source])
