@@ -150,4 +150,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if any(item.path.is_relative_to(d) for d in _LAB_DIRS):
             item.add_marker(pytest.mark.lab)
-            item.add_marker(pytest.mark.xdist_group("lab"))  # one worker, one test at a time
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist starts its workers
+def pytest_configure(config: pytest.Config) -> None:
+    """A run that selects the lab tests runs in this one process (pyproject's `-n 4` is for the tier without the
+    lab): there is one Cinder lab, and the lab's fakes listen on fixed ports."""
+    if "lab" in (config.option.markexpr or "").replace("not lab", ""):
+        config.option.dist = "no"
+        config.option.tx = []
+        config.option.numprocesses = 0
