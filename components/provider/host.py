@@ -10,6 +10,7 @@ dynamic resources are served by the `pulumi-python` plugin that the program's `P
 from __future__ import annotations
 
 import enum
+import json
 import sys
 import tomllib
 import typing
@@ -105,9 +106,12 @@ class BackupTopologyProvider(ComponentProvider):
         return ConstructResult(instance.urn, self.get_state(instance, definition))
 
     def get_state(self, instance: pulumi.ComponentResource, component_def: ComponentDefinition) -> dict[str, Any]:
+        # What the component registers (its `outputs()`), as a Python program's state holds it; else its attributes.
+        registered = instance.outputs() if callable(getattr(instance, "outputs", None)) else None  # type: ignore[attr-defined]
         state: dict[str, Any] = {}
         for schema_name, prop in component_def.outputs.items():
-            value = getattr(instance, component_def.outputs_mapping[schema_name], None)
+            py_name = component_def.outputs_mapping[schema_name]
+            value = registered.get(py_name) if registered is not None else getattr(instance, py_name, None)
             if value is not None:
                 state[schema_name] = self._output_value(value, prop)
         return state
@@ -172,14 +176,7 @@ def _schema_path(path: str) -> str:
 
 
 def _json(spec: Mapping[str, Any]) -> str:
-    import json
-
     return json.dumps(spec, indent=2, sort_keys=True) + "\n"
-
-
-def schema_text() -> str:
-    """The package schema the provider serves (as `pulumi package get-schema` prints it, keys sorted)."""
-    return _json(BackupTopologyProvider().spec)
 
 
 def started_as_plugin() -> bool:

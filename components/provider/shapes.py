@@ -36,7 +36,7 @@ import pulumi
 from pulumi.provider.experimental.util import camel_case
 
 from components.outputs import declared_outputs, public_components
-from components.tooling.docs import component_args_of, typed_dict_fields
+from components.tooling.docs import typed_dict_fields
 
 _NAMES = {"Output": pulumi.Output, "T": pulumi.output.T}
 """What `pulumi.Input[...]`'s own forward reference (`Output[T]`) needs to evaluate in a component's module."""
@@ -66,7 +66,7 @@ class Shaped:
     """What the analyzer reads: the component's name and docstring, `__init__(.., args: <wire Args>)`, and the
     declared outputs annotated with evaluated types."""
     left_out: tuple[str, ...]
-    """Fields of the Args (dotted) that take Python objects and are not in the schema."""
+    """Fields that take Python objects and are not in the schema, as `<TypedDict>.<field>`."""
 
 
 @dataclass
@@ -95,11 +95,24 @@ def shapes() -> Shapes:
     return _Shaper().run(public_components())
 
 
+def args_typed_dict(component: type) -> type:
+    """The component's Args TypedDict: the first TypedDict its `__init__`'s `args` annotation names."""
+    annotation = _evaluated(vars(component)["__init__"].__annotations__["args"], component.__module__)
+    for candidate in (annotation, *(_members(annotation) or ())):
+        if typing.is_typeddict(candidate):
+            return typing.cast(type, candidate)
+    msg = f"{component.__name__}: its __init__'s `args` annotation names no TypedDict"
+    raise TypeError(msg)
+
+
 # --- annotations -----------------------------------------------------------------------------------------------
 
 
-def _evaluated(text: str, module: str) -> Any:
-    return eval(text, vars(sys.modules[module]), _NAMES)
+def _evaluated(annotation: Any, module: str) -> Any:
+    """An annotation as a type: postponed ones (text) evaluated in their module."""
+    if not isinstance(annotation, str):
+        return annotation
+    return eval(annotation, vars(sys.modules[module]), _NAMES)
 
 
 def _field_types(klass: type) -> dict[str, Any]:
@@ -159,7 +172,7 @@ class _Shaper:
         self.left_out: list[str] = []
 
     def run(self, components: list[type[pulumi.ComponentResource]]) -> Shapes:
-        roots: dict[type[pulumi.ComponentResource], type] = {c: component_args_of(c).args for c in components}  # type: ignore[arg-type]
+        roots = {c: args_typed_dict(c) for c in components}
         for component, args in roots.items():
             for nested in self._typed_dicts(args, f"{component.__name__}.args"):
                 self.owner_of.setdefault(nested, component.__name__)
@@ -244,10 +257,11 @@ class _Shaper:
         for arg in typed_dict_fields(klass):
             shaped = self._input(_unwrapped(types_[arg.name]), f"{name}.{arg.name}")
             if shaped is _LEFT_OUT:
-                self.left_out.append(f"{name}.{arg.name}")
+                self.left_out.append(f"{klass.__name__}.{arg.name}")
                 continue
             annotations[arg.name] = Required[shaped] if arg.required else NotRequired[shaped]
-            docs[arg.name] = arg.description
+            # A field with no docstring of its own is what its nested TypedDict is (as the docs say it).
+            docs[arg.name] = arg.description or " ".join(" ".join((n.__doc__ or "").split()) for n, _ in arg.nested)
         wire = _TYPED_DICT(name, annotations, total=False)
         wire.__doc__ = klass.__doc__
         python_only = [f"`{a.name}`" for a in typed_dict_fields(klass) if a.name not in annotations]
