@@ -170,7 +170,7 @@ class IbmBackupPolicy(pulumi.ComponentResource):
     """clone_zone_hours_per_month_per_source for every covered asset."""
     monthly_clone_cost: float | None
     """clone_zone_hours_per_month times the configured hourly rate; None without a rate."""
-    currency: str
+    currency: str | None
     """Currency of monthly_clone_cost (registered as None without a rate)."""
     consistency: str | None
     """`crash` or `application` as declared; None when undeclared (a backup of a volume in use is then crash-consistent

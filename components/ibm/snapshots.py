@@ -136,7 +136,7 @@ class SnapshotWithClones(pulumi.ComponentResource):
     current generation keeps its clones."""
     monthly_clone_cost: float | None
     """clone_zone_hours_per_month times the configured hourly rate; None without a rate."""
-    currency: str
+    currency: str | None
     """Currency of monthly_clone_cost (registered as None without a rate)."""
     consistency: str | None
     """`crash` or `application` as declared; None when undeclared (a snapshot of a volume in use is then

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 import yaml
@@ -12,8 +13,20 @@ from components.testing import Registered, Simulation, run_program
 from components.tooling.plan import main, read_stack_config, stack_file
 from tests.conftest import ROOT
 
+
+def _runtime(project: dict[str, Any]) -> str:
+    runtime = project["runtime"]
+    return str(runtime["name"] if isinstance(runtime, dict) else runtime)
+
+
 EXAMPLES = ROOT / "examples"
-NAMES = sorted(p.name for p in EXAMPLES.iterdir() if (p / "Pulumi.yaml").is_file())
+PROJECTS = {
+    p.name: yaml.safe_load((p / "Pulumi.yaml").read_text()) for p in EXAMPLES.iterdir() if (p / "Pulumi.yaml").is_file()
+}
+NAMES = sorted(name for name, project in PROJECTS.items() if _runtime(project) == "python")
+"""The Python examples: programs that import the components."""
+OTHER_LANGUAGES = sorted(name for name in PROJECTS if name not in NAMES)
+"""The examples in other languages: programs that use the package through the component provider."""
 STACKS = {"acme/infra/prod": {"orders_db_volume_id": "r006-df8ffd90-f2e5-470b-83d7-76e64995a1aa"}}
 
 
@@ -32,13 +45,43 @@ def depends_on(resource: Registered, other: Registered) -> bool:
     return other.urn in resource.dependencies
 
 
-def test_the_examples_are_the_four_programs() -> None:
+def test_the_examples_are_the_four_python_programs_and_the_yaml_program() -> None:
     assert NAMES == [
         "ibm-volume-snapshots",
         "oci-instance-boot-volume",
         "oci-vault-backup-par",
         "openstack-volume-backup",
     ]
+    assert OTHER_LANGUAGES == ["yaml"]
+
+
+def test_the_yaml_example_names_this_checkout_as_its_package_and_its_dynamic_resources_plugin() -> None:
+    project = PROJECTS["yaml"]
+    assert _runtime(project) == "yaml"
+    assert (EXAMPLES / "yaml" / project["packages"]["backup-topology"]).resolve() == ROOT
+    [plugin] = project["plugins"]["providers"]
+    assert plugin["name"] == "pulumi-python"
+    assert (EXAMPLES / "yaml" / plugin["path"]).resolve() == ROOT / "components" / "dynamic"
+
+
+def test_every_resource_of_the_yaml_example_is_a_component_of_the_schema_given_its_required_inputs() -> None:
+    schema = json.loads((ROOT / "schema" / "pulumi-package.json").read_text())
+    resources = PROJECTS["yaml"]["resources"]
+    assert {r["type"] for r in resources.values()} == {
+        "backup-topology:index:SnapshotWithClones",
+        "backup-topology:index:CrossRegionCopy",
+        "backup-topology:index:SnapshotBackup",
+    }
+    for name, resource in resources.items():
+        spec = schema["resources"][resource["type"]]
+        given = resource["properties"]
+        assert set(given) <= set(spec["inputProperties"]), name
+        assert set(spec.get("requiredInputs", [])) <= set(given), name
+        for key, value in given.items():
+            ref = spec["inputProperties"][key].get("$ref", "")
+            if isinstance(value, dict) and ref.startswith("#/types/"):
+                nested = schema["types"][ref.removeprefix("#/types/")]
+                assert set(value) <= set(nested["properties"]), f"{name}.{key}"
 
 
 @pytest.mark.parametrize("example", NAMES)

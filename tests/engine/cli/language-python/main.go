@@ -45,6 +45,12 @@ const (
 func main() {
 	showVersion := flag.Bool("version", false, "print the version and exit")
 	flag.String("tracing", "", "accepted for compatibility; tracing is not emitted")
+	// Engines built from an older SDK (the Pulumi YAML language host's, when it loads a Python plugin's schema) pass
+	// the runtime options as flags too; each request's program info carries them, and wins.
+	flag.StringVar(&flagOptions.virtualenv, "virtualenv", "", "the virtualenv, when a request does not say")
+	flag.StringVar(&flagOptions.toolchain, "toolchain", "", "the toolchain (pip, poetry, uv), when a request does not say")
+	flag.String("typechecker", "", "accepted for compatibility; no type checker is run")
+	flag.String("root", "", "accepted for compatibility; each request names its root")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.Version)
@@ -109,10 +115,19 @@ func newHost(executor, engineAddress string) *host {
 	return &host{executor: executor, engineAddress: engineAddress, cancelCtx: ctx, cancel: cancel}
 }
 
+// flagOptions holds the runtime options given as flags (see main).
+var flagOptions struct{ virtualenv, toolchain string }
+
 // options reads the project's runtime options (virtualenv, toolchain) as upstream does; a plugin defaults to `venv`.
 func options(info *pulumirpc.ProgramInfo, isPlugin bool) (toolchain.PythonOptions, error) {
 	opts := toolchain.PythonOptions{Root: info.RootDirectory, ProgramDir: info.ProgramDirectory}
 	given := info.GetOptions().AsMap()
+	if _, ok := given["virtualenv"]; !ok && flagOptions.virtualenv != "" {
+		given["virtualenv"] = flagOptions.virtualenv
+	}
+	if _, ok := given["toolchain"]; !ok && flagOptions.toolchain != "" {
+		given["toolchain"] = flagOptions.toolchain
+	}
 	if v, ok := given["virtualenv"]; ok {
 		s, isString := v.(string)
 		if !isString {
@@ -270,10 +285,13 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	return &pulumirpc.RunResponse{}, nil
 }
 
+// InstallDependencies makes the virtualenv and installs requirements.txt into it, as upstream does. A plugin whose
+// virtualenv is already there (the checkout of this project, served as the component provider) is used as it is:
+// the engine asks again each time it loads the plugin, and `python -m venv` refuses a virtualenv that is a symlink.
 func (h *host) InstallDependencies(
 	req *pulumirpc.InstallDependenciesRequest, server pulumirpc.LanguageRuntime_InstallDependenciesServer,
 ) error {
-	tc, _, err := toolchainOf(req.Info, req.IsPlugin)
+	tc, opts, err := toolchainOf(req.Info, req.IsPlugin)
 	if err != nil {
 		return err
 	}
@@ -282,6 +300,10 @@ func (h *host) InstallDependencies(
 		return err
 	}
 	defer closer.Close()
+	if req.IsPlugin && opts.Virtualenv != "" && tc.ValidateVenv(server.Context()) == nil {
+		fmt.Fprintf(stdout, "The plugin's virtualenv %s is ready\n", opts.Virtualenv)
+		return closer.Close()
+	}
 	if err := tc.InstallDependencies(server.Context(), req.Info.ProgramDirectory, req.UseLanguageVersionTools,
 		true, stdout, stderr); err != nil {
 		return err
