@@ -345,19 +345,29 @@ class BlockStorage:
         self._delete(what, lambda: client.delete_volume_group(volume_group_id))
         self._wait_gone(what, lambda: self.get_volume_group(volume_group_id).lifecycle_state)
 
+    def volume_exists(self, volume_id: str) -> bool:
+        """Whether a block or boot volume (by its OCID's kind) is there and not TERMINATED."""
+        try:
+            return str(self._volume_state(volume_id)) not in _GONE_STATES
+        except NotFoundError:
+            return False
+
     def delete_volume(self, volume_id: str) -> None:
         """Delete a block or boot volume (by its OCID's kind) and wait until it is gone; gone already is fine."""
         client = self._blockstorage()
         boot = volume_id.startswith("ocid1.bootvolume.")
         what = f"{'boot' if boot else 'block'} volume {volume_id}"
-        if boot:
-            self._delete(what, lambda: client.delete_boot_volume(volume_id))
-            self._wait_gone(
-                what, lambda: self._call(what, lambda: client.get_boot_volume(volume_id).data.lifecycle_state)
-            )
-        else:
-            self._delete(what, lambda: client.delete_volume(volume_id))
-            self._wait_gone(what, lambda: self._call(what, lambda: client.get_volume(volume_id).data.lifecycle_state))
+        self._delete(what, lambda: client.delete_boot_volume(volume_id) if boot else client.delete_volume(volume_id))
+        self._wait_gone(what, lambda: self._volume_state(volume_id))
+
+    def _volume_state(self, volume_id: str) -> Any:
+        client = self._blockstorage()
+        boot = volume_id.startswith("ocid1.bootvolume.")
+        what = f"{'boot' if boot else 'block'} volume {volume_id}"
+        return self._call(
+            what,
+            lambda: (client.get_boot_volume(volume_id) if boot else client.get_volume(volume_id)).data.lifecycle_state,
+        )
 
     # --- helpers -----------------------------------------------------------------------------------
 
