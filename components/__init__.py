@@ -13,6 +13,8 @@ from components.ibm.snapshots import (
 )
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan, BootVolumeBackupPlanArgs
 from components.oci.vault_backup import VaultBackup, VaultBackupArgs, VaultRestore, VaultRestoreArgs
+from components.oci.volume_backup_plan import VolumeBackupPlan, VolumeBackupPlanArgs
+from components.oci.volume_group_backup_plan import VolumeGroupBackupPlan, VolumeGroupBackupPlanArgs
 from components.openstack.snapshot_backup import SnapshotBackup, SnapshotBackupArgs
 from components.restore_drill import RestoreDrill, RestoreDrillArgs
 
@@ -42,5 +44,9 @@ __all__ = [
     "VaultBackupArgs",
     "VaultRestore",
     "VaultRestoreArgs",
+    "VolumeBackupPlan",
+    "VolumeBackupPlanArgs",
+    "VolumeGroupBackupPlan",
+    "VolumeGroupBackupPlanArgs",
     "load_topology",
 ]
