@@ -101,7 +101,8 @@ def test_prod_json_says_which_generations_each_on_demand_backup_keeps() -> None:
     assert rows["orders-db"]["generations"] == "35d"
     assert rows["payments-vault"]["generations"] == "last 30"
     assert rows["orders-db"]["generations_held"] is None  # known after an up, from the output `generations`
-    assert rows["web-1"]["generations"] is None  # scheduled backups: OCI's retention, per schedule
+    assert rows["web-2"]["generations"] is None  # scheduled backups: OCI's retention, per schedule
+    assert rows["web-1"]["generations"] == "golden-image: kept until deleted"  # its manual backup's generations
 
 
 def test_dev_text_plan_prints_tree_coverage_and_findings() -> None:
