@@ -105,6 +105,63 @@ def test_prod_json_says_which_generations_each_on_demand_backup_keeps() -> None:
     assert rows["web-1"]["generations"] == "golden-image: kept until deleted"  # its manual backup's generations
 
 
+def test_the_prod_plan_shows_the_ledger_groups_members_backed_up_together_and_its_resources() -> None:
+    done = run_prod("--stack", "prod", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    rows = {row["asset_name"] or row["asset_id"]: row for row in doc["coverage"]}
+    for member, other in (("ledger-db-data", "ledger-db-logs"), ("ledger-db-logs", "ledger-db-data")):
+        row = rows[member]
+        assert (row["asset_kind"], row["volume_group"], row["backed_up_with"]) == (
+            "block volume",
+            "ledger-db-volumes",
+            [other],
+        )
+        assert (row["rpo_hours"], row["retention_days"]) == (24, 30)
+        assert row["cross_region"] == "us-phoenix-1"
+        assert row["generations"] == "pre-migration: last 5"
+        assert row["drills"][0].startswith("ledger-db-group-drill (volume group backup into a new group")
+    types = {(r["type"], r["name"]) for r in doc["resources"]}
+    assert {
+        ("backup-topology:index:VolumeGroupBackupPlan", "ledger-db-volumes"),
+        ("oci:Core/volumeGroup:VolumeGroup", "ledger-db-volumes-group"),
+        ("oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment", "ledger-db-volumes-assignment"),
+        ("oci:Core/volumeGroupBackup:VolumeGroupBackup", "ledger-db-volumes-pre-migration-2026-11-23"),
+        ("pulumi-python:dynamic/backup-topology:Generations", "ledger-db-volumes-pre-migration-generations"),
+        ("oci:Core/volumeGroupBackup:VolumeGroupBackup", "ledger-db-pre-migration-dr-copy"),
+        ("oci:Core/volumeGroup:VolumeGroup", "ledger-db-group-drill-volume-group"),
+        ("pulumi-python:dynamic/backup-topology:OciScratchVolumeGroup", "ledger-db-group-drill-scratch"),
+    } <= types
+
+
+def test_an_oracle_defined_policy_on_a_volume_group_stops_the_plan_with_the_reason(tmp_path: Path) -> None:
+    group = {
+        "name": "ledger",
+        "compartment_id": COMPARTMENT,
+        "volumes": ["ocid1.volume.oc1.iad.abuwcljrtestblocka"],
+        "availability_domain": "AD-1",
+        "oracle_policy": "silver",
+    }
+    path = write_stack(tmp_path, {"oci": {"region": "us-ashburn-1", "volume_group_plans": [group]}})
+    done = run_cli("--config", str(path))
+    assert done.returncode == 2
+    assert "oci.volume_group_plans[0].oracle_policy: OCI does not take Oracle-defined policies for volume groups" in (
+        done.stderr
+    )
+
+
+def test_the_dev_plan_shows_the_block_volume_with_its_nightly_generations() -> None:
+    done = run_cli("--stack", "dev", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {row["asset_name"] or row["asset_id"]: row for row in json.loads(done.stdout)["coverage"]}
+    cache = rows["build-cache"]
+    assert (cache["asset_kind"], cache["protected_by"], cache["generations"]) == (
+        "block volume",
+        "VolumeBackupPlan dev-data",
+        "nightly: last 7",
+    )
+
+
 def test_dev_text_plan_prints_tree_coverage_and_findings() -> None:
     done = run_cli("--stack", "dev")
     assert done.returncode == 0, done.stderr
