@@ -26,6 +26,7 @@ from components.dynamic.base import MODULE, DynamicProvider, Timeouts, is_unknow
 from components.dynamic.cinder import OpenStackConnectionProps
 from components.dynamic.ibm_snapshot import IbmConnectionProps
 from components.dynamic.oci_vault_backup import ConnectionProps as OciConnectionProps
+from components.errors import FieldProblemError
 from components.retention import (
     SERIES_KEY,
     Generation,
@@ -112,18 +113,17 @@ class GenerationsProps(BaseModel):
 
     @model_validator(mode="after")
     def _cloud(self) -> GenerationsProps:
-        if self.kind == "cinder" and (self.openstack is None or self.volume_id is None):
-            msg = "a cinder series needs openstack and volume_id"
-            raise ValueError(msg)
-        if self.kind == "oci_objects" and (self.oci is None or self.objects is None):
-            msg = "an oci_objects series needs oci and objects"
-            raise ValueError(msg)
-        if self.kind in OCI_BACKUP_KINDS and (self.oci_block is None or self.backups_of is None):
-            msg = f"an {self.kind} series needs oci_block and backups_of"
-            raise ValueError(msg)
-        if self.kind.startswith("ibm") and self.ibm is None:
-            msg = f"a {self.kind} series needs ibm"
-            raise ValueError(msg)
+        # Each missing input is named, so that one not known yet (a preview drops it) is not judged.
+        needs = {
+            "cinder": ("openstack", "volume_id"),
+            "oci_objects": ("oci", "objects"),
+            "ibm_snapshot": ("ibm",),
+            "ibm_group": ("ibm",),
+            **dict.fromkeys(OCI_BACKUP_KINDS, ("oci_block", "backups_of")),
+        }[self.kind]
+        missing = [((field,), f"required by a {self.kind} series") for field in needs if getattr(self, field) is None]
+        if missing:
+            raise FieldProblemError(missing)
         return self
 
 

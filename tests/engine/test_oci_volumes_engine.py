@@ -307,6 +307,11 @@ def test_a_group_drill_restores_a_new_group_and_the_next_trigger_removes_it_with
     state, stubs = block_storage
     volumes = [state.add_volume(REGION, COMPARTMENT), state.add_volume(REGION, COMPARTMENT)]
     engine = stack()
+    # a first preview: the group, its backup and the restored group are not known yet, and that is no error
+    preview = engine.preview(group_program(stubs, volumes, "t1", drill="d1", retention={"keep_last": 2}))
+    assert preview.of("ledger-pre-migration-generations") == ["create"]
+    assert preview.of("ledger-drill-scratch") == ["create"]
+    assert state.groups == {}
     up = engine.up(group_program(stubs, volumes, "t1", drill="d1"))
     [restored] = [g for g in state.groups.values() if g["displayName"] == "ledger-drill-d1"]
     assert len(restored["volumeIds"]) == 2
