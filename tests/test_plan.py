@@ -55,13 +55,14 @@ def test_prod_json_lists_policies_schedules_assignments_and_coverage() -> None:
 
     prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
     plans = prod["oci"]["boot_volume_plans"]
+    groups = prod["oci"]["volume_group_plans"]
     by_type: dict[str, list[dict[str, Any]]] = {}
     for resource in doc["resources"]:
         by_type.setdefault(resource["type"], []).append(resource)
 
     policies = {p["name"]: p["inputs"] for p in by_type["oci:Core/volumeBackupPolicy:VolumeBackupPolicy"]}
-    assert set(policies) == {f"{p['name']}-policy" for p in plans}
-    for plan in plans:
+    assert set(policies) == {f"{p['name']}-policy" for p in [*plans, *groups]}
+    for plan in [*plans, *groups]:
         sent = policies[f"{plan['name']}-policy"]
         assert sent["destinationRegion"] == "us-phoenix-1"
         assert [(s["backupType"], s["period"], s["retentionSeconds"]) for s in sent["schedules"]] == [
@@ -71,7 +72,12 @@ def test_prod_json_lists_policies_schedules_assignments_and_coverage() -> None:
 
     volumes = {v["id"]: v["name"] for p in plans for v in p["boot_volumes"]}
     assignments = by_type["oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment"]
-    assert sorted(a["inputs"]["assetId"] for a in assignments) == sorted(volumes)
+    assets = sorted(a["inputs"]["assetId"] for a in assignments)
+    # the group has one assignment, its own: its volumes have none
+    assert [a["name"] for a in assignments if a["inputs"]["assetId"].startswith("ocid1.volumegroup.")] == [
+        "ledger-db-volumes-assignment"
+    ]
+    assert sorted(a for a in assets if not a.startswith("ocid1.volumegroup.")) == sorted(volumes)
     assert all(a["inputs"]["xrcKmsKeyId"].startswith("ocid1.key.oc1.phx.") for a in assignments)
 
     rows = {row["asset_id"]: row for row in doc["coverage"] if row["asset_kind"] == "boot volume"}
