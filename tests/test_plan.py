@@ -487,7 +487,8 @@ def test_policy_settings_come_from_a_policy_config_file(tmp_path: Path) -> None:
     done = run_cli("--stack", "prod", "--json", "--policy-config", str(settings))
     assert done.returncode == 1
     findings = json.loads(done.stdout)["findings"]
-    assert len(findings) == 3  # web-tier and database keep their daily backups 30 d, and so does the IBM policy
+    # web-tier, database and the ledger volume group keep their daily backups 30 d, and so does the IBM policy
+    assert len(findings) == 4
     for finding in findings:
         assert finding["policy"] == "backup-retention-and-rpo"
         assert "kept at least 3000 d" in finding["message"]
