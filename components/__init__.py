@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     )
     from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan, BootVolumeBackupPlanArgs
     from components.oci.vault_backup import VaultBackup, VaultBackupArgs, VaultRestore, VaultRestoreArgs
+    from components.oci.volume_backup_plan import VolumeBackupPlan, VolumeBackupPlanArgs
+    from components.oci.volume_group_backup_plan import VolumeGroupBackupPlan, VolumeGroupBackupPlanArgs
     from components.openstack.snapshot_backup import SnapshotBackup, SnapshotBackupArgs
     from components.restore_drill import RestoreDrill, RestoreDrillArgs
 
@@ -49,6 +51,10 @@ _MODULES: dict[str, str] = {
     "VaultBackupArgs": "components.oci.vault_backup",
     "VaultRestore": "components.oci.vault_backup",
     "VaultRestoreArgs": "components.oci.vault_backup",
+    "VolumeBackupPlan": "components.oci.volume_backup_plan",
+    "VolumeBackupPlanArgs": "components.oci.volume_backup_plan",
+    "VolumeGroupBackupPlan": "components.oci.volume_group_backup_plan",
+    "VolumeGroupBackupPlanArgs": "components.oci.volume_group_backup_plan",
     "SnapshotBackup": "components.openstack.snapshot_backup",
     "SnapshotBackupArgs": "components.openstack.snapshot_backup",
     "RestoreDrill": "components.restore_drill",
@@ -93,5 +99,9 @@ __all__ = [
     "VaultBackupArgs",
     "VaultRestore",
     "VaultRestoreArgs",
+    "VolumeBackupPlan",
+    "VolumeBackupPlanArgs",
+    "VolumeGroupBackupPlan",
+    "VolumeGroupBackupPlanArgs",
     "load_topology",
 ]

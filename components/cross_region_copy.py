@@ -1,26 +1,29 @@
-"""CrossRegionCopy: IBM snapshots copied to another region, or an OCI boot volume backup copied to another region."""
+"""CrossRegionCopy: IBM snapshots copied to another region, or an OCI boot volume, block volume or volume group backup
+copied to another region."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any, Required, TypedDict
+from typing import Any, Literal, Required, TypedDict
 
 import pulumi
 import pulumi_oci as oci
 from pydantic import ConfigDict, Field, InstanceOf, TypeAdapter, model_validator
 
-from components.base import args_problem, component_args
+from components.base import args_problem, component_args, literal
+from components.clouds.oci_block_storage import BackupKind, backup_kind_of
 from components.config.base import Deferred, DisplayName, HttpsUrl, Lifecycle, Model, Name, OperationTimeouts, Ref
-from components.config.copies import BootVolumeBackupId
+from components.config.copies import OciBackupId
 from components.config.ibm import IbmId, IbmRegion, IbmTrigger, KeyCrn
 from components.config.oci import KeyId, OciRegion
 from components.dynamic.ibm_snapshot import IbmSnapshotCopy
 from components.errors import FieldProblemError
 from components.ibm.snapshots import IbmTimeoutsArgs, SnapshotConsistencyGroup, SnapshotWithClones
 from components.lifecycle import RetentionArgs, keep_generations, retained, series_of
-from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
 from components.oci.ocid import parse_ocid
+from components.oci.volume_backup_plan import VolumeBackupPlan
+from components.oci.volume_group_backup_plan import VolumeGroupBackupPlan
 from components.retention import ibm_series_tag
 
 TYPE = "backup-topology:index:CrossRegionCopy"
@@ -51,14 +54,18 @@ class IbmCopyArgs(TypedDict, total=False):
 
 
 class OciCopyArgs(TypedDict, total=False):
-    """An OCI copy: of a manual backup of a plan of the same program, or of a boot volume backup by OCID."""
+    """An OCI copy: of a manual backup of a plan of the same program, or of a backup by OCID."""
 
-    source: BootVolumeBackupPlan
-    """The plan whose manual backup (`manual_backup`) is copied, in the same `up` that makes it."""
+    source: VolumeBackupPlan | VolumeGroupBackupPlan
+    """The plan (a VolumeBackupPlan, BootVolumeBackupPlan or VolumeGroupBackupPlan) whose manual backup
+    (`manual_backup`) is copied, in the same `up` that makes it."""
     manual_backup: str
     """The `name` of that manual backup."""
     source_backup_id: pulumi.Input[str]
-    """Instead of `source`: the boot volume backup OCID."""
+    """Instead of `source`: the OCID of a boot volume, block volume or volume group backup."""
+    source_kind: Literal["boot_volume", "volume", "volume_group"]
+    """What `source_backup_id` is a backup of, when it comes from another resource (a literal OCID says it; an output
+    without it is taken for a boot volume backup)."""
     source_region: str
     """Region of the source backup, when its OCID does not say (default: from the OCID)."""
     kms_key_id: pulumi.Input[str]
@@ -79,7 +86,7 @@ class CrossRegionCopyArgs(TypedDict, total=False):
     ibm: IbmCopyArgs
     """An IBM Cloud VPC snapshot copy."""
     oci: OciCopyArgs
-    """An OCI boot volume backup copy."""
+    """An OCI backup copy (of a boot volume, block volume or volume group backup)."""
     timeouts: IbmTimeoutsArgs
     """Deadlines of IBM copies."""
     retention: RetentionArgs
@@ -113,9 +120,10 @@ class _IbmCopy(Model):
 class _OciCopy(Model):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
-    source: InstanceOf[BootVolumeBackupPlan] | None = None
+    source: InstanceOf[VolumeBackupPlan] | InstanceOf[VolumeGroupBackupPlan] | None = None
     manual_backup: Name | None = None
-    source_backup_id: Ref[BootVolumeBackupId] | None = None
+    source_backup_id: Ref[OciBackupId] | None = None
+    source_kind: Literal["boot_volume", "volume", "volume_group"] | None = None
     source_region: OciRegion | None = None
     kms_key_id: Ref[KeyId] | None = None
     display_name: DisplayName | None = None
@@ -127,7 +135,26 @@ class _OciCopy(Model):
             raise FieldProblemError([(("source",), "give exactly one of source or source_backup_id")])
         if self.source is not None and self.manual_backup is None:
             raise FieldProblemError([(("manual_backup",), "required with source: the name of its manual backup")])
+        if self.source_kind is not None and self.source is not None:
+            raise FieldProblemError([(("source_kind",), "only with source_backup_id: a plan says what it backs up")])
+        ocid = literal(self.source_backup_id)
+        said = backup_kind_of(ocid) if ocid is not None else None
+        if said is not None and self.source_kind is not None and said != self.source_kind:
+            why = (
+                f"source_backup_id is a {said.replace('_', ' ')} backup, not a {self.source_kind.replace('_', ' ')} one"
+            )
+            raise FieldProblemError([(("source_kind",), why)])
         return self
+
+    def kind(self) -> BackupKind:
+        """What the copied backup is a backup of."""
+        if isinstance(self.source, VolumeGroupBackupPlan):
+            return "volume_group"
+        if isinstance(self.source, VolumeBackupPlan):
+            return self.source.manual_backup_kinds.get(str(self.manual_backup), "boot_volume")  # type: ignore[return-value]
+        ocid = literal(self.source_backup_id)
+        said = backup_kind_of(ocid) if ocid is not None else None
+        return said or self.source_kind or "boot_volume"
 
 
 class CrossRegionCopyInputs(Lifecycle):
@@ -258,16 +285,39 @@ class CrossRegionCopy(pulumi.ComponentResource):
             assert spec.source_backup_id is not None
             source_id = spec.source_backup_id
         region = spec.source_region or _region_of(owner, source_id)
-        backup = oci.core.BootVolumeBackup(
-            f"{name}-copy",
-            display_name=spec.display_name or model.name,
-            source_details=oci.core.BootVolumeBackupSourceDetailsArgs(
-                region=region, boot_volume_backup_id=source_id, kms_key_id=spec.kms_key_id
-            ),
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=spec.destination_provider, retain_on_delete=not model.delete_on_removal
-            ),
+        opts = pulumi.ResourceOptions(
+            parent=self, provider=spec.destination_provider, retain_on_delete=not model.delete_on_removal
         )
+        display_name = spec.display_name or model.name
+        backup: pulumi.CustomResource
+        kind = spec.kind()
+        if kind == "volume":
+            backup = oci.core.VolumeBackup(
+                f"{name}-copy",
+                display_name=display_name,
+                source_details=oci.core.VolumeBackupSourceDetailsArgs(
+                    region=region, volume_backup_id=source_id, kms_key_id=spec.kms_key_id
+                ),
+                opts=opts,
+            )
+        elif kind == "volume_group":
+            backup = oci.core.VolumeGroupBackup(
+                f"{name}-copy",
+                display_name=display_name,
+                source_details=oci.core.VolumeGroupBackupSourceDetailsArgs(
+                    region=region, volume_group_backup_id=source_id, kms_key_id=spec.kms_key_id
+                ),
+                opts=opts,
+            )
+        else:
+            backup = oci.core.BootVolumeBackup(
+                f"{name}-copy",
+                display_name=display_name,
+                source_details=oci.core.BootVolumeBackupSourceDetailsArgs(
+                    region=region, boot_volume_backup_id=source_id, kms_key_id=spec.kms_key_id
+                ),
+                opts=opts,
+            )
         return backup.id
 
     def outputs(self) -> dict[str, Any]:

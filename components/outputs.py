@@ -74,6 +74,11 @@ def public_components() -> list[type]:
     return [obj for obj in exported if isinstance(obj, type) and issubclass(obj, pulumi.ComponentResource)]
 
 
+def constructor_owner(component: type) -> type:
+    """The class whose `__init__` builds `component` (a subclass may only give the component another type token)."""
+    return next(k for k in component.__mro__ if "__init__" in vars(k))
+
+
 def outputs_table(component: type) -> str:
     """The component's outputs as a Markdown table (Name, Type, Description), as its page documents them."""
     lines = ["| Name | Type | Description |", "|---|---|---|"]

@@ -11,9 +11,10 @@ import pulumi
 import pulumi_oci as oci
 from pydantic import ConfigDict, Field, InstanceOf, model_validator
 
-from components.base import args_problem, component_args
+from components.base import args_problem, component_args, literal
+from components.clouds.oci_block_storage import backup_kind_of
 from components.config.base import HttpsUrl, Model, Name, OperationTimeouts, Ref, Trigger
-from components.config.copies import BootVolumeBackupId
+from components.config.copies import VolumeBackupId, VolumeGroupBackupId
 from components.config.drills import DrillExpect, one_kind, snapshot_placement
 from components.config.ibm import IbmId, IbmRegion, zone_problems
 from components.config.oci import (
@@ -28,10 +29,12 @@ from components.config.oci import (
     VaultId,
 )
 from components.dynamic.drills import CinderRestoreDrill, IbmRestoreDrill, OciVaultRestoreDrill
+from components.dynamic.oci_scratch_group import OciScratchVolumeGroup
 from components.errors import FieldProblemError
 from components.ibm.snapshots import SnapshotWithClones
-from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
 from components.oci.vault_backup import VaultBackup
+from components.oci.volume_backup_plan import VolumeBackupPlan
+from components.oci.volume_group_backup_plan import VolumeGroupBackupPlan
 from components.openstack.snapshot_backup import SnapshotBackup
 
 TYPE = "backup-topology:index:RestoreDrill"
@@ -91,20 +94,48 @@ class IbmDrillArgs(TypedDict, total=False):
 
 
 class OciDrillArgs(TypedDict, total=False):
-    """An OCI boot volume backup restored as a boot volume (native `oci.core.BootVolume`)."""
+    """An OCI boot or block volume backup restored as a volume (native `oci.core.BootVolume`, or `oci.core.Volume`
+    for a block volume backup)."""
 
-    source: BootVolumeBackupPlan
-    """The plan whose manual backup (`manual_backup`) is restored; the drill runs after it."""
+    source: VolumeBackupPlan
+    """The plan (a VolumeBackupPlan or BootVolumeBackupPlan) whose manual backup (`manual_backup`) is restored; the
+    drill runs after it."""
     manual_backup: str
     """Name of the plan's manual backup."""
     backup_id: pulumi.Input[str]
-    """Instead of `source`: the OCID of a boot volume backup."""
+    """Instead of `source`: the OCID of a boot volume or block volume backup (an output is taken for a boot volume
+    backup)."""
     availability_domain: Required[pulumi.Input[str]]
-    """Availability domain of the scratch boot volume."""
+    """Availability domain of the scratch volume."""
     compartment_id: pulumi.Input[str]
-    """Drill compartment of the scratch boot volume (required with `backup_id`; default the plan's)."""
+    """Drill compartment of the scratch volume (required with `backup_id`; default the plan's)."""
     kms_key_id: pulumi.Input[str]
-    """Vault key of the scratch boot volume; default Oracle-managed."""
+    """Vault key of the scratch volume; default Oracle-managed."""
+
+
+class OciVolumeGroupDrillArgs(TypedDict, total=False):
+    """An OCI volume group backup restored as a new volume group (native `oci.core.VolumeGroup`): kept until the next
+    trigger replaces it, then removed with its volumes."""
+
+    source: VolumeGroupBackupPlan
+    """The plan whose manual group backup (`manual_backup`) is restored; the drill runs after it."""
+    manual_backup: str
+    """Name of the plan's manual backup."""
+    backup_id: pulumi.Input[str]
+    """Instead of `source`: the OCID of a volume group backup (with `region`)."""
+    availability_domain: Required[pulumi.Input[str]]
+    """Availability domain of the restored group."""
+    compartment_id: pulumi.Input[str]
+    """Drill compartment of the restored group and its volumes (required with `backup_id`; default the plan's)."""
+    region: str
+    """Region of the backup (with `backup_id`; the source plan's otherwise): where the restored group and its volumes
+    are removed."""
+    auth: Literal["api_key", "instance_principal", "resource_principal", "security_token"]
+    """How the removal authenticates (with `backup_id`; the source plan's otherwise)."""
+    profile: str
+    """Profile of the OCI config file."""
+    blockstorage_endpoint: str
+    """Core Services (Block Volume) endpoint of the region; default its public one."""
 
 
 class OciVaultDrillArgs(TypedDict, total=False):
@@ -156,11 +187,13 @@ class RestoreDrillArgs(TypedDict, total=False):
     trigger: Required[str]
     """Change it (e.g. to today's date) to run the drill again; a new restore point runs it again too."""
     openstack: OpenStackDrillArgs
-    """A Cinder restore point (exactly one of `openstack`, `ibm`, `oci` and `oci_vault`)."""
+    """A Cinder restore point (exactly one of `openstack`, `ibm`, `oci`, `oci_volume_group` and `oci_vault`)."""
     ibm: IbmDrillArgs
     """An IBM VPC snapshot."""
     oci: OciDrillArgs
-    """An OCI boot volume backup."""
+    """An OCI boot or block volume backup."""
+    oci_volume_group: OciVolumeGroupDrillArgs
+    """An OCI volume group backup."""
     oci_vault: OciVaultDrillArgs
     """An OCI vault backup."""
     name: str
@@ -218,9 +251,9 @@ class _IbmPoint(Model):
 class _OciPoint(Model):
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
-    source: InstanceOf[BootVolumeBackupPlan] | None = None
+    source: InstanceOf[VolumeBackupPlan] | None = None
     manual_backup: Name | None = None
-    backup_id: Ref[BootVolumeBackupId] | None = None
+    backup_id: Ref[VolumeBackupId] | None = None
     availability_domain: Ref[NonEmpty]
     compartment_id: Ref[CompartmentId] | None = None
     kms_key_id: Ref[KeyId] | None = None
@@ -237,6 +270,51 @@ class _OciPoint(Model):
         elif self.compartment_id is None:
             raise FieldProblemError([(("compartment_id",), "required with backup_id")])
         return self
+
+
+class _GroupPoint(Model):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    source: InstanceOf[VolumeGroupBackupPlan] | None = None
+    manual_backup: Name | None = None
+    backup_id: Ref[VolumeGroupBackupId] | None = None
+    availability_domain: Ref[NonEmpty]
+    compartment_id: Ref[CompartmentId] | None = None
+    region: OciRegion | None = None
+    auth: OciAuth | None = None
+    profile: str | None = None
+    blockstorage_endpoint: HttpsUrl | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> _GroupPoint:
+        if (self.source is None) == (self.backup_id is None):
+            raise FieldProblemError([(("source",), "give exactly one of source (with manual_backup) or backup_id")])
+        if self.source is not None:
+            known = sorted(self.source.manual_backup_ids)
+            if self.manual_backup not in known:
+                why = f"name a manual backup of the plan (known: {', '.join(known) or 'none'})"
+                raise FieldProblemError([(("manual_backup",), why)])
+            if self.source.connection is None and self.region is None:
+                why = "required: the plan has no region, and the restored group is removed through that region's API"
+                raise FieldProblemError([(("region",), why)])
+        else:
+            for field in ("compartment_id", "region"):
+                if getattr(self, field) is None:
+                    raise FieldProblemError([((field,), "required with backup_id")])
+        return self
+
+    def connection(self) -> dict[str, Any]:
+        """How the scratch group is removed: the fields given, else the source plan's."""
+        if self.region is not None:
+            return {
+                "region": self.region,
+                "auth": self.auth,
+                "profile": self.profile,
+                "endpoint": self.blockstorage_endpoint,
+            }
+        assert self.source is not None
+        assert self.source.connection is not None
+        return dict(self.source.connection)
 
 
 class _BackupObject(Model):
@@ -292,6 +370,7 @@ class RestoreDrillInputs(Model):
     openstack: _OpenStackPoint | None = None
     ibm: _IbmPoint | None = None
     oci: _OciPoint | None = None
+    oci_volume_group: _GroupPoint | None = None
     oci_vault: _VaultPoint | None = None
     expect: DrillExpect | None = None
     keep_scratch: bool = False
@@ -341,6 +420,8 @@ class RestoreDrill(pulumi.ComponentResource):
             drill = self._ibm(resource_name, model)
         elif model.oci is not None:
             drill = _BootVolumeDrill(self, resource_name, model)
+        elif model.oci_volume_group is not None:
+            drill = _VolumeGroupDrill(self, resource_name, model)
         elif model.oci_vault is not None:
             drill = self._vault(resource_name, model, file)
         else:
@@ -494,9 +575,9 @@ def _backup_file(owner: str, path: str | None) -> dict[str, str] | None:
 
 
 class _BootVolumeDrill:
-    """An OCI boot volume restored from a backup by the native `oci.core.BootVolume` (the engine waits until it is
-    AVAILABLE); its record is read from the boot volume. The volume is a resource of the stack: a new trigger
-    replaces it, and it goes when the drill is removed."""
+    """An OCI boot volume (or block volume) restored from a backup by the native `oci.core.BootVolume` (or
+    `oci.core.Volume`; the engine waits until it is AVAILABLE); its record is read from the volume. The volume is a
+    resource of the stack: a new trigger replaces it, and it goes when the drill is removed."""
 
     def __init__(self, parent: pulumi.Resource, resource_name: str, model: RestoreDrillInputs) -> None:
         point = model.oci
@@ -504,24 +585,41 @@ class _BootVolumeDrill:
         source = point.source
         backup_id = source.manual_backup_ids[point.manual_backup or ""] if source is not None else point.backup_id
         compartment = point.compartment_id or (source.compartment_id if source is not None else None)
-        volume = oci.core.BootVolume(
-            f"{resource_name}-boot-volume",
-            availability_domain=point.availability_domain,
-            compartment_id=compartment,
-            source_details=oci.core.BootVolumeSourceDetailsArgs(type="bootVolumeBackup", id=backup_id),
-            kms_key_id=point.kms_key_id,
-            display_name=f"{model.name}-{model.trigger}",
-            freeform_tags={"backup-topology-drill": model.name},
-            opts=pulumi.ResourceOptions(
+        if source is not None:
+            block = source.manual_backup_kinds.get(point.manual_backup or "") == "volume"
+        else:
+            given = literal(point.backup_id)
+            block = given is not None and backup_kind_of(given) == "volume"
+        common: dict[str, Any] = {
+            "availability_domain": point.availability_domain,
+            "compartment_id": compartment,
+            "kms_key_id": point.kms_key_id,
+            "display_name": f"{model.name}-{model.trigger}",
+            "freeform_tags": {"backup-topology-drill": model.name},
+            "opts": pulumi.ResourceOptions(
                 parent=parent,
                 depends_on=[source] if source is not None else None,
                 replace_on_changes=["displayName"],  # a new trigger is a new restore
-                delete_before_replace=True,  # one scratch boot volume at a time
+                delete_before_replace=True,  # one scratch volume at a time
             ),
-        )
+        }
+        volume: oci.core.Volume | oci.core.BootVolume
+        if block:
+            volume = oci.core.Volume(
+                f"{resource_name}-volume",
+                source_details=oci.core.VolumeSourceDetailsArgs(type="volumeBackup", id=backup_id),
+                **common,
+            )
+        else:
+            volume = oci.core.BootVolume(
+                f"{resource_name}-boot-volume",
+                source_details=oci.core.BootVolumeSourceDetailsArgs(type="bootVolumeBackup", id=backup_id),
+                **common,
+            )
+        what = "block volume" if block else "boot volume"
         record = pulumi.Output.all(
             volume.id, volume.state, volume.source_details, volume.time_created, pulumi.Output.from_input(backup_id)
-        ).apply(lambda found: _boot_volume_record(*found))
+        ).apply(lambda found: _volume_record(what, *found))
         self.restore_point_id = pulumi.Output.from_input(backup_id)
         self.started_at = volume.time_created
         self.finished_at = pulumi.Output.from_input(None)
@@ -532,18 +630,121 @@ class _BootVolumeDrill:
         self.scratch_volume_id = volume.id
 
 
-def _boot_volume_record(
-    volume_id: str, state: str | None, source: Any, created: str | None, backup_id: str
+def _source_id(source: Any, key: str) -> Any:
+    """A field of a native resource's `source_details` (an output type: a mapping by the SDK's snake_case names)."""
+    if isinstance(source, Mapping):
+        return source.get(_snake(key), source.get(key))
+    return getattr(source, _snake(key), None)
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
+
+
+def _volume_record(
+    what: str, volume_id: str, state: str | None, source: Any, created: str | None, backup_id: str
 ) -> dict[str, Any]:
-    """The checks of a restored boot volume, from what OCI reports of it."""
-    made_from = (source or {}).get("id") if isinstance(source, Mapping) else getattr(source, "id", None)
+    """The checks of a restored volume, from what OCI reports of it."""
+    made_from = _source_id(source, "id")
     checks = [
         {"name": "available", "passed": state == "AVAILABLE", "detail": str(state)},
         {
             "name": "source",
             "passed": made_from == backup_id,
-            "detail": f"boot volume {volume_id} made from backup {made_from} at {created}",
+            "detail": f"{what} {volume_id} made from backup {made_from} at {created}",
         },
     ]
+    return _record(checks)
+
+
+def _record(checks: list[dict[str, Any]]) -> dict[str, Any]:
     failed = [f"{c['name']}: {c['detail']}" for c in checks if not c["passed"]]
     return {"checks": checks, "checks_passed": not failed, "error": "; ".join(failed) or None}
+
+
+class _VolumeGroupDrill:
+    """An OCI volume group restored from a group backup by the native `oci.core.VolumeGroup` (the engine waits until
+    it is AVAILABLE), checked by its state, its source and its number of volumes. Deleting a group deletes none of
+    its volumes, so the native group is retained by the engine and an OciScratchVolumeGroup, which records the group
+    and its volumes, removes both when a new trigger replaces the drill or the drill is removed."""
+
+    def __init__(self, parent: pulumi.Resource, resource_name: str, model: RestoreDrillInputs) -> None:
+        point = model.oci_volume_group
+        assert point is not None
+        source = point.source
+        name = point.manual_backup or ""
+        backup_id = source.manual_backup_ids[name] if source is not None else point.backup_id
+        expected = source.manual_backup_volume_ids[name] if source is not None else None
+        compartment = point.compartment_id or (source.compartment_id if source is not None else None)
+        group = oci.core.VolumeGroup(
+            f"{resource_name}-volume-group",
+            availability_domain=point.availability_domain,
+            compartment_id=compartment,
+            source_details=oci.core.VolumeGroupSourceDetailsArgs(
+                type="volumeGroupBackupId", volume_group_backup_id=backup_id
+            ),
+            display_name=f"{model.name}-{model.trigger}",
+            freeform_tags={"backup-topology-drill": model.name},
+            opts=pulumi.ResourceOptions(
+                parent=parent,
+                depends_on=[source] if source is not None else None,
+                replace_on_changes=["displayName"],  # a new trigger is a new restore
+                retain_on_delete=True,  # removed, with its volumes, by the scratch record below
+            ),
+        )
+        OciScratchVolumeGroup(
+            f"{resource_name}-scratch",
+            {
+                "volume_group_id": group.id,
+                "volume_ids": group.volume_ids,
+                "connection": point.connection(),
+                "timeouts": model.timeouts.every_operation(),
+            },
+            pulumi.ResourceOptions(parent=parent, delete_before_replace=True),
+        )
+        record = pulumi.Output.all(
+            group.id,
+            group.state,
+            group.source_details,
+            group.time_created,
+            group.volume_ids,
+            pulumi.Output.from_input(backup_id),
+            pulumi.Output.from_input(expected),
+        ).apply(lambda found: _group_record(*found))
+        self.restore_point_id = pulumi.Output.from_input(backup_id)
+        self.started_at = group.time_created
+        self.finished_at = pulumi.Output.from_input(None)
+        self.restore_seconds = pulumi.Output.from_input(None)
+        self.checks = record.apply(lambda r: r["checks"])
+        self.checks_passed = record.apply(lambda r: r["checks_passed"])
+        self.error = record.apply(lambda r: r["error"])
+        self.scratch_volume_id = group.id
+
+
+def _group_record(
+    group_id: str,
+    state: str | None,
+    source: Any,
+    created: str | None,
+    volumes: list[str] | None,
+    backup_id: str,
+    expected: list[str] | None,
+) -> dict[str, Any]:
+    """The checks of a restored volume group, from what OCI reports of it (and of the backup the stack made)."""
+    made_from = _source_id(source, "volumeGroupBackupId")
+    count = len(volumes or [])
+    checks = [
+        {"name": "available", "passed": state == "AVAILABLE", "detail": str(state)},
+        {
+            "name": "source",
+            "passed": made_from == backup_id,
+            "detail": f"volume group {group_id} made from backup {made_from} at {created}",
+        },
+        {
+            "name": "volumes",
+            "passed": count > 0 and (expected is None or count == len(expected)),
+            "detail": f"{count} volumes restored"
+            + (f", the backup holds {len(expected)}" if expected is not None else ""),
+        },
+    ]
+    return _record(checks)

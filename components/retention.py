@@ -49,6 +49,18 @@ def ibm_series_tag(series: str) -> str:
     return f"{IBM_SERIES_TAG}{readable}-{digest}"
 
 
+_OCI_TAG_READABLE = 100
+
+
+def oci_series_tag(series: str) -> str:
+    """The value of the OCI freeform tag SERIES_KEY that marks a backup of a series: the series itself, or, past 100
+    characters, its start and a digest (short enough for any tag value, unique by the digest, still readable)."""
+    if len(series) <= _OCI_TAG_READABLE:
+        return series
+    digest = hashlib.sha256(series.encode()).hexdigest()[:12]
+    return f"{series[: _OCI_TAG_READABLE - 13]}-{digest}"
+
+
 def parse_time(value: Any) -> datetime.datetime | None:
     """A cloud's creation time (ISO 8601, with or without a zone; naive means UTC); None when there is none."""
     if isinstance(value, datetime.datetime):

@@ -15,6 +15,7 @@ from components.config import CONFIG_KEY, load_topology
 from components.errors import TopologyError
 from components.tooling.mock_runtime import Simulation, simulate
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
+from tests.fakes.oci_block_storage import BlockStorageCloud, BlockStorageStub
 from tests.fakes.oci_kms import KmsStub, oci_config_file
 from tests.fakes.oci_kms import signing_key as new_signing_key
 
@@ -120,6 +121,19 @@ def stub(signing_key: tuple[rsa.RSAPrivateKey, Path, str], oci_config: Path) -> 
     server.add_key(KEY2, VAULT)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def block_storage(
+    signing_key: tuple[rsa.RSAPrivateKey, Path, str], oci_config: Path
+) -> Iterator[tuple[BlockStorageCloud, dict[str, BlockStorageStub]]]:
+    """The Block Volume stub: its state, and one endpoint per region (us-ashburn-1 and us-phoenix-1)."""
+    key, _, fingerprint = signing_key
+    state = BlockStorageCloud(key.public_key(), f"{TENANCY}/{USER}/{fingerprint}")
+    stubs = {region: BlockStorageStub(state, region).start() for region in ("us-ashburn-1", "us-phoenix-1")}
+    yield state, stubs
+    for server in stubs.values():
+        server.stop()
 
 
 @pytest.fixture

@@ -209,7 +209,8 @@ def test_volumes_need_a_policy(plan: dict[str, Any], make_topology: Any) -> None
 def test_a_plan_must_protect_something() -> None:
     raw = {"oci": {"region": "us-ashburn-1", "boot_volume_plans": [{"name": "empty", "compartment_id": COMPARTMENT}]}}
     assert problems(raw) == [
-        "oci.boot_volume_plans[0].boot_volumes: the plan protects nothing: give boot_volumes or manual_backups"
+        "oci.boot_volume_plans[0].boot_volumes: the plan protects nothing: give boot_volumes, block_volumes or "
+        "manual_backups"
     ]
 
 

@@ -301,3 +301,38 @@ def test_a_consistency_not_known_yet_is_not_judged() -> None:
     for props, expected in (({"consistency": UNKNOWN}, []), ({}, [urn]), ({"consistency": "crash"}, [])):
         plan = Res(type=BOOT_VOLUME_PLAN, name="web", urn=urn, props=props)
         assert [f.resource for f in evaluate([plan, assignment], "prod") if f.policy == RULE] == expected
+
+
+def test_block_volume_and_volume_group_backups_are_in_use_and_flagged_when_undeclared() -> None:
+    raw: dict[str, Any] = {
+        "oci": {
+            "region": "us-ashburn-1",
+            "volume_plans": [
+                {
+                    "name": "data",
+                    "compartment_id": COMPARTMENT,
+                    "oracle_policy": "gold",
+                    "block_volumes": ["ocid1.volume.oc1.iad.abuwcljrtestblocka"],
+                }
+            ],
+            "volume_group_plans": [
+                {
+                    "name": "ledger",
+                    "compartment_id": COMPARTMENT,
+                    "volumes": ["ocid1.volume.oc1.iad.abuwcljrtestblockb"],
+                    "availability_domain": "AD-1",
+                    "manual_backups": [{"name": "m"}],
+                }
+            ],
+        }
+    }
+    messages = {f["resource"].rsplit("::", 1)[-1]: f["message"] for f in consistency_findings(raw)}
+    assert set(messages) == {"data", "ledger"}
+    assert messages["data"].startswith("VolumeBackupPlan data backs up block volumes that may be attached to running ")
+    assert messages["ledger"].startswith(
+        "VolumeGroupBackupPlan ledger backs up a volume group whose volumes may be in "
+    )
+    assert {r.in_use for r in rows(raw).values()} == {True}
+    for entry in (*raw["oci"]["volume_plans"], *raw["oci"]["volume_group_plans"]):
+        entry["consistency"] = "crash"
+    assert consistency_findings(raw) == []

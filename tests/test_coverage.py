@@ -259,3 +259,98 @@ def test_backup_locks_name_each_locked_schedule_and_manual_backup(make_topology:
         },
     }
     assert rows[VOL_B].backup_locks == {}
+
+
+# --- block volumes and volume groups ------------------------------------------------------------------------
+
+BLOCK_A = "ocid1.volume.oc1.iad.abuwcljrtestblocka"
+BLOCK_B = "ocid1.volume.oc1.iad.abuwcljrtestblockb"
+GROUP = "ocid1.volumegroup.oc1.iad.abuwcljrexistinggroup"
+
+
+def volumes_topology() -> dict[str, Any]:
+    return {
+        "oci": {
+            "region": "us-ashburn-1",
+            "volume_plans": [
+                {
+                    "name": "cache",
+                    "compartment_id": COMPARTMENT,
+                    "oracle_policy": "bronze",
+                    "block_volumes": [{"id": "ocid1.volume.oc1.iad.abuwcljrtestcache", "name": "cache"}],
+                    "manual_backups": [
+                        {
+                            "name": "nightly",
+                            "volume_id": "ocid1.volume.oc1.iad.abuwcljrtestcache",
+                            "retention": {"keep_last": 7},
+                        }
+                    ],
+                }
+            ],
+            "volume_group_plans": [
+                {
+                    "name": "ledger",
+                    "compartment_id": COMPARTMENT,
+                    "volumes": [{"id": BLOCK_A, "name": "data"}, {"id": VOL_A, "name": "boot"}, BLOCK_B],
+                    "availability_domain": "AD-1",
+                    "policy": {
+                        "schedules": [
+                            {"backup_type": "incremental", "period": "day", "retention_days": 30},
+                            {"backup_type": "full", "period": "week", "retention_days": 90},
+                        ],
+                        "destination_region": "us-phoenix-1",
+                    },
+                    "manual_backups": [{"name": "pre", "trigger": "t1", "retention": {"keep_last": 5}}],
+                },
+                {
+                    "name": "archive",
+                    "compartment_id": COMPARTMENT,
+                    "volume_group_id": GROUP,
+                    "policy_id": "ocid1.volumebackuppolicy.oc1.iad.aaaashared",
+                },
+            ],
+        },
+        "copies": [
+            {
+                "name": "ledger-dr",
+                "oci": {"source": {"plan": "ledger", "manual_backup": "pre"}, "destination_region": "us-sanjose-1"},
+            }
+        ],
+    }
+
+
+def test_each_member_of_a_group_is_a_row_marked_as_backed_up_with_the_others() -> None:
+    rows = {r.asset_id: r for r in coverage(load_topology(volumes_topology()))}
+    data, boot, other = rows[BLOCK_A], rows[VOL_A], rows[BLOCK_B]
+    assert (data.asset_kind, boot.asset_kind, other.asset_kind) == ("block volume", "boot volume", "block volume")
+    assert {r.volume_group for r in (data, boot, other)} == {"ledger"}
+    assert data.backed_up_with == ["boot", BLOCK_B]
+    assert other.backed_up_with == ["data", "boot"]
+    assert (data.protected_by, data.policy) == ("VolumeGroupBackupPlan ledger", "custom: ledger")
+    assert (data.rpo_hours, data.retention_days, data.oldest_restore_point_days) == (24, 30, 90)
+    # the policy's copy and the copy of the manual group backup, in their own regions, for every member
+    assert data.cross_region == boot.cross_region == "us-phoenix-1, us-sanjose-1"
+    assert data.generations == "pre: last 5"
+    assert data.manual_backups == ["ledger/pre (full, last 5)"]
+    assert data.in_use
+
+
+def test_an_existing_group_is_one_row_whose_schedules_are_not_known() -> None:
+    rows = {r.asset_id: r for r in coverage(load_topology(volumes_topology()))}
+    row = rows[GROUP]
+    assert (row.asset_kind, row.asset_name, row.volume_group) == ("volume group", "archive", "archive")
+    assert row.schedules_known is False
+    assert row.rpo_hours is None
+
+
+def test_a_block_volume_row_has_its_plans_policy_and_its_manual_backups_generations() -> None:
+    rows = {r.asset_id: r for r in coverage(load_topology(volumes_topology()))}
+    row = rows["ocid1.volume.oc1.iad.abuwcljrtestcache"]
+    assert (row.asset_kind, row.protected_by, row.policy) == (
+        "block volume",
+        "VolumeBackupPlan cache",
+        "oracle-defined: bronze",
+    )
+    assert row.generations == "nightly: last 7"
+    assert row.volume_group is None
+    assert summary(list(rows.values()))["without_cross_region_copy"] == ["cache", "archive"]

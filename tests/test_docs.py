@@ -218,7 +218,7 @@ def test_defaults_come_from_the_models_and_are_never_made_up() -> None:
     assert default_text(fields["retention_days"]) == "—"  # required
     assert default_text(fields["hour_of_day"]) == "—"  # None: the period decides
     assert default_text(topology_models()["OperationTimeouts"].model_fields["create"]) == "`30m`"
-    assert default_text(topology_models()["BootVolumePlan"].model_fields["boot_volumes"]) == "`[]`"
+    assert default_text(topology_models()["VolumePlan"].model_fields["boot_volumes"]) == "`[]`"
     assert default_text(topology_models()["Protection"].model_fields["prevent_deletion"]) == "`false`"
 
 

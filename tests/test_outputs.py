@@ -28,7 +28,7 @@ COMPONENTS = public_components()
 
 def every_component_topology() -> dict[str, Any]:
     """The prod example, plus what it lacks for every public component to be built: a Cinder backup with its drill,
-    and a vault restore."""
+    a vault restore, and a plan of oci.volume_plans."""
     prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
     topology = copy.deepcopy(prod)
     topology["openstack"] = {
@@ -40,6 +40,19 @@ def every_component_topology() -> dict[str, Any]:
     topology["restore_drills"].append(
         {"name": "build-volume-drill", "openstack": {"snapshot_backup": "build-volume"}, "trigger": "v1"}
     )
+    topology["oci"]["volume_plans"] = [
+        {
+            "name": "cache",
+            "compartment_id": COMPARTMENT,
+            "manual_backups": [
+                {
+                    "name": "nightly",
+                    "volume_id": "ocid1.volume.oc1.iad.abuwcljrprodcacheexample",
+                    "retention": {"keep_last": 3},
+                }
+            ],
+        }
+    ]
     topology["oci"]["vault_restores"] = [
         {
             "name": "payments-dr",

@@ -58,8 +58,35 @@ PROD_STATEMENTS = {
     "{request.permission='BOOT_VOLUME_BACKUP_COPY', request.permission='BOOT_VOLUME_BACKUP_CREATE', "
     "request.permission='BOOT_VOLUME_BACKUP_INSPECT'}",
     f"Allow {G} to inspect volumes in compartment <compartment of {GOLDEN}>",
+    # the boot volume drill and the volume group drill share the drill compartment: one statement for both
     f"Allow {G} to manage volumes in compartment id {PROD_DRILL} where any {{request.permission='VOLUME_CREATE', "
-    "request.permission='VOLUME_DELETE', request.permission='VOLUME_INSPECT', request.permission='VOLUME_UPDATE'}",
+    "request.permission='VOLUME_DELETE', request.permission='VOLUME_INSPECT', request.permission='VOLUME_UPDATE', "
+    "request.permission='VOLUME_WRITE'}",
+    # the ledger database's volume group: the group, its policy assignment, its manual backups (deleted beyond
+    # keep_last, with their volume backups), their copy to Phoenix, and the drill restoring one into a new group
+    f"Allow {G} to manage volume-groups in compartment id {PROD_DB} where any "
+    "{request.permission='VOLUME_GROUP_CREATE', request.permission='VOLUME_GROUP_DELETE', "
+    "request.permission='VOLUME_GROUP_INSPECT', request.permission='VOLUME_GROUP_UPDATE'}",
+    f"Allow {G} to inspect volumes in compartment <compartment of the volumes of plan ledger-db-volumes>",
+    f"Allow {G} to manage backup-policy-assignments in compartment id {PROD_DB}",
+    f"Allow {G} to manage volume-group-backups in compartment id {PROD_DB} where any "
+    "{request.permission='VOLUME_GROUP_BACKUP_CREATE', request.permission='VOLUME_GROUP_BACKUP_DELETE', "
+    "request.permission='VOLUME_GROUP_BACKUP_INSPECT', request.permission='VOLUME_GROUP_BACKUP_UPDATE'}",
+    f"Allow {G} to inspect volume-groups in compartment id {PROD_DB}",
+    f"Allow {G} to use volumes in compartment <compartment of the volumes of plan ledger-db-volumes>",
+    f"Allow {G} to manage volume-backups in compartment id {PROD_DB} where any "
+    "{request.permission='VOLUME_BACKUP_COPY', request.permission='VOLUME_BACKUP_CREATE', "
+    "request.permission='VOLUME_BACKUP_DELETE', request.permission='VOLUME_BACKUP_INSPECT'}",
+    f"Allow {G} to manage boot-volume-backups in compartment id {PROD_DB} where any "
+    "{request.permission='BOOT_VOLUME_BACKUP_COPY', request.permission='BOOT_VOLUME_BACKUP_CREATE', "
+    "request.permission='BOOT_VOLUME_BACKUP_DELETE', request.permission='BOOT_VOLUME_BACKUP_INSPECT'}",
+    f"Allow {G} to inspect volumes in compartment id {PROD_DB}",
+    f"Allow {G} to manage volume-groups in compartment id {PROD_DRILL} where any "
+    "{request.permission='VOLUME_GROUP_CREATE', request.permission='VOLUME_GROUP_DELETE', "
+    "request.permission='VOLUME_GROUP_INSPECT'}",
+    f"Allow {G} to inspect volume-group-backups in compartment id {PROD_DB}",
+    f"Allow {G} to read volume-backups in compartment id {PROD_DB}",
+    f"Allow {G} to read boot-volume-backups in compartment id {PROD_DB}",
     f"Allow {G} to read boot-volume-backups in compartment id {PROD_WEB}",
     f"Allow {G} to manage vaults in compartment <compartment of {VAULT}> where all {{request.region='phx', any "
     "{request.permission='VAULT_DELETE', request.permission='VAULT_READ', request.permission='VAULT_RESTORE'}}",
@@ -170,6 +197,55 @@ def test_a_manual_backup_deleted_on_removal_may_delete_and_one_kept_may_not() ->
     deleted = statements(plan(manual_backups=[{"name": "golden", "boot_volume_id": VOL_A, "delete_on_removal": True}]))
     [backups] = [s for s in deleted if "boot-volume-backups" in s]
     assert "request.permission='BOOT_VOLUME_BACKUP_DELETE'" in backups
+
+
+def test_retention_of_manual_backups_may_delete_what_it_lists() -> None:
+    boot = statements(plan(manual_backups=[{"name": "golden", "boot_volume_id": VOL_A, "retention": {"keep_last": 3}}]))
+    [backups] = [s for s in boot if "boot-volume-backups" in s]
+    assert "BOOT_VOLUME_BACKUP_DELETE" in backups
+    assert "BOOT_VOLUME_BACKUP_INSPECT" in backups  # the listing of its generations
+    block = "ocid1.volume.oc1.iad.abuwcljrtestblocka"
+    raw = {
+        "oci": {
+            "region": "us-ashburn-1",
+            "volume_plans": [
+                {
+                    "name": "data",
+                    "compartment_id": COMPARTMENT,
+                    "manual_backups": [{"name": "n", "volume_id": block, "retention": {"max_age_days": 9}}],
+                }
+            ],
+        }
+    }
+    found = statements(raw)
+    assert (
+        f"Allow {G} to manage volume-backups in compartment id {COMPARTMENT} where any "
+        "{request.permission='VOLUME_BACKUP_CREATE', request.permission='VOLUME_BACKUP_DELETE', "
+        "request.permission='VOLUME_BACKUP_INSPECT', request.permission='VOLUME_BACKUP_UPDATE'}"
+    ) in found
+    assert f"Allow {G} to use volumes in compartment <compartment of the block volumes of plan data>" in found
+    assert not [s for s in found if "boot-volume-backups" in s]
+
+
+def test_an_existing_volume_group_is_inspected_where_it_is_and_never_made() -> None:
+    group = "ocid1.volumegroup.oc1.iad.abuwcljrexistinggroup"
+    raw = {
+        "oci": {
+            "region": "us-ashburn-1",
+            "volume_group_plans": [
+                {
+                    "name": "ledger",
+                    "compartment_id": COMPARTMENT,
+                    "volume_group_id": group,
+                    "policy_id": "ocid1.volumebackuppolicy.oc1.iad.aaaashared",
+                }
+            ],
+        }
+    }
+    found = statements(raw)
+    assert f"Allow {G} to inspect volume-groups in compartment <compartment of {group}>" in found
+    assert f"Allow {G} to manage backup-policy-assignments in compartment <compartment of {group}>" in found
+    assert not [s for s in found if "manage volume-groups" in s or "volume-group-backups" in s]
 
 
 def test_a_plan_in_the_tenancy_is_granted_in_tenancy() -> None:

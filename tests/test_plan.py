@@ -70,13 +70,14 @@ def test_prod_json_lists_policies_schedules_assignments_and_coverage() -> None:
 
     prod = yaml.safe_load((ROOT / "stacks" / "Pulumi.prod.yaml").read_text())["config"][CONFIG_KEY]
     plans = prod["oci"]["boot_volume_plans"]
+    groups = prod["oci"]["volume_group_plans"]
     by_type: dict[str, list[dict[str, Any]]] = {}
     for resource in doc["resources"]:
         by_type.setdefault(resource["type"], []).append(resource)
 
     policies = {p["name"]: p["inputs"] for p in by_type["oci:Core/volumeBackupPolicy:VolumeBackupPolicy"]}
-    assert set(policies) == {f"{p['name']}-policy" for p in plans}
-    for plan in plans:
+    assert set(policies) == {f"{p['name']}-policy" for p in [*plans, *groups]}
+    for plan in [*plans, *groups]:
         sent = policies[f"{plan['name']}-policy"]
         assert sent["destinationRegion"] == "us-phoenix-1"
         assert [(s["backupType"], s["period"], s["retentionSeconds"]) for s in sent["schedules"]] == [
@@ -86,7 +87,12 @@ def test_prod_json_lists_policies_schedules_assignments_and_coverage() -> None:
 
     volumes = {v["id"]: v["name"] for p in plans for v in p["boot_volumes"]}
     assignments = by_type["oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment"]
-    assert sorted(a["inputs"]["assetId"] for a in assignments) == sorted(volumes)
+    assets = sorted(a["inputs"]["assetId"] for a in assignments)
+    # the group has one assignment, its own: its volumes have none
+    assert [a["name"] for a in assignments if a["inputs"]["assetId"].startswith("ocid1.volumegroup.")] == [
+        "ledger-db-volumes-assignment"
+    ]
+    assert sorted(a for a in assets if not a.startswith("ocid1.volumegroup.")) == sorted(volumes)
     assert all(a["inputs"]["xrcKmsKeyId"].startswith("ocid1.key.oc1.phx.") for a in assignments)
 
     rows = {row["asset_id"]: row for row in doc["coverage"] if row["asset_kind"] == "boot volume"}
@@ -116,7 +122,65 @@ def test_prod_json_says_which_generations_each_on_demand_backup_keeps() -> None:
     assert rows["orders-db"]["generations"] == "35d"
     assert rows["payments-vault"]["generations"] == "last 30"
     assert rows["orders-db"]["generations_held"] is None  # known after an up, from the output `generations`
-    assert rows["web-1"]["generations"] is None  # scheduled backups: OCI's retention, per schedule
+    assert rows["web-2"]["generations"] is None  # scheduled backups: OCI's retention, per schedule
+    assert rows["web-1"]["generations"] == "golden-image: kept until deleted"  # its manual backup's generations
+
+
+def test_the_prod_plan_shows_the_ledger_groups_members_backed_up_together_and_its_resources() -> None:
+    done = run_prod("--stack", "prod", "--json")
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    rows = {row["asset_name"] or row["asset_id"]: row for row in doc["coverage"]}
+    for member, other in (("ledger-db-data", "ledger-db-logs"), ("ledger-db-logs", "ledger-db-data")):
+        row = rows[member]
+        assert (row["asset_kind"], row["volume_group"], row["backed_up_with"]) == (
+            "block volume",
+            "ledger-db-volumes",
+            [other],
+        )
+        assert (row["rpo_hours"], row["retention_days"]) == (24, 30)
+        assert row["cross_region"] == "us-phoenix-1"
+        assert row["generations"] == "pre-migration: last 5"
+        assert row["drills"][0].startswith("ledger-db-group-drill (volume group backup into a new group")
+    types = {(r["type"], r["name"]) for r in doc["resources"]}
+    assert {
+        ("backup-topology:index:VolumeGroupBackupPlan", "ledger-db-volumes"),
+        ("oci:Core/volumeGroup:VolumeGroup", "ledger-db-volumes-group"),
+        ("oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment", "ledger-db-volumes-assignment"),
+        ("oci:Core/volumeGroupBackup:VolumeGroupBackup", "ledger-db-volumes-pre-migration-2026-11-23"),
+        ("pulumi-python:dynamic/backup-topology:Generations", "ledger-db-volumes-pre-migration-generations"),
+        ("oci:Core/volumeGroupBackup:VolumeGroupBackup", "ledger-db-pre-migration-dr-copy"),
+        ("oci:Core/volumeGroup:VolumeGroup", "ledger-db-group-drill-volume-group"),
+        ("pulumi-python:dynamic/backup-topology:OciScratchVolumeGroup", "ledger-db-group-drill-scratch"),
+    } <= types
+
+
+def test_an_oracle_defined_policy_on_a_volume_group_stops_the_plan_with_the_reason(tmp_path: Path) -> None:
+    group = {
+        "name": "ledger",
+        "compartment_id": COMPARTMENT,
+        "volumes": ["ocid1.volume.oc1.iad.abuwcljrtestblocka"],
+        "availability_domain": "AD-1",
+        "oracle_policy": "silver",
+    }
+    path = write_stack(tmp_path, {"oci": {"region": "us-ashburn-1", "volume_group_plans": [group]}})
+    done = run_cli("--config", str(path))
+    assert done.returncode == 2
+    assert "oci.volume_group_plans[0].oracle_policy: OCI does not take Oracle-defined policies for volume groups" in (
+        done.stderr
+    )
+
+
+def test_the_dev_plan_shows_the_block_volume_with_its_nightly_generations() -> None:
+    done = run_cli("--stack", "dev", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {row["asset_name"] or row["asset_id"]: row for row in json.loads(done.stdout)["coverage"]}
+    cache = rows["build-cache"]
+    assert (cache["asset_kind"], cache["protected_by"], cache["generations"]) == (
+        "block volume",
+        "VolumeBackupPlan dev-data",
+        "nightly: last 7",
+    )
 
 
 def test_dev_text_plan_prints_tree_coverage_and_findings() -> None:
@@ -466,7 +530,8 @@ def test_policy_settings_come_from_a_policy_config_file(tmp_path: Path) -> None:
     done = run_cli("--stack", "prod", "--json", "--policy-config", str(settings))
     assert done.returncode == 1
     findings = json.loads(done.stdout)["findings"]
-    assert len(findings) == 3  # web-tier and database keep their daily backups 30 d, and so does the IBM policy
+    # web-tier, database and the ledger volume group keep their daily backups 30 d, and so does the IBM policy
+    assert len(findings) == 4
     for finding in findings:
         assert finding["policy"] == "backup-retention-and-rpo"
         assert "kept at least 3000 d" in finding["message"]

@@ -21,13 +21,23 @@ def stack_topology(name: str) -> Any:
 def test_example_stacks_build(stack: str) -> None:
     topology = stack_topology(stack)
     sim = run_program(topology, stack=stack)
-    plans = topology["oci"]["boot_volume_plans"]
+    oci = topology["oci"]
+    plans = oci["boot_volume_plans"]
     components = sim.of_type("backup-topology:index:BootVolumeBackupPlan")
     assert sorted(c.name for c in components) == sorted(p["name"] for p in plans)
+    every = [*plans, *oci.get("volume_plans", [])]
+    groups = {g.urn: g.id for g in sim.of_type("oci:Core/volumeGroup:VolumeGroup")}
     assignments = sim.of_type("oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment")
-    volumes = [v if isinstance(v, str) else v["id"] for p in plans for v in p.get("boot_volumes", [])]
-    assert sorted(a.inputs["assetId"] for a in assignments) == sorted(volumes)
+    volumes = [
+        v if isinstance(v, str) else v["id"]
+        for p in every
+        for v in [*p.get("boot_volumes", []), *p.get("block_volumes", [])]
+    ]
+    assets = sorted(a.inputs["assetId"] for a in assignments if a.inputs["assetId"] not in groups.values())
+    assert assets == sorted(volumes)
+    assert len(assignments) - len(assets) == len([g for g in oci.get("volume_group_plans", []) if "policy" in g])
     assert set(sim.exports["oci_boot_volume_plans"]) == {p["name"] for p in plans}
+    assert set(sim.exports.get("oci_volume_plans", {})) == {p["name"] for p in oci.get("volume_plans", [])}
 
 
 def test_one_provider_per_oci_region() -> None:
@@ -66,8 +76,12 @@ def test_no_oci_provider_without_a_native_oci_resource() -> None:
     # Vault backups to a bucket are dynamic resources: a stack of only those needs no OCI provider plugin.
     topology = stack_topology("prod")
     topology["oci"]["boot_volume_plans"] = []
+    topology["oci"]["volume_group_plans"] = []
     topology["copies"] = [c for c in topology["copies"] if "oci" not in c]
-    topology["restore_drills"] = [d for d in topology["restore_drills"] if "oci" not in d]  # a vault drill stays
+    volume_drills = {"oci", "oci_volume_group"}
+    topology["restore_drills"] = [
+        d for d in topology["restore_drills"] if not volume_drills & set(d)
+    ]  # a vault drill stays
     del topology["oci"]["vault_backups"][0]["destination"]["replicate_to"]  # a replication policy is native
     sim = run_program(topology, stack="prod")
     assert sim.of_type("pulumi:providers:oci") == []

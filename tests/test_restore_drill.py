@@ -60,7 +60,8 @@ def test_a_drill_names_its_restore_point() -> None:
     raw = topology()
     del raw["restore_drills"][0]["openstack"]
     assert topology_problems(raw) == [
-        "restore_drills[0].openstack: give the restore point to drill: exactly one of openstack, ibm, oci, oci_vault"
+        "restore_drills[0].openstack: give the restore point to drill: exactly one of openstack, ibm, oci, "
+        "oci_volume_group, oci_vault"
     ]
 
 

@@ -46,19 +46,29 @@ class IbmCopySpec(Model):
 
 
 BootVolumeBackupId = Annotated[str, _ocid("bootvolumebackup")]
+VolumeBackupId = Annotated[str, _ocid("bootvolumebackup", "volumebackup")]
+"""A backup of a boot volume or of a block volume."""
+VolumeGroupBackupId = Annotated[str, _ocid("volumegroupbackup")]
+OciBackupId = Annotated[str, _ocid("bootvolumebackup", "volumebackup", "volumegroupbackup")]
+"""A backup of a boot volume, a block volume or a volume group."""
 
 
 class PlanBackupRef(Model):
-    """A manual backup of one of the stack's boot volume plans, copied in the same `up` that makes it."""
+    """A manual backup of one of the stack's volume or volume group plans, copied in the same `up` that makes it."""
 
-    plan: Name = Field(description="`name` of the plan in oci.boot_volume_plans.")
+    plan: Name = Field(
+        description="`name` of the plan in oci.boot_volume_plans, oci.volume_plans or oci.volume_group_plans."
+    )
     manual_backup: Name = Field(description="`name` of one of that plan's manual_backups.")
 
 
 class OciCopySpec(Model):
-    """A copy of an OCI boot volume backup in another region (native BootVolumeBackup with source_details)."""
+    """A copy of an OCI boot volume, block volume or volume group backup in another region (native BootVolumeBackup,
+    VolumeBackup or VolumeGroupBackup with source_details)."""
 
-    source_backup_id: Ref[BootVolumeBackupId] | None = Field(None, description="Boot volume backup OCID.")
+    source_backup_id: Ref[OciBackupId] | None = Field(
+        None, description="Boot volume, block volume or volume group backup OCID."
+    )
     source: PlanBackupRef | None = Field(None, description="A manual backup of a plan of this stack.")
     destination_region: OciRegion = Field(description="Region of the copy.")
     kms_key_id: Ref[KeyId] | None = Field(None, description="Vault key in the destination region encrypting the copy.")

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from components.config.base import HttpsUrl, Model, Name, OperationTimeouts, Ref, Trigger
-from components.config.copies import BootVolumeBackupId
+from components.config.copies import VolumeBackupId, VolumeGroupBackupId
 from components.config.ibm import IbmName
 from components.config.oci import CompartmentId, KeyId, OciRegion
 from components.errors import FieldProblemError
@@ -61,32 +61,57 @@ class IbmDrill(Model):
 
 
 class OciBootVolumeDrill(Model):
-    """A drill of an OCI boot volume backup: a boot volume restored from it (native `oci.core.BootVolume`)."""
+    """A drill of an OCI boot or block volume backup: a volume restored from it (native `oci.core.BootVolume`, or
+    `oci.core.Volume` for a block volume backup)."""
 
-    plan: Name | None = Field(None, description="`name` of the oci.boot_volume_plans entry (with manual_backup).")
+    plan: Name | None = Field(
+        None, description="`name` of the oci.boot_volume_plans or oci.volume_plans entry (with manual_backup)."
+    )
     manual_backup: Name | None = Field(None, description="`name` of the plan's manual backup whose backup is restored.")
-    backup_id: Ref[BootVolumeBackupId] | None = Field(
-        None, description="Instead of plan and manual_backup: the OCID of a boot volume backup."
+    backup_id: Ref[VolumeBackupId] | None = Field(
+        None, description="Instead of plan and manual_backup: the OCID of a boot volume or block volume backup."
     )
-    availability_domain: str = Field(min_length=1, description="Availability domain of the scratch boot volume.")
+    availability_domain: str = Field(min_length=1, description="Availability domain of the scratch volume.")
     compartment_id: Ref[CompartmentId] | None = Field(
-        None, description="Drill compartment of the scratch boot volume; default the plan's compartment."
+        None, description="Drill compartment of the scratch volume; default the plan's compartment."
     )
-    kms_key_id: Ref[KeyId] | None = Field(None, description="Vault key of the scratch boot volume; default Oracle's.")
+    kms_key_id: Ref[KeyId] | None = Field(None, description="Vault key of the scratch volume; default Oracle's.")
 
     @model_validator(mode="after")
     def _one(self) -> OciBootVolumeDrill:
-        named = self.plan is not None or self.manual_backup is not None
-        if named == (self.backup_id is not None):
-            raise FieldProblemError([(("plan",), "give plan with manual_backup, or backup_id")])
-        if named and (self.plan is None or self.manual_backup is None):
-            missing = "manual_backup" if self.manual_backup is None else "plan"
-            raise FieldProblemError([((missing,), "required: a manual backup is named by its plan and its name")])
-        if self.backup_id is not None and self.compartment_id is None:
-            raise FieldProblemError(
-                [(("compartment_id",), "required with backup_id (there is no plan to take it from)")]
-            )
-        return self
+        return one_backup(self)
+
+
+class OciVolumeGroupDrill(Model):
+    """A drill of an OCI volume group backup: a new volume group restored from it (native `oci.core.VolumeGroup`),
+    checked, and removed with its volumes when the next trigger replaces it or the drill goes."""
+
+    plan: Name | None = Field(None, description="`name` of the oci.volume_group_plans entry (with manual_backup).")
+    manual_backup: Name | None = Field(None, description="`name` of the plan's manual group backup to restore.")
+    backup_id: Ref[VolumeGroupBackupId] | None = Field(
+        None, description="Instead of plan and manual_backup: the OCID of a volume group backup."
+    )
+    availability_domain: str = Field(min_length=1, description="Availability domain of the restored group.")
+    compartment_id: Ref[CompartmentId] | None = Field(
+        None, description="Drill compartment of the restored group and its volumes; default the plan's compartment."
+    )
+
+    @model_validator(mode="after")
+    def _one(self) -> OciVolumeGroupDrill:
+        return one_backup(self)
+
+
+def one_backup(drill: Any) -> Any:
+    """A drill names a plan's manual backup, or a backup by OCID with the compartment to restore into."""
+    named = drill.plan is not None or drill.manual_backup is not None
+    if named == (drill.backup_id is not None):
+        raise FieldProblemError([(("plan",), "give plan with manual_backup, or backup_id")])
+    if named and (drill.plan is None or drill.manual_backup is None):
+        missing = "manual_backup" if drill.manual_backup is None else "plan"
+        raise FieldProblemError([((missing,), "required: a manual backup is named by its plan and its name")])
+    if drill.backup_id is not None and drill.compartment_id is None:
+        raise FieldProblemError([(("compartment_id",), "required with backup_id (there is no plan to take it from)")])
+    return drill
 
 
 class OciVaultDrill(Model):
@@ -117,7 +142,8 @@ class RestoreDrillSpec(Model):
     name: Name = Field(description="Name unique among drills; names the scratch volume.")
     openstack: OpenStackDrill | None = Field(None, description="A drill of a Cinder backup or snapshot.")
     ibm: IbmDrill | None = Field(None, description="A drill of an IBM VPC snapshot.")
-    oci: OciBootVolumeDrill | None = Field(None, description="A drill of an OCI boot volume backup.")
+    oci: OciBootVolumeDrill | None = Field(None, description="A drill of an OCI boot or block volume backup.")
+    oci_volume_group: OciVolumeGroupDrill | None = Field(None, description="A drill of an OCI volume group backup.")
     oci_vault: OciVaultDrill | None = Field(None, description="A drill of an OCI vault backup.")
     trigger: Trigger = Field(description="Change it (e.g. to today's date) to run the drill again.")
     expect: DrillExpect | None = Field(None, description="The content the restore must hold.")
@@ -129,7 +155,7 @@ class RestoreDrillSpec(Model):
         return one_kind(self)
 
 
-DRILL_KINDS = ("openstack", "ibm", "oci", "oci_vault")
+DRILL_KINDS = ("openstack", "ibm", "oci", "oci_volume_group", "oci_vault")
 
 
 def one_kind(drill: Any) -> Any:

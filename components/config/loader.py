@@ -77,53 +77,11 @@ def _ocid_region(value: str | None) -> str | None:
 
 
 def stack_problems(raw: Mapping[str, Any]) -> list[Problem]:
-    """Rules across plans and sections: unique plan names, one policy per boot volume, region agreement."""
+    """Rules across plans and sections: unique plan names, one policy per volume, region agreement."""
     problems: list[Problem] = []
     oci = raw.get("oci")
     region = _text(oci, "region")
-    names: dict[str, str] = {}
-    assigned: dict[str, tuple[str, str]] = {}
-    for i, plan in _items(oci, "boot_volume_plans"):
-        at = f"oci.boot_volume_plans[{i}]"
-        problems += _unique_name(names, _text(plan, "name"), f"{at}.name")
-        policy = plan.get("policy") if isinstance(plan, Mapping) else None
-        destination = _text(policy, "destination_region")
-        if destination is not None and destination == region:
-            problems.append(
-                Problem(
-                    f"{at}.policy.destination_region",
-                    f"is oci.region itself; a cross-region copy needs another region than {region}",
-                )
-            )
-        key_region = _ocid_region(_text(plan, "xrc_kms_key_id"))
-        if key_region and destination and is_known_region(destination) and key_region != destination:
-            problems.append(
-                Problem(
-                    f"{at}.xrc_kms_key_id",
-                    f"vault key is in {key_region}; the key for cross-region copies must be in {destination}",
-                )
-            )
-        for k, volume in _items(plan, "boot_volumes"):
-            vid = volume if isinstance(volume, str) else _text(volume, "id")
-            path = f"{at}.boot_volumes[{k}]" + ("" if isinstance(volume, str) else ".id")
-            if vid is None:
-                continue
-            problems += _region_problem(path, "boot volume", vid, region)
-            if vid in assigned and assigned[vid][1] != at:
-                first_path, first_at = assigned[vid][0], assigned[vid][1]
-                problems.append(
-                    Problem(
-                        path,
-                        f"boot volume is already assigned a policy at {first_path}; OCI keeps one backup policy "
-                        f"per volume and would silently replace the one of {first_at}",
-                    )
-                )
-            else:
-                assigned.setdefault(vid, (path, at))
-        for k, backup in _items(plan, "manual_backups"):
-            problems += _region_problem(
-                f"{at}.manual_backups[{k}].boot_volume_id", "boot volume", _text(backup, "boot_volume_id"), region
-            )
+    problems += _volume_plan_problems(oci, region)
     problems += _vault_problems(oci, region)
     problems += _ibm_problems(raw.get("ibm"))
     openstack_names: dict[str, str] = {}
@@ -131,6 +89,102 @@ def stack_problems(raw: Mapping[str, Any]) -> list[Problem]:
         problems += _unique_name(openstack_names, _text(spec, "name"), f"openstack.snapshot_backups[{i}].name")
     problems += _copy_problems(raw)
     problems += _drill_problems(raw, set(openstack_names))
+    return problems
+
+
+VOLUME_PLAN_LISTS = ("boot_volume_plans", "volume_plans")
+PLAN_LISTS = (*VOLUME_PLAN_LISTS, "volume_group_plans")
+_PLAN_LISTS_TEXT = "oci.boot_volume_plans, oci.volume_plans or oci.volume_group_plans"
+
+
+def _plans(oci: Any, lists: tuple[str, ...] = PLAN_LISTS) -> list[tuple[str, Any]]:
+    """(path, plan) of every plan in `lists` of the oci section, in the order written."""
+    return [(f"oci.{key}[{i}]", plan) for key in lists for i, plan in _items(oci, key)]
+
+
+def _volume_plan_problems(oci: Any, region: str | None) -> list[Problem]:
+    """Plan names are unique across the plan lists; each volume has one policy: of one plan, or of its volume group
+    (OCI keeps one backup policy per volume, and a volume in a group with a policy has its assignment managed by the
+    group: "Managing Backup Policy Assignments to Volumes", Policy-Based Backups); each volume is in one group."""
+    problems: list[Problem] = []
+    names: dict[str, str] = {}
+    assigned: dict[str, tuple[str, str]] = {}
+    for at, plan in _plans(oci, VOLUME_PLAN_LISTS):
+        problems += _unique_name(names, _text(plan, "name"), f"{at}.name")
+        problems += _policy_region_problems(plan, at, region)
+        for field, what in (("boot_volumes", "boot volume"), ("block_volumes", "block volume")):
+            for k, volume in _items(plan, field):
+                vid = volume if isinstance(volume, str) else _text(volume, "id")
+                path = f"{at}.{field}[{k}]" + ("" if isinstance(volume, str) else ".id")
+                if vid is None:
+                    continue
+                problems += _region_problem(path, what, vid, region)
+                if vid in assigned and assigned[vid][1] != at:
+                    first_path, first_at = assigned[vid]
+                    problems.append(
+                        Problem(
+                            path,
+                            f"{what} is already assigned a policy at {first_path}; OCI keeps one backup policy "
+                            f"per volume and would silently replace the one of {first_at}",
+                        )
+                    )
+                else:
+                    assigned.setdefault(vid, (path, at))
+        for k, backup in _items(plan, "manual_backups"):
+            for field, what in (("boot_volume_id", "boot volume"), ("volume_id", "block volume")):
+                path = f"{at}.manual_backups[{k}].{field}"
+                problems += _region_problem(path, what, _text(backup, field), region)
+    grouped: dict[str, str] = {}
+    for i, group in _items(oci, "volume_group_plans"):
+        at = f"oci.volume_group_plans[{i}]"
+        problems += _unique_name(names, _text(group, "name"), f"{at}.name")
+        problems += _policy_region_problems(group, at, region)
+        problems += _region_problem(f"{at}.volume_group_id", "volume group", _text(group, "volume_group_id"), region)
+        with_policy = isinstance(group, Mapping) and any(group.get(f) is not None for f in ("policy", "policy_id"))
+        for k, volume in _items(group, "volumes"):
+            vid = volume if isinstance(volume, str) else _text(volume, "id")
+            path = f"{at}.volumes[{k}]" + ("" if isinstance(volume, str) else ".id")
+            if vid is None:
+                continue
+            what = "boot volume" if vid.startswith("ocid1.bootvolume.") else "block volume"
+            problems += _region_problem(path, what, vid, region)
+            if vid in grouped:
+                if grouped[vid] != at:  # listed twice in one group: the plan's own check says so
+                    why = (
+                        f"{what} is already in the volume group of {grouped[vid]}; OCI puts a volume in one group only"
+                    )
+                    problems.append(Problem(path, why))
+                continue
+            grouped[vid] = at
+            if with_policy and vid in assigned:
+                why = (
+                    f"{what} is assigned a policy at {assigned[vid][0]}, and its volume group has one: OCI has the "
+                    "group manage the policy assignment of its volumes; leave the volume out of that plan"
+                )
+                problems.append(Problem(path, why))
+    return problems
+
+
+def _policy_region_problems(plan: Any, at: str, region: str | None) -> list[Problem]:
+    """A policy's cross-region copies go to another region, encrypted by a key of that region."""
+    problems = []
+    policy = plan.get("policy") if isinstance(plan, Mapping) else None
+    destination = _text(policy, "destination_region")
+    if destination is not None and destination == region:
+        problems.append(
+            Problem(
+                f"{at}.policy.destination_region",
+                f"is oci.region itself; a cross-region copy needs another region than {region}",
+            )
+        )
+    key_region = _ocid_region(_text(plan, "xrc_kms_key_id"))
+    if key_region and destination and is_known_region(destination) and key_region != destination:
+        problems.append(
+            Problem(
+                f"{at}.xrc_kms_key_id",
+                f"vault key is in {key_region}; the key for cross-region copies must be in {destination}",
+            )
+        )
     return problems
 
 
@@ -164,21 +218,24 @@ def _drill_problems(raw: Mapping[str, Any], snapshot_backups: set[str]) -> list[
 def _oci_drill_problems(oci: Any, drill: Mapping[str, Any], at: str) -> list[Problem]:
     """An OCI drill names a manual backup of a plan, or a vault backup that backs up its vault, in another region."""
     problems: list[Problem] = []
-    boot = drill.get("oci")
-    plan_name, backup_name = _text(boot, "plan"), _text(boot, "manual_backup")
-    if plan_name is not None:
-        plans = {_text(p, "name"): p for _, p in _items(oci, "boot_volume_plans")}
+    for kind, lists, where in (
+        ("oci", VOLUME_PLAN_LISTS, "oci.boot_volume_plans or oci.volume_plans"),
+        ("oci_volume_group", ("volume_group_plans",), "oci.volume_group_plans"),
+    ):
+        point = drill.get(kind)
+        plan_name, backup_name = _text(point, "plan"), _text(point, "manual_backup")
+        if plan_name is None:
+            continue
+        plans = {_text(p, "name"): p for _, p in _plans(oci, lists)}
         if plan_name not in plans:
             known = ", ".join(sorted(str(n) for n in plans if n)) or "none"
-            problems.append(
-                Problem(f"{at}.oci.plan", f"no entry '{plan_name}' in oci.boot_volume_plans (known: {known})")
-            )
+            problems.append(Problem(f"{at}.{kind}.plan", f"no entry '{plan_name}' in {where} (known: {known})"))
         elif backup_name is not None:
             manual = {_text(b, "name") for _, b in _items(plans[plan_name], "manual_backups")} - {None}
             if backup_name not in manual:
                 known = ", ".join(sorted(str(n) for n in manual)) or "none"
                 why = f"no manual backup '{backup_name}' in plan '{plan_name}' (known: {known})"
-                problems.append(Problem(f"{at}.oci.manual_backup", why))
+                problems.append(Problem(f"{at}.{kind}.manual_backup", why))
     vault_drill = drill.get("oci_vault")
     name = _text(vault_drill, "vault_backup")
     if name is None:
@@ -232,8 +289,7 @@ def _copy_problems(raw: Mapping[str, Any]) -> list[Problem]:
         )
     }
     manual = {
-        _text(plan, "name"): {_text(b, "name") for _, b in _items(plan, "manual_backups")}
-        for _, plan in _items(oci, "boot_volume_plans")
+        _text(plan, "name"): {_text(b, "name") for _, b in _items(plan, "manual_backups")} for _, plan in _plans(oci)
     }
     names: dict[str, str] = {}
     made: dict[tuple[str, str], str] = {}
@@ -270,7 +326,7 @@ def _copy_problems(raw: Mapping[str, Any]) -> list[Problem]:
                 if plan is not None and plan not in manual:
                     known = ", ".join(sorted(n for n in manual if n)) or "none"
                     problems.append(
-                        Problem(f"{at}.oci.source.plan", f"no plan '{plan}' in oci.boot_volume_plans (known: {known})")
+                        Problem(f"{at}.oci.source.plan", f"no plan '{plan}' in {_PLAN_LISTS_TEXT} (known: {known})")
                     )
                 elif plan is not None and backup is not None and backup not in manual[plan]:
                     known = ", ".join(sorted(n for n in manual[plan] if n)) or "none"

@@ -19,6 +19,7 @@ from components.config.base import (
     Name,
     OperationTimeouts,
     Ref,
+    Retention,
     Trigger,
     duplicate_problems,
     is_deferred,
@@ -52,6 +53,10 @@ def _ocid(*kinds: str) -> AfterValidator:
 OciRegion = Annotated[str, AfterValidator(_region)]
 CompartmentId = Annotated[str, _ocid("compartment", "tenancy")]
 BootVolumeId = Annotated[str, _ocid("bootvolume")]
+BlockVolumeId = Annotated[str, _ocid("volume")]
+GroupMemberId = Annotated[str, _ocid("bootvolume", "volume")]
+NonEmpty = Annotated[str, Field(min_length=1)]
+VolumeGroupId = Annotated[str, _ocid("volumegroup")]
 KeyId = Annotated[str, _ocid("key")]
 PolicyId = Annotated[str, _ocid("volumebackuppolicy")]
 FreeformTags = dict[str, str]
@@ -253,16 +258,35 @@ def _volume_shorthand(value: Any) -> Any:
     return {"id": value} if isinstance(value, str) or is_deferred(value) else value
 
 
-class BootVolumeRef(Model):
+class _Volume(Model):
+    """A volume named by its OCID (`id`), with a label for the coverage report (`name`)."""
+
+    @property
+    def key(self) -> str | None:
+        """Stable short key for resource names: the tail of the OCID's unique part (None until the OCID is known)."""
+        ocid: Any = getattr(self, "id", None)
+        return resource_key(ocid) if isinstance(ocid, str) else None
+
+
+class BootVolumeRef(_Volume):
     """A boot volume the plan assigns its policy to; a bare OCID string is accepted as shorthand."""
 
     id: Ref[BootVolumeId] = Field(description="Boot volume OCID (or another resource's output).")
     name: str | None = Field(None, max_length=255, description="Label shown in the coverage report.")
 
-    @property
-    def key(self) -> str | None:
-        """Stable short key for resource names: the tail of the OCID's unique part (None until the OCID is known)."""
-        return resource_key(self.id) if isinstance(self.id, str) else None
+
+class BlockVolumeRef(_Volume):
+    """A block volume the plan assigns its policy to; a bare OCID string is accepted as shorthand."""
+
+    id: Ref[BlockVolumeId] = Field(description="Block volume OCID (or another resource's output).")
+    name: str | None = Field(None, max_length=255, description="Label shown in the coverage report.")
+
+
+class GroupMemberRef(_Volume):
+    """A block or boot volume of a volume group; a bare OCID string is accepted as shorthand."""
+
+    id: Ref[GroupMemberId] = Field(description="Block volume or boot volume OCID (or another resource's output).")
+    name: str | None = Field(None, max_length=255, description="Label shown in the coverage report.")
 
 
 def resource_key(ocid: str) -> str:
@@ -272,13 +296,14 @@ def resource_key(ocid: str) -> str:
 
 
 VolumeRef = Annotated[BootVolumeRef, BeforeValidator(_volume_shorthand, json_schema_input_type=BootVolumeRef | str)]
+BlockRef = Annotated[BlockVolumeRef, BeforeValidator(_volume_shorthand, json_schema_input_type=BlockVolumeRef | str)]
+MemberRef = Annotated[GroupMemberRef, BeforeValidator(_volume_shorthand, json_schema_input_type=GroupMemberRef | str)]
 
 
-class ManualBackup(Model):
-    """A one-off boot volume backup ("Create Manual Backup"), full or incremental; a new `trigger`, a new one."""
+class _OnDemand(Model):
+    """What every manual backup takes: a key, a type, a trigger, its name, compartment, protection and fate."""
 
     name: Name = Field(description="Key of the backup within the plan (resource name).")
-    boot_volume_id: Ref[BootVolumeId] = Field(description="Boot volume OCID to back up.")
     type: BackupType = Field("full", description="`full` (default) or `incremental`.")
     trigger: Trigger | None = Field(
         None,
@@ -291,14 +316,22 @@ class ManualBackup(Model):
     compartment_id: Ref[CompartmentId] | None = Field(
         None, description="Compartment of the backup; default the plan's."
     )
-    kms_key_id: Ref[KeyId] | None = Field(None, description="Vault key encrypting the backup; default Oracle-managed.")
     protection: Protection | None = Field(None, description="OCI's deletion prevention, retention lock, legal hold.")
+    retention: Retention | None = Field(
+        None,
+        description="Earlier generations kept: those beyond `keep_last` or older than `max_age_days` are deleted on "
+        "every `up` (never the current one, nor one OCI's protection holds); without it every generation stays.",
+    )
     delete_on_removal: bool = Field(
         False,
-        description="Removing the backup from the config, a new trigger, or `pulumi destroy` deletes it in OCI; "
-        "by default it stays.",
+        description="Without retention: removing the backup from the config, a new trigger, or `pulumi destroy` "
+        "deletes it in OCI. With retention: removing the backup (or `pulumi destroy`) deletes every generation. By "
+        "default they stay.",
     )
-    freeform_tags: Ref[FreeformTags] = Field(default_factory=dict, description="Free-form tags.")
+    freeform_tags: Ref[FreeformTags] = Field(
+        default_factory=dict,
+        description="Free-form tags (the stack adds `backup-topology-series`, naming the backup's series).",
+    )
     defined_tags: Ref[DefinedTags] = Field(default_factory=dict, description="Defined tags, keys `Namespace.Key`.")
 
     def resource_suffix(self) -> str:
@@ -306,8 +339,37 @@ class ManualBackup(Model):
         return f"{self.name}-{self.trigger}" if self.trigger else self.name
 
 
-class BootVolumePlan(Consistent):
-    """Scheduled and manual backups of OCI boot volumes: one policy, its assignments, optional manual backups."""
+class ManualBackup(_OnDemand):
+    """A one-off backup of a boot volume or a block volume ("Create Manual Backup"), full or incremental; a new
+    `trigger`, a new one."""
+
+    boot_volume_id: Ref[BootVolumeId] | None = Field(None, description="Boot volume OCID to back up.")
+    volume_id: Ref[BlockVolumeId] | None = Field(None, description="Instead: block volume OCID to back up.")
+    kms_key_id: Ref[KeyId] | None = Field(None, description="Vault key encrypting the backup; default Oracle-managed.")
+
+    @model_validator(mode="after")
+    def _one_volume(self) -> ManualBackup:
+        if (self.boot_volume_id is None) == (self.volume_id is None):
+            raise FieldProblemError([(("boot_volume_id",), "give exactly one of boot_volume_id or volume_id")])
+        return self
+
+    @property
+    def kind(self) -> Literal["boot_volume", "volume"]:
+        """What is backed up: a boot volume or a block volume."""
+        return "boot_volume" if self.boot_volume_id is not None else "volume"
+
+    @property
+    def volume(self) -> Any:
+        """The OCID (or output) of the volume backed up."""
+        return self.boot_volume_id if self.boot_volume_id is not None else self.volume_id
+
+
+class GroupManualBackup(_OnDemand):
+    """A one-off backup of the whole volume group (every member at one point in time), full or incremental."""
+
+
+class VolumePlan(Consistent):
+    """Scheduled and manual backups of OCI boot and block volumes: one policy, its assignments, manual backups."""
 
     name: Name = Field(description="Plan name, unique in the stack; prefixes every resource name.")
     compartment_id: Ref[CompartmentId] = Field(description="Compartment (or tenancy) OCID for the policy and backups.")
@@ -315,37 +377,38 @@ class BootVolumePlan(Consistent):
     policy_id: Ref[PolicyId] | None = Field(None, description="An existing policy, by OCID.")
     oracle_policy: OraclePolicy | None = Field(None, description="An Oracle-defined policy: gold, silver or bronze.")
     boot_volumes: list[VolumeRef] = Field(default_factory=list, description="Boot volumes the policy is assigned to.")
+    block_volumes: list[BlockRef] = Field(default_factory=list, description="Block volumes the policy is assigned to.")
     xrc_kms_key_id: Ref[KeyId] | None = Field(
         None, description="Vault key in the destination region that encrypts cross-region copies."
     )
     manual_backups: list[ManualBackup] = Field(default_factory=list, description="One-off backups.")
 
     @model_validator(mode="after")
-    def _coherent(self) -> BootVolumePlan:
+    def _coherent(self) -> VolumePlan:
         problems: list[tuple[tuple[str | int, ...], str]] = []
         sources = [f for f in ("policy", "policy_id", "oracle_policy") if getattr(self, f) is not None]
         if len(sources) > 1:
             problems.append(((sources[1],), f"give only one of policy, policy_id, oracle_policy (also {sources[0]})"))
-        if self.boot_volumes and not sources:
+        volumes = [*self.boot_volumes, *self.block_volumes]
+        if volumes and not sources:
+            which = "boot_volumes" if self.boot_volumes else "block_volumes"
             problems.append(
-                (("policy",), "boot_volumes need a backup policy: give one of policy, policy_id or oracle_policy")
+                (("policy",), f"{which} need a backup policy: give one of policy, policy_id or oracle_policy")
             )
-        if not sources and not self.manual_backups and not self.boot_volumes:
-            problems.append((("boot_volumes",), "the plan protects nothing: give boot_volumes or manual_backups"))
-        if self.xrc_kms_key_id is not None:
-            if self.oracle_policy is not None:
-                problems.append((("xrc_kms_key_id",), "Oracle-defined policies make no cross-region copies"))
-            elif self.policy is not None and self.policy.destination_region is None:
-                problems.append(
-                    (("xrc_kms_key_id",), "only used for cross-region copies: set policy.destination_region")
-                )
+        if not sources and not self.manual_backups and not volumes:
+            problems.append(
+                (("boot_volumes",), "the plan protects nothing: give boot_volumes, block_volumes or manual_backups")
+            )
+        problems += _xrc_key_problems(self.xrc_kms_key_id, self.policy, self.oracle_policy is not None)
         problems += duplicate_problems([v.id for v in self.boot_volumes], "boot_volumes", "id", "boot volume")
+        problems += duplicate_problems([v.id for v in self.block_volumes], "block_volumes", "id", "block volume")
         by_key: dict[str, Any] = {}
-        for i, volume in enumerate(self.boot_volumes):
+        listed: list[tuple[str, int, BootVolumeRef | BlockVolumeRef]]
+        listed = [("boot_volumes", i, v) for i, v in enumerate(self.boot_volumes)]
+        listed += [("block_volumes", i, v) for i, v in enumerate(self.block_volumes)]
+        for field, i, volume in listed:
             if volume.key is not None and by_key.setdefault(volume.key, volume.id) != volume.id:
-                problems.append(
-                    (("boot_volumes", i, "id"), f"ends like {by_key[volume.key]}; their resource names would clash")
-                )
+                problems.append(((field, i, "id"), f"ends like {by_key[volume.key]}; their resource names would clash"))
         problems += duplicate_problems([b.name for b in self.manual_backups], "manual_backups", "name", "name")
         if problems:
             raise FieldProblemError(dict.fromkeys(problems))  # same place and reason once
@@ -353,6 +416,97 @@ class BootVolumePlan(Consistent):
 
     @property
     def display_name(self) -> str:
+        """Policy display name in OCI."""
+        return (self.policy.display_name if self.policy else None) or self.name
+
+
+BootVolumePlan = VolumePlan
+"""The plan's earlier name (`oci.boot_volume_plans[]`): the same model, block volumes included."""
+
+
+def _xrc_key_problems(key: Any, policy: CustomPolicy | None, oracle: bool) -> list[tuple[tuple[str | int, ...], str]]:
+    if key is None:
+        return []
+    if oracle:
+        return [(("xrc_kms_key_id",), "Oracle-defined policies make no cross-region copies")]
+    if policy is not None and policy.destination_region is None:
+        return [(("xrc_kms_key_id",), "only used for cross-region copies: set policy.destination_region")]
+    return []
+
+
+MAX_GROUP_VOLUMES = 32
+"""OCI Block Volume, "Working with Volume Groups": "You can add up to 32 volumes in a volume group"."""
+ORACLE_POLICY_ON_GROUP = (
+    'OCI does not take Oracle-defined policies for volume groups ("Oracle defined backup policies are not supported '
+    'for scheduled volume group backups", Policy-Based Backups): give a policy of your own (`policy:`, e.g. with '
+    "the schedules of the Oracle-defined one) or policy_id"
+)
+
+
+class VolumeGroupPlan(Consistent):
+    """A volume group (made of given volumes, or an existing one) backed up as one: a user-defined policy assigned to
+    the group, manual group backups; every member's backup is taken at the same point in time."""
+
+    name: Name = Field(description="Plan name, unique in the stack; prefixes every resource name.")
+    compartment_id: Ref[CompartmentId] = Field(
+        description="Compartment (or tenancy) OCID of the group it makes, its policy and its backups."
+    )
+    volumes: list[MemberRef] = Field(
+        default_factory=list,
+        max_length=MAX_GROUP_VOLUMES,
+        description="Block and boot volumes of the group the plan makes (an `oci.core.VolumeGroup`): OCIDs or "
+        "`{id, name}`, at most 32, all in `availability_domain`; a volume can be in one group only.",
+    )
+    availability_domain: Ref[NonEmpty] | None = Field(
+        None, description="Availability domain of the volumes, with `volumes` (the group is made there)."
+    )
+    display_name: DisplayName | None = Field(
+        None, description="Name of the group the plan makes in OCI; default the plan name."
+    )
+    volume_group_id: Ref[VolumeGroupId] | None = Field(
+        None, description="Instead of `volumes`: an existing volume group, by OCID (the stack does not change it)."
+    )
+    policy: CustomPolicy | None = Field(None, description="A user-defined policy created by the plan.")
+    policy_id: Ref[PolicyId] | None = Field(None, description="An existing user-defined policy, by OCID.")
+    oracle_policy: OraclePolicy | None = Field(
+        None, description="Refused: OCI takes no Oracle-defined policy for volume groups."
+    )
+    xrc_kms_key_id: Ref[KeyId] | None = Field(
+        None, description="Vault key in the destination region that encrypts cross-region copies."
+    )
+    manual_backups: list[GroupManualBackup] = Field(default_factory=list, description="One-off group backups.")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> VolumeGroupPlan:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        if (self.volume_group_id is None) == (not self.volumes):
+            problems.append((("volumes",), "give exactly one of volumes (a group the plan makes) or volume_group_id"))
+        if self.volumes and self.volume_group_id is None and self.availability_domain is None:
+            problems.append((("availability_domain",), "required with volumes: the group is made in their domain"))
+        if self.volume_group_id is not None:
+            for field in ("availability_domain", "display_name"):
+                if getattr(self, field) is not None:
+                    problems.append(((field,), "only for a group the plan makes (volumes), not volume_group_id"))
+        if self.oracle_policy is not None:
+            problems.append((("oracle_policy",), ORACLE_POLICY_ON_GROUP))
+        if self.policy is not None and self.policy_id is not None:
+            problems.append((("policy_id",), "give only one of policy, policy_id (also policy)"))
+        if self.policy is None and self.policy_id is None and not self.manual_backups and self.oracle_policy is None:
+            problems.append((("policy",), "the plan backs up nothing: give policy, policy_id or manual_backups"))
+        problems += _xrc_key_problems(self.xrc_kms_key_id, self.policy, False)
+        problems += duplicate_problems([v.id for v in self.volumes], "volumes", "id", "volume")
+        problems += duplicate_problems([b.name for b in self.manual_backups], "manual_backups", "name", "name")
+        if problems:
+            raise FieldProblemError(dict.fromkeys(problems))
+        return self
+
+    @property
+    def group_name(self) -> str:
+        """Display name of the group the plan makes."""
+        return self.display_name or self.name
+
+    @property
+    def policy_name(self) -> str:
         """Policy display name in OCI."""
         return (self.policy.display_name if self.policy else None) or self.name
 
@@ -374,7 +528,6 @@ def same_region_replica(region: str) -> str:
 
 
 VaultId = Annotated[str, _ocid("vault")]
-NonEmpty = Annotated[str, Field(min_length=1)]
 BucketName = Annotated[str, Field(min_length=1, max_length=256)]
 ObjectName = Annotated[str, Field(min_length=1, max_length=1024)]
 ManagementEndpoint = Annotated[str, Field(pattern=r"^https://")]
@@ -672,10 +825,31 @@ class OciSection(Model):
     region: OciRegion = Field(description="Region of the protected resources, e.g. `us-ashburn-1`.")
     auth: OciAuth | None = Field(None, description="Provider auth: api_key (default), instance_principal, ...")
     config_file_profile: str | None = Field(None, description="Profile of ~/.oci/config to use.")
-    boot_volume_plans: list[BootVolumePlan] = Field(default_factory=list, description="Boot volume backup plans.")
+    boot_volume_plans: list[VolumePlan] = Field(
+        default_factory=list,
+        description="Backup plans of boot (and block) volumes, as BootVolumeBackupPlan components (the name of the "
+        "first release; `volume_plans` take the same fields).",
+    )
+    volume_plans: list[VolumePlan] = Field(
+        default_factory=list, description="Backup plans of block and boot volumes (VolumeBackupPlan components)."
+    )
+    volume_group_plans: list[VolumeGroupPlan] = Field(
+        default_factory=list, description="Volume groups backed up as one (VolumeGroupBackupPlan components)."
+    )
     vault_backups: list[VaultBackupSpec] = Field(default_factory=list, description="Vault and key backups.")
     vault_restores: list[VaultRestoreSpec] = Field(default_factory=list, description="Vault and key restores.")
     kms_endpoint: HttpsUrl | None = Field(None, description="KMS vault endpoint; default the region's public one.")
     objectstorage_endpoint: HttpsUrl | None = Field(
         None, description="Object Storage endpoint; default the region's public one."
     )
+    blockstorage_endpoint: HttpsUrl | None = Field(
+        None,
+        description="Core Services (Block Volume) endpoint the stack lists and deletes manual backups through; "
+        "default the region's public one.",
+    )
+
+    def volume_plans_all(self) -> list[tuple[str, VolumePlan]]:
+        """Every volume plan with the list it is in (`boot_volume_plans` or `volume_plans`)."""
+        return [("boot_volume_plans", p) for p in self.boot_volume_plans] + [
+            ("volume_plans", p) for p in self.volume_plans
+        ]

@@ -18,25 +18,44 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from components.clouds.calls import CloudError, Deadline, NotFoundError
 from components.clouds.ibm_vpc import Vpc
+from components.clouds.oci_block_storage import BackupKind, BlockStorageConnection
+from components.clouds.oci_block_storage import BlockStorage as OciBlockStorage
 from components.clouds.oci_kms import Kms
 from components.clouds.openstack_block_storage import BlockStorage
 from components.dynamic.base import MODULE, DynamicProvider, Timeouts, is_unknown, progress, state_inputs
 from components.dynamic.cinder import OpenStackConnectionProps
 from components.dynamic.ibm_snapshot import IbmConnectionProps
 from components.dynamic.oci_vault_backup import ConnectionProps as OciConnectionProps
+from components.errors import FieldProblemError
 from components.retention import (
+    SERIES_KEY,
     Generation,
     expired,
     expired_chains,
     ibm_series_tag,
     newest_first,
+    oci_series_tag,
     parse_time,
 )
 
 _LIST_SECONDS = 120.0
 _IBM_LIVE = frozenset({"stable", "pending"})
 """IBM snapshots and groups that are restore points (a `failed` or `suspended` one is not, nor one `deleting`)."""
-Kind = Literal["ibm_snapshot", "ibm_group", "cinder", "oci_objects"]
+Kind = Literal[
+    "ibm_snapshot",
+    "ibm_group",
+    "cinder",
+    "oci_objects",
+    "oci_boot_volume_backups",
+    "oci_volume_backups",
+    "oci_volume_group_backups",
+]
+OCI_BACKUP_KINDS: dict[str, BackupKind] = {
+    "oci_boot_volume_backups": "boot_volume",
+    "oci_volume_backups": "volume",
+    "oci_volume_group_backups": "volume_group",
+}
+"""The Generations kinds of OCI manual backups, and the kind of backup each lists."""
 
 
 class ObjectsProps(BaseModel):
@@ -47,6 +66,29 @@ class ObjectsProps(BaseModel):
     namespace: str = Field(min_length=1)
     bucket: str = Field(min_length=1)
     prefix: str
+
+
+class BlockStorageProps(BaseModel):
+    """How the provider reaches OCI Block Volume (no credentials: those come from the environment)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    region: str = Field(min_length=1)
+    auth: str | None = None
+    profile: str | None = None
+    endpoint: str | None = None
+
+    def connection(self) -> BlockStorageConnection:
+        return BlockStorageConnection(**self.model_dump())
+
+
+class BackupsOfProps(BaseModel):
+    """Whose OCI backups a series is: the volume or volume group backed up, and the compartment they are held in."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    compartment_id: str = Field(min_length=1)
+    source_id: str = Field(min_length=1)
 
 
 class GenerationsProps(BaseModel):
@@ -65,19 +107,23 @@ class GenerationsProps(BaseModel):
     volume_id: str | None = Field(None, min_length=1, description="The Cinder volume of a cinder series.")
     oci: OciConnectionProps | None = None
     objects: ObjectsProps | None = None
+    oci_block: BlockStorageProps | None = None
+    backups_of: BackupsOfProps | None = None
     timeouts: Timeouts = Field(default_factory=Timeouts)
 
     @model_validator(mode="after")
     def _cloud(self) -> GenerationsProps:
-        if self.kind == "cinder" and (self.openstack is None or self.volume_id is None):
-            msg = "a cinder series needs openstack and volume_id"
-            raise ValueError(msg)
-        if self.kind == "oci_objects" and (self.oci is None or self.objects is None):
-            msg = "an oci_objects series needs oci and objects"
-            raise ValueError(msg)
-        if self.kind.startswith("ibm") and self.ibm is None:
-            msg = f"a {self.kind} series needs ibm"
-            raise ValueError(msg)
+        # Each missing input is named, so that one not known yet (a preview drops it) is not judged.
+        needs = {
+            "cinder": ("openstack", "volume_id"),
+            "oci_objects": ("oci", "objects"),
+            "ibm_snapshot": ("ibm",),
+            "ibm_group": ("ibm",),
+            **dict.fromkeys(OCI_BACKUP_KINDS, ("oci_block", "backups_of")),
+        }[self.kind]
+        missing = [((field,), f"required by a {self.kind} series") for field in needs if getattr(self, field) is None]
+        if missing:
+            raise FieldProblemError(missing)
         return self
 
 
@@ -261,6 +307,46 @@ class _VaultObjects(_Shelf):
         return True
 
 
+class _OciBackups(_Shelf):
+    """Manual backups of one boot volume, block volume or volume group carrying the series' freeform tag.
+
+    Only MANUAL backups count (a policy's scheduled backups expire by their schedule), and only those of the entry's
+    own volume or group: a backup restored to a volume passes its tags on to that volume and to its later backups,
+    which are of another volume. Incremental backups are not chained here: OCI restores each on its own
+    ("Incremental backups are functionally the same as full backups for data recovery purposes", Policy-Based
+    Backups), and the service keeps what a later incremental needs when an earlier backup is deleted.
+    """
+
+    def __init__(self, model: GenerationsProps, deadline: Deadline) -> None:
+        assert model.oci_block is not None
+        assert model.backups_of is not None
+        self._storage = OciBlockStorage(model.oci_block.connection(), deadline, progress)
+        self._kind = OCI_BACKUP_KINDS[model.kind]
+        self._of = model.backups_of
+        self._tag = oci_series_tag(model.series)
+
+    def generations(self) -> list[Generation]:
+        backups = self._storage.backups(self._kind, self._of.compartment_id, source_id=self._of.source_id)
+        found = (
+            _generation("backup", b.id, b.display_name, b.time_created, b.type == "INCREMENTAL")
+            for b in backups
+            if b.live and b.source_type == "MANUAL" and b.freeform_tags.get(SERIES_KEY) == self._tag
+        )
+        return [g for g in found if g is not None]
+
+    def delete(self, generation: Generation) -> bool:
+        try:
+            backup = self._storage.get_backup(self._kind, generation.id)
+        except NotFoundError:
+            return True
+        refused = backup.deletion_refused()  # read now: a lock or a hold may have come since the listing
+        if refused is not None:
+            progress(f"backup {generation.name} ({generation.id}): kept, because {refused}")
+            return False
+        self._storage.delete_backup(self._kind, generation.id)
+        return True
+
+
 def _shelf(model: GenerationsProps, deadline: Deadline, made: Collection[str] = ()) -> _Shelf:
     if model.kind == "ibm_snapshot":
         return _IbmSnapshots(model, deadline)
@@ -268,6 +354,8 @@ def _shelf(model: GenerationsProps, deadline: Deadline, made: Collection[str] = 
         return _IbmGroups(model, deadline)
     if model.kind == "oci_objects":
         return _VaultObjects(model, deadline, {*made, *model.current})
+    if model.kind in OCI_BACKUP_KINDS:
+        return _OciBackups(model, deadline)
     return _CinderBackups(model, deadline)
 
 

@@ -25,6 +25,7 @@ KIND_LABELS = {
     "volumebackup": "block volume backup",
     "volumebackuppolicy": "volume backup policy",
     "volumegroup": "volume group",
+    "volumegroupbackup": "volume group backup",
 }
 
 

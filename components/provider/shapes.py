@@ -35,7 +35,7 @@ from typing import Any, Literal, NotRequired, Required, TypedDict, Union
 import pulumi
 from pulumi.provider.experimental.util import camel_case
 
-from components.outputs import declared_outputs, public_components
+from components.outputs import constructor_owner, declared_outputs, public_components
 from components.tooling.docs import typed_dict_fields
 
 _NAMES = {"Output": pulumi.Output, "T": pulumi.output.T}
@@ -97,7 +97,8 @@ def shapes() -> Shapes:
 
 def args_typed_dict(component: type) -> type:
     """The component's Args TypedDict: the first TypedDict its `__init__`'s `args` annotation names."""
-    annotation = _evaluated(vars(component)["__init__"].__annotations__["args"], component.__module__)
+    owner = constructor_owner(component)
+    annotation = _evaluated(vars(owner)["__init__"].__annotations__["args"], owner.__module__)
     for candidate in (annotation, *(_members(annotation) or ())):
         if typing.is_typeddict(candidate):
             return typing.cast(type, candidate)

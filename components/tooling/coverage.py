@@ -7,7 +7,6 @@ from typing import Any
 
 from components.config import (
     HOURS_PER_MONTH,
-    BootVolumePlan,
     IbmBackupPlanSpec,
     IbmBackupPolicySpec,
     IbmSection,
@@ -16,6 +15,8 @@ from components.config import (
     Schedule,
     Topology,
     VaultBackupSpec,
+    VolumeGroupPlan,
+    VolumePlan,
     resource_key,
 )
 from components.config.base import Consistent, Lifecycle, given
@@ -26,7 +27,8 @@ from components.config.ibm import (
     plans_retention_days,
     plans_rpo_hours,
 )
-from components.config.oci import Protection
+from components.config.oci import GroupManualBackup, Protection
+from components.oci.ocid import KIND_LABELS
 from components.oci.oracle_policies import ORACLE_POLICIES
 
 _EVERY = {"hour": "hourly", "day": "daily", "week": "weekly", "month": "monthly", "year": "yearly"}
@@ -83,7 +85,8 @@ class CoverageRow:
     copies: list[str] = field(default_factory=list)
     """Regions holding a copy made by CrossRegionCopy."""
     policy_copies: list[str] = field(default_factory=list)
-    """Regions a backup policy's plans copy each backup to (IBM remote_region_policies)."""
+    """Regions a backup policy copies each backup to (IBM remote_region_policies, an OCI policy's
+    destination_region)."""
     policy_copy_retention: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per region of policy_copies: `copies`, the most recent copies of the asset kept there (the plans'
     delete_over_count together), and `hours`, how far back they reach at the plan's most frequent runs."""
@@ -99,6 +102,11 @@ class CoverageRow:
     quiesce_hooks: list[dict[str, str]] = field(default_factory=list)
     """Per protection with consistency `application`: {protected_by, hook}, the hook that quiesces the application
     before its backups, as recorded (the stack never runs it)."""
+    volume_group: str | None = None
+    """The OCI volume group (plan) whose backups hold this volume together with the group's other members, at one
+    point in time (a consistency group); None outside a group."""
+    backed_up_with: list[str] = field(default_factory=list)
+    """The other volumes of that group, backed up together with this one."""
 
     def to_dict(self) -> dict[str, Any]:
         """The row as plain JSON-ready data."""
@@ -172,14 +180,14 @@ def schedule_locks(schedules: list[Schedule] | None) -> dict[str, dict[str, Any]
     return locks
 
 
-def manual_lock(plan: BootVolumePlan, backup: ManualBackup) -> dict[str, dict[str, Any]]:
+def manual_lock(plan: str, backup: ManualBackup | GroupManualBackup) -> dict[str, dict[str, Any]]:
     """The `backup_locks` entry of a manual backup with a `protection`."""
     if backup.protection is None:
         return {}
-    return {f"manual backup {plan.name}/{backup.name}": _lock(backup.protection)}
+    return {f"manual backup {plan}/{backup.name}": _lock(backup.protection)}
 
 
-def _plan_policy(plan: BootVolumePlan) -> tuple[str, list[Schedule] | None, str | None]:
+def _plan_policy(plan: VolumePlan) -> tuple[str, list[Schedule] | None, str | None]:
     """(policy label, its schedules when known, cross-region destination)."""
     if plan.policy is not None:
         return f"custom: {plan.display_name}", list(plan.policy.schedules), plan.policy.destination_region
@@ -188,6 +196,44 @@ def _plan_policy(plan: BootVolumePlan) -> tuple[str, list[Schedule] | None, str 
     if plan.policy_id is not None:
         return f"existing: {plan.policy_id}", None, None
     return "none", [], None
+
+
+def _group_policy(plan: VolumeGroupPlan) -> tuple[str, list[Schedule] | None, str | None]:
+    """(policy label, its schedules when known, cross-region destination) of a volume group's policy."""
+    if plan.policy is not None:
+        return f"custom: {plan.policy_name}", list(plan.policy.schedules), plan.policy.destination_region
+    if plan.policy_id is not None:
+        return f"existing: {plan.policy_id}", None, None
+    return "none", [], None
+
+
+def manual_kept(backup: ManualBackup | GroupManualBackup) -> str:
+    """Which generations of an OCI manual backup stay, and what removing it does."""
+    if backup.retention is not None:
+        text = backup.retention.describe()
+        return f"{text}; deleted on removal" if backup.delete_on_removal else text
+    # without retention, delete_on_removal deletes each generation as the next trigger replaces it
+    return "deleted on removal" if backup.delete_on_removal else "kept until deleted"
+
+
+def _oci_manual_sources(topology: Topology) -> dict[tuple[str, str], list[str]]:
+    """The assets each OCI manual backup (plan, backup) holds: its volume, or the members of its group (the group
+    itself when they are not known)."""
+    oci = topology.oci
+    if oci is None:
+        return {}
+    found = {(plan.name, b.name): [given(b.volume)] for _, plan in oci.volume_plans_all() for b in plan.manual_backups}
+    for group in oci.volume_group_plans:
+        for backup in group.manual_backups:
+            found[(group.name, backup.name)] = _group_assets(group)
+    return found
+
+
+def _group_assets(group: VolumeGroupPlan) -> list[str]:
+    """The rows of a group: one per member volume, or the group itself when the plan does not list its members."""
+    if group.volumes:
+        return [given(v.id) for v in group.volumes]
+    return [str(given(group.volume_group_id))]
 
 
 def coverage(topology: Topology) -> list[CoverageRow]:
@@ -208,11 +254,7 @@ def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
     cinder = {s.name: given(s.volume_id) for s in (topology.openstack.snapshot_backups if topology.openstack else [])}
     ibm = {s.name: given(s.volume_id) for s in (topology.ibm.snapshots if topology.ibm else [])}
     oci = topology.oci
-    manual = {
-        (plan.name, b.name): given(b.boot_volume_id)
-        for plan in (oci.boot_volume_plans if oci else [])
-        for b in plan.manual_backups
-    }
+    manual = _oci_manual_sources(topology)
     vaults = {b.name: given(b.vault_id) for b in (oci.vault_backups if oci else [])}
     replicated = {b.name: b.destination.replica() for b in (oci.vault_backups if oci else [])}
     for drill in topology.restore_drills:
@@ -223,7 +265,23 @@ def _drill_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
             volume, what = ibm.get(drill.ibm.snapshot, ""), f"snapshot in {drill.ibm.zone}"
         elif drill.oci is not None:
             point = (drill.oci.plan or "", drill.oci.manual_backup or "")
-            volume, what = manual.get(point, ""), f"boot volume backup in {drill.oci.availability_domain}"
+            volume = next(iter(manual.get(point, [])), "")
+            kind = "boot volume" if volume.startswith("ocid1.bootvolume.") else "block volume"
+            if drill.oci.backup_id is not None:
+                kind = (
+                    "block volume"
+                    if str(given(drill.oci.backup_id)).startswith("ocid1.volumebackup.")
+                    else "boot volume"
+                )
+            what = f"{kind} backup in {drill.oci.availability_domain}"
+        elif drill.oci_volume_group is not None:
+            point = (drill.oci_volume_group.plan or "", drill.oci_volume_group.manual_backup or "")
+            what = f"volume group backup into a new group in {drill.oci_volume_group.availability_domain}"
+            for member in manual.get(point, []):
+                member_row = rows.get(member)
+                if member_row is not None:
+                    member_row.drills.append(f"{drill.name} ({what}, trigger {drill.trigger})")
+            continue
         elif drill.oci_vault is not None:
             vault_point = drill.oci_vault
             volume = vaults.get(vault_point.vault_backup, "")
@@ -405,28 +463,23 @@ def _copy_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
     if ibm is not None:
         volumes.update({s.name: [given(s.volume_id)] for s in ibm.snapshots})
         volumes.update({g.name: [given(v) for v in g.volume_ids] for g in ibm.consistency_groups})
-    manual = {
-        (plan.name, b.name): given(b.boot_volume_id)
-        for plan in (oci.boot_volume_plans if oci is not None else [])
-        for b in plan.manual_backups
-    }
+    manual = _oci_manual_sources(topology)
     for copy in topology.copies:
         if copy.ibm is not None:
             for volume in volumes.get(copy.ibm.source, []):
                 _add_copy(rows.get(volume), copy.ibm.destination_region)
         elif copy.oci is not None and copy.oci.source is not None:
-            _add_copy(
-                rows.get(manual.get((copy.oci.source.plan, copy.oci.source.manual_backup), "")),
-                copy.oci.destination_region,
-            )
+            for asset in manual.get((copy.oci.source.plan, copy.oci.source.manual_backup), []):
+                _add_copy(rows.get(asset), copy.oci.destination_region)
         elif copy.oci is not None:
             source = given(copy.oci.source_backup_id) or ""
+            kind = KIND_LABELS.get(source.split(".")[1] if source.count(".") > 1 else "", "backup")
             row = rows.setdefault(
                 source,
                 CoverageRow(
                     asset_id=source,
                     asset_name=copy.name,
-                    asset_kind="boot volume backup",
+                    asset_kind=kind,
                     cloud="oci",
                     region=oci.region if oci is not None else "-",
                     protected_by=f"CrossRegionCopy {copy.name}",
@@ -445,46 +498,37 @@ def _add_copy(row: CoverageRow | None, region: str) -> None:
 def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
     assert topology.oci is not None
     region = topology.oci.region
-    for plan in topology.oci.boot_volume_plans:
+    for section, plan in topology.oci.volume_plans_all():
+        owner = f"{_PLAN_COMPONENTS[section]} {plan.name}"
         label, schedules, destination = _plan_policy(plan)
-        owner = f"BootVolumeBackupPlan {plan.name}"
-        for volume in plan.boot_volumes:
-            rows[given(volume.id)] = CoverageRow(
-                asset_id=given(volume.id),
-                asset_name=volume.name,
-                asset_kind="boot volume",
-                cloud="oci",
-                region=region,
-                protected_by=owner,
-                policy=label,
-                schedules_known=schedules is not None,
-                schedules=[s.describe() for s in schedules or ()],
-                rpo_hours=effective_rpo_hours(schedules) if schedules is not None else None,
-                retention_days=retention_at_rpo_days(schedules) if schedules is not None else None,
-                oldest_restore_point_days=longest_retention_days(schedules) if schedules is not None else None,
-                cross_region=destination,
-                backup_locks=schedule_locks(schedules),
-            )
-            # the boot volume of a running instance is in use whenever it is backed up
-            declare_consistency(rows[given(volume.id)], plan, owner, in_use=True)
-    for plan in topology.oci.boot_volume_plans:
+        listed: list[tuple[str, str | None, str]] = [(given(v.id), v.name, "boot volume") for v in plan.boot_volumes]
+        listed += [(given(v.id), v.name, "block volume") for v in plan.block_volumes]
+        for asset, name, kind in listed:
+            scheduled = rows[asset] = _scheduled_row(asset, name, kind, region, owner, label, schedules, destination)
+            # the volume of a running instance is in use whenever it is backed up
+            declare_consistency(scheduled, plan, owner, in_use=True)
+    for group in topology.oci.volume_group_plans:
+        _group_rows(group, region, rows)
+    for section, plan in topology.oci.volume_plans_all():
+        owner = f"{_PLAN_COMPONENTS[section]} {plan.name}"
         for backup in plan.manual_backups:
-            backed_up = given(backup.boot_volume_id)
+            backed_up = given(backup.volume)
             row = rows.get(backed_up)
             if row is None:
+                kind = "boot volume" if backup.kind == "boot_volume" else "block volume"
                 row = rows[backed_up] = CoverageRow(
                     asset_id=backed_up,
                     asset_name=None,
-                    asset_kind="boot volume",
+                    asset_kind=kind,
                     cloud="oci",
                     region=region,
-                    protected_by=f"BootVolumeBackupPlan {plan.name}",
+                    protected_by=owner,
                     policy="none",
                 )
-            fate = "deleted on removal" if backup.delete_on_removal else "kept until deleted"
-            row.manual_backups.append(f"{plan.name}/{backup.name} ({backup.type}, {fate})")
-            row.backup_locks.update(manual_lock(plan, backup))
-            declare_consistency(row, plan, f"BootVolumeBackupPlan {plan.name}", in_use=True)
+            elif owner not in row.protected_by:
+                row.protected_by += f", {owner}"
+            _manual(row, plan.name, backup)
+            declare_consistency(row, plan, owner, in_use=True)
     # A bucket has one replication policy, and it copies every backup written to the bucket, whichever entry
     # declared it: a vault or key backup is copied to another region when its bucket is replicated.
     replicas: dict[tuple[str, str], tuple[str, str]] = {}
@@ -495,6 +539,80 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
     for spec in topology.oci.vault_backups:
         for row in _vault_rows(spec, region, replicas):
             rows.setdefault(row.asset_id, row)
+
+
+_PLAN_COMPONENTS = {"boot_volume_plans": "BootVolumeBackupPlan", "volume_plans": "VolumeBackupPlan"}
+
+
+def _scheduled_row(
+    asset: str,
+    name: str | None,
+    kind: str,
+    region: str,
+    owner: str,
+    label: str,
+    schedules: list[Schedule] | None,
+    destination: str | None,
+) -> CoverageRow:
+    return CoverageRow(
+        asset_id=asset,
+        asset_name=name,
+        asset_kind=kind,
+        cloud="oci",
+        region=region,
+        protected_by=owner,
+        policy=label,
+        schedules_known=schedules is not None,
+        schedules=[s.describe() for s in schedules or ()],
+        rpo_hours=effective_rpo_hours(schedules) if schedules is not None else None,
+        retention_days=retention_at_rpo_days(schedules) if schedules is not None else None,
+        oldest_restore_point_days=longest_retention_days(schedules) if schedules is not None else None,
+        cross_region=destination,
+        policy_copies=[destination] if destination else [],
+        backup_locks=schedule_locks(schedules),
+    )
+
+
+def _manual(row: CoverageRow, plan: str, backup: ManualBackup | GroupManualBackup) -> None:
+    """An OCI manual backup joins the row of what it backs up: its line, and the generations it keeps."""
+    fate = manual_kept(backup)
+    row.manual_backups.append(f"{plan}/{backup.name} ({backup.type}, {fate})")
+    kept_text = f"{backup.name}: {fate}"
+    row.generations = f"{row.generations}; {kept_text}" if row.generations else kept_text
+    row.backup_locks.update(manual_lock(plan, backup))
+
+
+def _group_rows(group: VolumeGroupPlan, region: str, rows: dict[str, CoverageRow]) -> None:
+    """One row per member of the group (or one for an existing group, whose members the plan does not list), each
+    marked as backed up together with the others: a group backup holds every member at one point in time."""
+    owner = f"VolumeGroupBackupPlan {group.name}"
+    label, schedules, destination = _group_policy(group)
+    members: list[tuple[str, str | None]] = [(given(v.id), v.name) for v in group.volumes]
+    if not members:
+        members = [(str(given(group.volume_group_id)), group.name)]
+    for asset, name in members:
+        if not group.volumes:
+            kind = "volume group"
+        else:
+            kind = "boot volume" if asset.startswith("ocid1.bootvolume.") else "block volume"
+        row = rows.get(asset)
+        if row is None:
+            row = rows[asset] = _scheduled_row(asset, name, kind, region, owner, label, schedules, destination)
+        else:  # a manual backup of its own elsewhere: the group's policy still makes its scheduled backups
+            row.protected_by += f", {owner}"
+            row.policy = label
+            fresh = _scheduled_row(asset, name, kind, region, owner, label, schedules, destination)
+            for attr in ("schedules_known", "schedules", "rpo_hours", "retention_days", "oldest_restore_point_days"):
+                setattr(row, attr, getattr(fresh, attr))
+            row.backup_locks.update(fresh.backup_locks)
+            row.policy_copies = fresh.policy_copies
+            row.cross_region = ", ".join(dict.fromkeys([*row.policy_copies, *row.copies])) or None
+        row.volume_group = group.group_name if group.volumes else group.name
+        row.backed_up_with = [other_name or other for other, other_name in members if other != asset]
+        for backup in group.manual_backups:
+            _manual(row, group.name, backup)
+        # the volumes of a group belong to running instances: in use whenever the group is backed up
+        declare_consistency(row, group, owner, in_use=True)
 
 
 def _destination(spec: VaultBackupSpec, object_name: str) -> str:

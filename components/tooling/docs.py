@@ -39,7 +39,7 @@ from pydantic.fields import FieldInfo
 
 from components.config import Topology
 from components.config.base import Duration
-from components.outputs import outputs_table, public_components
+from components.outputs import constructor_owner, outputs_table, public_components
 from components.tooling.schema import stack_file_schema
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -410,8 +410,9 @@ class ComponentArgs:
 @cache
 def component_args_of(component: type) -> ComponentArgs:
     """The Args TypedDict (first in `__init__`'s `args` annotation) and the `component_args(Model, ...)` model."""
-    module = sys.modules[component.__module__]
-    init = _class_node(component)
+    owner = constructor_owner(component)
+    module = sys.modules[owner.__module__]
+    init = _class_node(owner)
     method = next(n for n in init.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
     annotation = next(a.annotation for a in method.args.args if a.arg == "args")
     assert annotation is not None

@@ -45,8 +45,13 @@ _NAMESPACE_TOKEN = "oci:ObjectStorage/getNamespace:getNamespace"
 _OCI_PROVIDER_TYPE = "pulumi:providers:oci"
 _INSTANCE_TYPE = "oci:Core/instance:Instance"
 _BOOT_VOLUME_TYPE = "oci:Core/bootVolume:BootVolume"
+_VOLUME_TYPE = "oci:Core/volume:Volume"
+_VOLUME_GROUP_TYPE = "oci:Core/volumeGroup:VolumeGroup"
+_VOLUME_GROUP_BACKUP_TYPE = "oci:Core/volumeGroupBackup:VolumeGroupBackup"
 _STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
-_REGIONAL = frozenset({"bootvolume", "bootvolumebackup", "instance", "volume", "volumebackup"})
+_REGIONAL = frozenset(
+    {"bootvolume", "bootvolumebackup", "instance", "volume", "volumebackup", "volumegroup", "volumegroupbackup"}
+)
 """Kinds of OCI resources whose OCIDs name their region."""
 
 
@@ -131,6 +136,8 @@ class TopologyMocks(Mocks):
         self._stack_outputs = dict(stack_outputs or {})
         self._now = now
         self._provider_regions: dict[str, str] = {}
+        self._group_members: dict[str, list[str]] = {}
+        """Volume group OCID -> its volumes; a group backup holds a volume backup of each, a restore one volume."""
 
     def _ocid(self, kind: str, digest: str, provider: str | None) -> str:
         region = ""
@@ -144,6 +151,7 @@ class TopologyMocks(Mocks):
         digest = hashlib.sha256(f"{args.typ}::{args.name}".encode()).hexdigest()[:24]
         resource_id = self._ocid(kind, digest, args.provider) if args.typ.startswith("oci:") else f"mock-{digest}"
         outputs = dict(args.inputs)
+        created = self._now.isoformat(timespec="milliseconds").replace("+00:00", "Z")  # what OCI reports made
         if args.typ == _OCI_PROVIDER_TYPE and outputs.get("region"):
             self._provider_regions[resource_id] = str(outputs["region"])
         elif args.typ == _INSTANCE_TYPE:
@@ -160,9 +168,18 @@ class TopologyMocks(Mocks):
             outputs.update(accessUri=path, fullPath=f"https://objectstorage.mock.oraclecloud.com{path}")
         elif args.typ == _VAULT_TYPE:
             outputs.update(managementEndpoint=f"https://mock{digest}-management.kms.mock.oraclecloud.com")
-        elif args.typ == _BOOT_VOLUME_TYPE:  # the provider returns a boot volume once it is AVAILABLE
-            created = self._now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        elif args.typ in (_BOOT_VOLUME_TYPE, _VOLUME_TYPE):  # the provider returns a volume once it is AVAILABLE
             outputs.update(state="AVAILABLE", timeCreated=created)
+        elif args.typ == _VOLUME_GROUP_TYPE:
+            outputs.update(self._volume_group(resource_id, digest, args.provider, outputs))
+        elif args.typ == _VOLUME_GROUP_BACKUP_TYPE:
+            source = (outputs.get("sourceDetails") or {}).get("volumeGroupBackupId")
+            members = self._group_members.get(str(outputs.get("volumeGroupId")), [])
+            if source:  # a copy holds as many volume backups as its source
+                members = self._group_members.get(str(source), [])
+            backups = [self._ocid("volumebackup", f"{digest}{i}", args.provider) for i, _ in enumerate(members)]
+            self._group_members[resource_id] = backups
+            outputs.update(volumeBackupIds=backups, state="AVAILABLE", timeCreated=created)
         elif args.typ in (_IBM_SNAPSHOT_TYPE, _IBM_COPY_TYPE):
             region = (outputs.get("destination") or outputs.get("connection") or {}).get("region", "mock")
             snapshot_id = f"r0-mock{digest}"
@@ -205,6 +222,20 @@ class TopologyMocks(Mocks):
             expires = self._now.replace(microsecond=0) + datetime.timedelta(days=days)
             outputs["expires_at"] = expires.isoformat().replace("+00:00", "Z")
         return resource_id, outputs
+
+    def _volume_group(
+        self, group_id: str, digest: str, provider: str | None, inputs: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """A group made of volumes holds them; one restored from a backup holds a new volume per volume backup."""
+        source = inputs.get("sourceDetails") or {}
+        if source.get("type") == "volumeGroupBackupId":
+            count = len(self._group_members.get(str(source.get("volumeGroupBackupId")), []))
+            volumes = [self._ocid("volume", f"{digest}{i}", provider) for i in range(count)]
+        else:
+            volumes = list(inputs.get("volumeIds") or source.get("volumeIds") or [])
+        self._group_members[group_id] = volumes
+        created = self._now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return {"volumeIds": volumes, "state": "AVAILABLE", "timeCreated": created}
 
     def call(self, args: MockCallArgs) -> dict[str, Any]:  # type: ignore[override]  # a bare dict: no failures
         if args.token == _ORACLE_POLICIES_TOKEN:

@@ -11,7 +11,14 @@ from components.clouds.oci_regions import region_key
 from components.config import Topology
 from components.config.base import given
 from components.config.ibm import IbmSection
-from components.config.oci import BootVolumePlan, OciSection, VaultBackupSpec
+from components.config.oci import (
+    GroupManualBackup,
+    ManualBackup,
+    OciSection,
+    VaultBackupSpec,
+    VolumeGroupPlan,
+    VolumePlan,
+)
 from components.tooling.mock_runtime import Registered
 from policies.rules.base import REPLICATION_POLICY
 
@@ -138,12 +145,12 @@ class _Grants:
 # --- OCI -----------------------------------------------------------------------------------------
 # Statements follow "Policy Syntax" (Allow <subject> to <verb> <resource-type> in <location> where <conditions>;
 # a location `tenancy`, `compartment <name>` or `compartment id <ocid>`). Verbs and resource-types are those of
-# "Details for the Core Services" (Block Volume: volumes, boot-volume-backups, backup-policies,
-# backup-policy-assignments), "Details for the Vault Service" (vaults, keys, key-delegate) and "Details for Object
-# Storage and Archive Storage" (buckets, objects). Where one verb would grant more than the stack uses, the statement
-# grants `manage` limited by `request.permission` to the permissions the stack's API calls need ("Permissions
-# Required for Each API Operation" of the same pages), as Oracle's "Common Policies" do. Policies are global: a
-# statement holds in every region of the tenancy.
+# "Details for the Core Services" (Block Volume: volumes, boot-volume-backups, volume-backups, volume-groups,
+# volume-group-backups, backup-policies, backup-policy-assignments), "Details for the Vault Service" (vaults, keys,
+# key-delegate) and "Details for Object Storage and Archive Storage" (buckets, objects). Where one verb would grant
+# more than the stack uses, the statement grants `manage` limited by `request.permission` to the permissions the
+# stack's API calls need ("Permissions Required for Each API Operation" of the same pages), as Oracle's "Common
+# Policies" do. Policies are global: a statement holds in every region of the tenancy.
 
 
 @dataclass
@@ -245,43 +252,125 @@ class _Oci:
             self.user.allow("use", "tag-namespaces", "tenancy", why, where=where)
 
 
-def _volumes_of(oci: _Oci, plan: BootVolumePlan) -> str:
-    return oci.compartment(None, f"compartment of the boot volumes of plan {plan.name}")
+def _volumes_of(oci: _Oci, plan: VolumePlan | VolumeGroupPlan, kind: str = "boot volumes") -> str:
+    return oci.compartment(None, f"compartment of the {kind} of plan {plan.name}")
+
+
+_PLAN_KINDS = {"boot_volume_plans": "BootVolumeBackupPlan", "volume_plans": "VolumeBackupPlan"}
+# Permissions of each kind of backup (Core Services, "Permissions Required for Each API Operation"):
+# Create<Kind>Backup needs _CREATE (and VOLUME_WRITE: `use volumes`), Get/List _INSPECT (and VOLUME_INSPECT), Update
+# _UPDATE, Delete _DELETE (and VOLUME_INSPECT); a volume group backup's Create also needs VOLUME_GROUP_INSPECT and the
+# _CREATE of its volume backups, its Delete the _DELETE of its volume backups.
+_BACKUP_TYPES = {
+    "boot_volume": "boot-volume-backups",
+    "volume": "volume-backups",
+    "volume_group": "volume-group-backups",
+}
+_BACKUP_PERMISSION = {
+    "boot_volume": "BOOT_VOLUME_BACKUP",
+    "volume": "VOLUME_BACKUP",
+    "volume_group": "VOLUME_GROUP_BACKUP",
+}
+
+
+def _deletes(backup: ManualBackup | GroupManualBackup) -> bool:
+    """Whether the stack deletes the backup's generations: by retention, or on removal."""
+    return backup.retention is not None or backup.delete_on_removal
+
+
+def _backup_statement(oci: _Oci, kind: str, where: str, why: str, deletes: bool, *extra: str) -> None:
+    stem = _BACKUP_PERMISSION[kind]
+    wanted = {f"{stem}_CREATE", f"{stem}_INSPECT", f"{stem}_UPDATE", *extra}
+    if deletes:
+        wanted.add(f"{stem}_DELETE")
+    oci.user.allow("manage", _BACKUP_TYPES[kind], where, why, permissions=wanted)
+
+
+def _policy_statements(oci: _Oci, who: str, plan: VolumePlan | VolumeGroupPlan, name: str) -> None:
+    home = oci.compartment(plan.compartment_id, "")
+    oracle = plan.oracle_policy if isinstance(plan, VolumePlan) else None
+    if plan.policy is not None:
+        why = f"{who}: its volume backup policy {name} (create, update, delete)"
+        oci.user.allow("manage", "backup-policies", home, why)
+        oci.tags(plan.policy.defined_tags, f"{who}: the defined tags of its policy")
+    elif oracle is not None or plan.policy_id is not None:
+        # Oracle-defined policies belong to no compartment of the tenancy's, and an existing policy's compartment
+        # is not in the topology: reading policies is `inspect backup-policies` (Core Services, backup-policies).
+        which = f"Oracle-defined policy {oracle}" if oracle else f"policy {plan.policy_id}"
+        oci.user.allow("inspect", "backup-policies", "tenancy", f"{who}: find the {which} it assigns")
 
 
 def _oci_plans(section: OciSection, oci: _Oci) -> None:
-    for plan in section.boot_volume_plans:
-        who = f"BootVolumeBackupPlan {plan.name}"
-        home = oci.compartment(plan.compartment_id, "")
-        if plan.policy is not None:
-            why = f"{who}: its volume backup policy {plan.display_name} (create, update, delete)"
-            oci.user.allow("manage", "backup-policies", home, why)
-            oci.tags(plan.policy.defined_tags, f"{who}: the defined tags of its policy")
-        elif plan.oracle_policy is not None or plan.policy_id is not None:
-            # Oracle-defined policies belong to no compartment of the tenancy's, and an existing policy's compartment
-            # is not in the topology: reading policies is `inspect backup-policies` (Core Services, backup-policies).
-            which = f"Oracle-defined policy {plan.oracle_policy}" if plan.oracle_policy else f"policy {plan.policy_id}"
-            oci.user.allow("inspect", "backup-policies", "tenancy", f"{who}: find the {which} it assigns")
-        volumes = _volumes_of(oci, plan)
-        if plan.boot_volumes:
+    for key, plan in section.volume_plans_all():
+        who = f"{_PLAN_KINDS[key]} {plan.name}"
+        _policy_statements(oci, who, plan, plan.display_name)
+        for listed, kind in (("boot_volumes", "boot volumes"), ("block_volumes", "block volumes")):
+            if not getattr(plan, listed):
+                continue
+            volumes = _volumes_of(oci, plan, kind)
             # CreateVolumeBackupPolicyAssignment: `manage backup-policy-assignments`; reading a volume's assignment
             # also needs `inspect volumes` (Core Services, backup-policy-assignments).
-            why = f"{who}: assign its policy to its boot volumes, and remove the assignments"
+            why = f"{who}: assign its policy to its {kind}, and remove the assignments"
             oci.user.allow("manage", "backup-policy-assignments", volumes, why)
             oci.user.allow("inspect", "volumes", volumes, why)
             oci.key(plan.xrc_kms_key_id, f"{who}: its cross-region copies are encrypted with xrc_kms_key_id")
         for backup in plan.manual_backups:
             why = f"{who}: manual backup {backup.name}"
             where = oci.compartment(backup.compartment_id or plan.compartment_id, "")
-            # CreateBootVolumeBackup: BOOT_VOLUME_BACKUP_CREATE and VOLUME_WRITE (`use volumes`); Get/Update: _INSPECT,
-            # _UPDATE; delete on removal: _DELETE (Core Services, Permissions Required for Each API Operation).
-            wanted = {"BOOT_VOLUME_BACKUP_CREATE", "BOOT_VOLUME_BACKUP_INSPECT", "BOOT_VOLUME_BACKUP_UPDATE"}
-            if backup.delete_on_removal:
-                wanted.add("BOOT_VOLUME_BACKUP_DELETE")
-            oci.user.allow("manage", "boot-volume-backups", where, why, permissions=wanted)
-            oci.user.allow("use", "volumes", volumes, f"{why} (a backup writes from its boot volume)")
+            kind = "boot volumes" if backup.kind == "boot_volume" else "block volumes"
+            # Its Generations record lists the backups of the volume (and, by retention or on removal, deletes some).
+            _backup_statement(oci, backup.kind, where, why + _fate(backup), _deletes(backup))
+            volumes = _volumes_of(oci, plan, kind)
+            oci.user.allow("use", "volumes", volumes, f"{why} (a backup writes from its volume)")
             oci.key(backup.kms_key_id, f"{why}: encrypted with kms_key_id")
             oci.tags(backup.defined_tags, f"{why}: its defined tags")
+    for group in section.volume_group_plans:
+        _oci_group_plan(oci, group)
+
+
+def _fate(backup: ManualBackup | GroupManualBackup) -> str:
+    if backup.retention is not None:
+        return " (list its generations, delete those beyond retention)"
+    if backup.delete_on_removal:
+        return " (list its generations, delete it on removal)"
+    return " (list its generations)"
+
+
+def _oci_group_plan(oci: _Oci, group: VolumeGroupPlan) -> None:
+    who = f"VolumeGroupBackupPlan {group.name}"
+    home = oci.compartment(group.compartment_id, "")
+    _policy_statements(oci, who, group, group.policy_name)
+    volumes = _volumes_of(oci, group, "volumes")
+    if group.volumes:
+        # CreateVolumeGroup from a list of volumes: VOLUME_GROUP_CREATE and VOLUME_INSPECT; UpdateVolumeGroup (its
+        # members): VOLUME_GROUP_UPDATE and VOLUME_INSPECT; Get and Delete: _INSPECT, _DELETE.
+        wanted = {"VOLUME_GROUP_CREATE", "VOLUME_GROUP_INSPECT", "VOLUME_GROUP_UPDATE", "VOLUME_GROUP_DELETE"}
+        why = f"{who}: its volume group {group.group_name} of {len(group.volumes)} volumes"
+        oci.user.allow("manage", "volume-groups", home, why, permissions=wanted)
+        oci.user.allow("inspect", "volumes", volumes, why)
+        groups = home
+    else:
+        groups = oci.compartment(None, f"compartment of {given(group.volume_group_id)}")
+        oci.user.allow("inspect", "volume-groups", groups, f"{who}: its volume group {given(group.volume_group_id)}")
+    if group.policy is not None or group.policy_id is not None:
+        why = f"{who}: assign its policy to the volume group, and remove the assignment"
+        oci.user.allow("manage", "backup-policy-assignments", groups, why)
+        oci.key(group.xrc_kms_key_id, f"{who}: its cross-region copies are encrypted with xrc_kms_key_id")
+    for backup in group.manual_backups:
+        why = f"{who}: manual backup {backup.name}"
+        where = oci.compartment(backup.compartment_id or group.compartment_id, "")
+        _backup_statement(oci, "volume_group", where, why + _fate(backup), _deletes(backup))
+        # CreateVolumeGroupBackup also needs VOLUME_GROUP_INSPECT, VOLUME_WRITE and the _CREATE of the member
+        # backups; DeleteVolumeGroupBackup the _DELETE of the member backups.
+        oci.user.allow("inspect", "volume-groups", groups, why)
+        oci.user.allow("use", "volumes", volumes, f"{why} (a backup writes from the group's volumes)")
+        members = {"VOLUME_BACKUP_CREATE", "VOLUME_BACKUP_INSPECT"} | (
+            {"VOLUME_BACKUP_DELETE"} if _deletes(backup) else set()
+        )
+        oci.user.allow("manage", "volume-backups", where, f"{why}: its volume backups", permissions=members)
+        boot = {p.replace("VOLUME_BACKUP", "BOOT_VOLUME_BACKUP") for p in members}
+        oci.user.allow("manage", "boot-volume-backups", where, f"{why}: its boot volume backups", permissions=boot)
+        oci.tags(backup.defined_tags, f"{why}: its defined tags")
 
 
 def _bucket_of(spec: VaultBackupSpec) -> str | None:
@@ -381,14 +470,27 @@ def _oci_replications(section: OciSection, resources: Sequence[Registered], oci:
             )
 
 
-def _manual_backup_compartment(topology: Topology, plan_name: str | None, backup_name: str | None) -> Any:
+def _manual_backup(topology: Topology, plan_name: str | None, backup_name: str | None) -> tuple[Any, str | None]:
+    """(compartment, kind of backup) of a plan's manual backup: `boot_volume`, `volume` or `volume_group`."""
     section = topology.oci
-    for plan in section.boot_volume_plans if section is not None else ():
-        if plan.name == plan_name:
-            for backup in plan.manual_backups:
-                if backup.name == backup_name:
-                    return backup.compartment_id or plan.compartment_id
-    return None
+    if section is None:
+        return None, None
+    for _, plan in section.volume_plans_all():
+        for backup in plan.manual_backups if plan.name == plan_name else ():
+            if backup.name == backup_name:
+                return backup.compartment_id or plan.compartment_id, backup.kind
+    for group in section.volume_group_plans:
+        for group_backup in group.manual_backups if group.name == plan_name else ():
+            if group_backup.name == backup_name:
+                return group_backup.compartment_id or group.compartment_id, "volume_group"
+    return None, None
+
+
+def _manual_backup_compartment(topology: Topology, plan_name: str | None, backup_name: str | None) -> Any:
+    return _manual_backup(topology, plan_name, backup_name)[0]
+
+
+_KIND_OF_OCID = {"bootvolumebackup": "boot_volume", "volumebackup": "volume", "volumegroupbackup": "volume_group"}
 
 
 def _oci_copies(topology: Topology, oci: _Oci) -> None:
@@ -398,19 +500,29 @@ def _oci_copies(topology: Topology, oci: _Oci) -> None:
         spec = copy.oci
         who = f"CrossRegionCopy {copy.name}"
         if spec.source is not None:
-            compartment = _manual_backup_compartment(topology, spec.source.plan, spec.source.manual_backup)
+            compartment, kind = _manual_backup(topology, spec.source.plan, spec.source.manual_backup)
             where = oci.compartment(compartment, "")
         else:
-            where = oci.compartment(None, f"compartment of {given(spec.source_backup_id)}")
-        # CopyBootVolumeBackup: BOOT_VOLUME_BACKUP_COPY on the source, and "create boot volume backups in
-        # destination region" (Core Services, boot-volume-backups); the copy keeps its source's compartment
-        # (CopyBootVolumeBackupDetails names none), and a policy holds in every region. Get and Delete of a boot
-        # volume backup also need VOLUME_INSPECT (Permissions Required for Each API Operation).
-        wanted = {"BOOT_VOLUME_BACKUP_COPY", "BOOT_VOLUME_BACKUP_CREATE", "BOOT_VOLUME_BACKUP_INSPECT"}
+            source = str(given(spec.source_backup_id))
+            kind = _KIND_OF_OCID.get(source.split(".")[1] if source.count(".") > 1 else "")
+            where = oci.compartment(None, f"compartment of {source}")
+        kind = kind or "boot_volume"
+        # Copy<Kind>Backup: <KIND>_BACKUP_COPY on the source, and "create <kind> backups in destination region" (Core
+        # Services, boot-volume-backups and volume-backups); the copy keeps its source's compartment (the copy
+        # details name none), and a policy holds in every region. Get and Delete also need VOLUME_INSPECT. The
+        # volume-group-backups table names no COPY permission: a group backup is copied as its volume backups are,
+        # each with its kind's COPY and CREATE.
+        why = f"{who}: copy the backup to {copy.oci.destination_region}"
+        stem = _BACKUP_PERMISSION[kind]
+        wanted = {f"{stem}_CREATE", f"{stem}_INSPECT"} | ({f"{stem}_COPY"} if kind != "volume_group" else set())
         if copy.delete_on_removal:
-            wanted.add("BOOT_VOLUME_BACKUP_DELETE")
-        why = f"{who}: copy the boot volume backup to {spec.destination_region}"
-        oci.user.allow("manage", "boot-volume-backups", where, why, permissions=wanted)
+            wanted.add(f"{stem}_DELETE")
+        oci.user.allow("manage", _BACKUP_TYPES[kind], where, why, permissions=wanted)
+        if kind == "volume_group":
+            for member in ("volume", "boot_volume"):
+                member_stem = _BACKUP_PERMISSION[member]
+                copied = {f"{member_stem}_COPY", f"{member_stem}_CREATE", f"{member_stem}_INSPECT"}
+                oci.user.allow("manage", _BACKUP_TYPES[member], where, f"{why}: its volume backups", permissions=copied)
         oci.user.allow("inspect", "volumes", where, why)
         oci.key(spec.kms_key_id, f"{who}: the copy is encrypted with kms_key_id")
 
@@ -425,25 +537,51 @@ def _oci_drills(topology: Topology, oci: _Oci) -> None:
         who = f"RestoreDrill {drill.name}"
         if drill.oci is not None:
             point = drill.oci
+            compartment, kind = _manual_backup(topology, point.plan, point.manual_backup)
             plan = (
-                next((p for p in topology.oci.boot_volume_plans if p.name == point.plan), None)
+                next((p for _, p in topology.oci.volume_plans_all() if p.name == point.plan), None)
                 if topology.oci
                 else None
             )
             scratch = oci.compartment(point.compartment_id or (plan.compartment_id if plan else None), "")
-            # CreateBootVolume from a backup: `manage volumes` (VOLUME_CREATE) and `read boot-volume-backups`; the
-            # scratch boot volume is read, retagged and deleted (VOLUME_INSPECT, VOLUME_UPDATE, VOLUME_DELETE).
-            why = f"{who}: restore the boot volume backup into a scratch boot volume, and remove it"
-            wanted = {"VOLUME_CREATE", "VOLUME_INSPECT", "VOLUME_UPDATE", "VOLUME_DELETE"}
-            oci.user.allow("manage", "volumes", scratch, why, permissions=wanted)
             if point.backup_id is not None:
+                kind = "volume" if str(given(point.backup_id)).startswith("ocid1.volumebackup.") else "boot_volume"
                 backups = oci.compartment(None, f"compartment of {given(point.backup_id)}")
             else:
-                backups = oci.compartment(_manual_backup_compartment(topology, point.plan, point.manual_backup), "")
-            oci.user.allow("read", "boot-volume-backups", backups, why)
-            oci.key(point.kms_key_id, f"{who}: the scratch boot volume is encrypted with kms_key_id")
+                backups = oci.compartment(compartment, "")
+            # CreateBootVolume / CreateVolume from a backup: `manage volumes` (VOLUME_CREATE) and `read
+            # boot-volume-backups` / `read volume-backups`; the scratch volume is read, retagged and deleted
+            # (VOLUME_INSPECT, VOLUME_UPDATE, VOLUME_DELETE).
+            what = "block volume" if kind == "volume" else "boot volume"
+            why = f"{who}: restore the {what} backup into a scratch {what}, and remove it"
+            wanted = {"VOLUME_CREATE", "VOLUME_INSPECT", "VOLUME_UPDATE", "VOLUME_DELETE"}
+            oci.user.allow("manage", "volumes", scratch, why, permissions=wanted)
+            oci.user.allow("read", _BACKUP_TYPES[kind or "boot_volume"], backups, why)
+            oci.key(point.kms_key_id, f"{who}: the scratch volume is encrypted with kms_key_id")
+        elif drill.oci_volume_group is not None:
+            _oci_group_drill(topology, oci, who, drill.oci_volume_group)
         elif drill.oci_vault is not None:
             _oci_vault_drill(topology, oci, who, drill.oci_vault)
+
+
+def _oci_group_drill(topology: Topology, oci: _Oci, who: str, point: Any) -> None:
+    """CreateVolumeGroup from a volume group backup: VOLUME_GROUP_CREATE, VOLUME_GROUP_BACKUP_INSPECT,
+    VOLUME_BACKUP_READ / BOOT_VOLUME_BACKUP_READ, VOLUME_CREATE and VOLUME_WRITE; the restored group and its volumes are
+    read and deleted (VOLUME_GROUP_INSPECT, VOLUME_GROUP_DELETE, VOLUME_INSPECT, VOLUME_DELETE)."""
+    group = next((g for g in topology.oci.volume_group_plans if g.name == point.plan), None) if topology.oci else None
+    scratch = oci.compartment(point.compartment_id or (group.compartment_id if group else None), "")
+    if point.backup_id is not None:
+        backups = oci.compartment(None, f"compartment of {given(point.backup_id)}")
+    else:
+        backups = oci.compartment(_manual_backup_compartment(topology, point.plan, point.manual_backup), "")
+    why = f"{who}: restore the volume group backup into a scratch volume group, and remove it with its volumes"
+    groups = {"VOLUME_GROUP_CREATE", "VOLUME_GROUP_INSPECT", "VOLUME_GROUP_DELETE"}
+    oci.user.allow("manage", "volume-groups", scratch, why, permissions=groups)
+    volumes = {"VOLUME_CREATE", "VOLUME_WRITE", "VOLUME_INSPECT", "VOLUME_DELETE"}
+    oci.user.allow("manage", "volumes", scratch, why, permissions=volumes)
+    oci.user.allow("inspect", "volume-group-backups", backups, why)
+    oci.user.allow("read", "volume-backups", backups, why)
+    oci.user.allow("read", "boot-volume-backups", backups, why)
 
 
 def _oci_vault_drill(topology: Topology, oci: _Oci, who: str, point: Any) -> None:

@@ -293,6 +293,8 @@ WIDTH = 120
 
 _KINDS = {
     "BootVolumeBackupPlan": "plan",
+    "VolumeBackupPlan": "plan",
+    "VolumeGroupBackupPlan": "volume group",
     "IbmBackupPolicy": "policy",
     "SnapshotWithClones": "snapshot",
     "SnapshotConsistencyGroup": "group",
@@ -359,6 +361,7 @@ _COLUMNS = (
     _Column("OLDEST", lambda r: _cell(r.oldest_restore_point_days, "d", r.schedules_known), wide_only=True),
     _Column("GENERATIONS", lambda r: r.generations or "-", wide_only=True),
     _Column("CONSISTENCY", consistency_cell, wide_only=True),
+    _Column("TOGETHER WITH", lambda r: ",".join(r.backed_up_with) or "-", wide_only=True),
     _Column("CROSS-REGION", _cross_region, 20),
     _Column("CLONES", lambda r: ",".join(r.clone_zones) or "-", wide_only=True),
     _Column("MANUAL", lambda r: str(len(r.manual_backups)) if r.manual_backups else "-", wide_only=True),
@@ -404,7 +407,8 @@ def render_coverage(rows: Sequence[CoverageRow], *, wide: bool = False) -> list[
             "OLDEST = age of the oldest scheduled restore point; GENERATIONS = on-demand backups kept (those held are "
             "known after an up: output `generations`); CONSISTENCY = what the topology declares for backups of a "
             "volume in use (crash: crash-consistent; application: quiesced by the recorded hook, which the stack "
-            "never runs; undeclared: crash-consistent at best, and nobody said that is enough); CROSS-REGION (last N, "
+            "never runs; undeclared: crash-consistent at best, and nobody said that is enough); TOGETHER WITH = the "
+            "other volumes of an OCI volume group, backed up at the same point in time; CROSS-REGION (last N, "
             "age) = the N most recent copies a backup policy keeps there, reaching that far back; RTO = the last "
             "drill's measured restore time, known after an up (output `restore_drills.<name>`)."
         )
@@ -422,7 +426,13 @@ def render_coverage(rows: Sequence[CoverageRow], *, wide: bool = False) -> list[
             "stack never runs it)"
             for q in row.quiesce_hooks
         )
-        details = [*row.schedules, *quiesced, *(f"drill {d}" for d in row.drills)]
+        together = (
+            [f"backed up together with {', '.join(row.backed_up_with) or 'the other members'} (volume group "
+             f"{row.volume_group}, one point in time)"]
+            if row.volume_group is not None
+            else []
+        )  # fmt: skip
+        details = [*row.schedules, *together, *quiesced, *(f"drill {d}" for d in row.drills)]
         if details:
             lines += _wrapped(f"{row.asset_name or row.asset_id}: " + "; ".join(details))
     facts = summary(list(rows))

@@ -24,6 +24,8 @@ from components.ibm.snapshots import (
 from components.oci.boot_volume_backup_plan import BootVolumeBackupPlan
 from components.oci.ocid import parse_ocid
 from components.oci.vault_backup import VaultBackup, VaultBackupInputs, VaultRestore, VaultRestoreInputs
+from components.oci.volume_backup_plan import VolumeBackupPlan, VolumePlanInputs
+from components.oci.volume_group_backup_plan import VolumeGroupBackupPlan, VolumeGroupPlanInputs
 from components.openstack.snapshot_backup import SnapshotBackup, SnapshotBackupInputs
 from components.restore_drill import RestoreDrill, RestoreDrillInputs
 
@@ -64,7 +66,7 @@ def build(topology: Topology) -> dict[str, Any]:
     """Declare every component of the topology; returns the stack outputs to export."""
     exports: dict[str, Any] = {}
     providers = _OciProviders(topology.oci)
-    plans: dict[str, BootVolumeBackupPlan] = {}
+    plans: dict[str, VolumeBackupPlan | VolumeGroupBackupPlan] = {}
     vault_backups: dict[str, VaultBackup] = {}
     if topology.oci is not None:
         plans, vault_backups, oci_exports = _oci(topology.oci, providers)
@@ -86,14 +88,25 @@ def build(topology: Topology) -> dict[str, Any]:
             for spec in section.snapshot_backups
         }
         exports["openstack_snapshot_backups"] = {name: c.outputs() for name, c in snapshot_backups.items()}
-    sources = _DrillSources(snapshot_backups, ibm_sources, plans, vault_backups)
+    oci_section = topology.oci
+    access = (
+        {
+            "region": oci_section.region,
+            "auth": oci_section.auth,
+            "profile": oci_section.config_file_profile,
+            "blockstorage_endpoint": oci_section.blockstorage_endpoint,
+        }
+        if oci_section is not None
+        else {}
+    )
+    sources = _DrillSources(snapshot_backups, ibm_sources, plans, vault_backups, access)
     drills = {
         spec.name: RestoreDrill(
             spec.name,
             _drill_args(spec, sources),
-            # a boot volume drill is a native OCI resource: the stack's provider of the plan's region
+            # a volume or volume group drill is a native OCI resource: the stack's provider of the plan's region
             pulumi.ResourceOptions(providers=[providers.get(topology.oci.region)])
-            if spec.oci is not None and topology.oci is not None
+            if (spec.oci is not None or spec.oci_volume_group is not None) and topology.oci is not None
             else None,
         ).outputs()
         for spec in topology.restore_drills
@@ -121,15 +134,46 @@ class _OciProviders:
 
 def _oci(
     section: OciSection, providers: _OciProviders
-) -> tuple[dict[str, BootVolumeBackupPlan], dict[str, VaultBackup], dict[str, Any]]:
+) -> tuple[dict[str, VolumeBackupPlan | VolumeGroupBackupPlan], dict[str, VaultBackup], dict[str, Any]]:
     """The OCI section's components; the OCI provider (and so its plugin) only where a native resource needs it."""
     exports: dict[str, Any] = {}
 
     def on_provider() -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(providers=[providers.get(section.region)])
 
-    plans = {plan.name: BootVolumeBackupPlan(plan.name, plan, on_provider()) for plan in section.boot_volume_plans}
-    exports["oci_boot_volume_plans"] = {name: plan.outputs() for name, plan in plans.items()}
+    # Each plan lists and prunes its manual backups' generations through the Block Volume API of the section's region.
+    access = {
+        "region": section.region,
+        "auth": section.auth,
+        "profile": section.config_file_profile,
+        "blockstorage_endpoint": section.blockstorage_endpoint,
+    }
+    boot_plans = {
+        plan.name: BootVolumeBackupPlan(
+            plan.name, VolumePlanInputs.model_validate({**plan.fields(), **access}), on_provider()
+        )
+        for plan in section.boot_volume_plans
+    }
+    exports["oci_boot_volume_plans"] = {name: plan.outputs() for name, plan in boot_plans.items()}
+    plans: dict[str, VolumeBackupPlan | VolumeGroupBackupPlan] = dict(boot_plans)
+    volume_plans = {
+        plan.name: VolumeBackupPlan(
+            plan.name, VolumePlanInputs.model_validate({**plan.fields(), **access}), on_provider()
+        )
+        for plan in section.volume_plans
+    }
+    if volume_plans:
+        exports["oci_volume_plans"] = {name: plan.outputs() for name, plan in volume_plans.items()}
+    group_plans = {
+        plan.name: VolumeGroupBackupPlan(
+            plan.name, VolumeGroupPlanInputs.model_validate({**plan.fields(), **access}), on_provider()
+        )
+        for plan in section.volume_group_plans
+    }
+    if group_plans:
+        exports["oci_volume_group_plans"] = {name: plan.outputs() for name, plan in group_plans.items()}
+    plans.update(volume_plans)
+    plans.update(group_plans)
     backups: dict[str, VaultBackup] = {}
     if section.vault_backups:
         backups = {
@@ -204,7 +248,7 @@ def _ibm(section: IbmSection) -> tuple[dict[str, SnapshotWithClones | SnapshotCo
 def _copies(
     topology: Topology,
     ibm_sources: dict[str, SnapshotWithClones | SnapshotConsistencyGroup],
-    plans: dict[str, BootVolumeBackupPlan],
+    plans: dict[str, VolumeBackupPlan | VolumeGroupBackupPlan],
     providers: _OciProviders,
 ) -> dict[str, Any]:
     copies: dict[str, Any] = {}
@@ -254,8 +298,10 @@ class _DrillSources:
 
     snapshot_backups: dict[str, SnapshotBackup]
     ibm: dict[str, SnapshotWithClones | SnapshotConsistencyGroup]
-    plans: dict[str, BootVolumeBackupPlan]
+    plans: dict[str, VolumeBackupPlan | VolumeGroupBackupPlan]
     vault_backups: dict[str, VaultBackup]
+    access: dict[str, Any]
+    """How the OCI section reaches Block Volume (region, auth, profile, blockstorage_endpoint)."""
 
 
 def _drill_args(spec: RestoreDrillSpec, sources: _DrillSources) -> RestoreDrillInputs:
@@ -276,6 +322,19 @@ def _drill_args(spec: RestoreDrillSpec, sources: _DrillSources) -> RestoreDrillI
                 "zone": ibm.zone,
                 "profile": ibm.profile,
                 "resource_group_id": source.resource_group_id,
+            },
+        )
+    if spec.oci_volume_group is not None:
+        group = spec.oci_volume_group
+        return RestoreDrillInputs(
+            **common,
+            oci_volume_group={
+                "source": sources.plans[group.plan] if group.plan is not None else None,
+                "manual_backup": group.manual_backup,
+                "backup_id": group.backup_id,
+                "availability_domain": group.availability_domain,
+                "compartment_id": group.compartment_id,
+                **(sources.access if group.backup_id is not None else {}),
             },
         )
     if spec.oci is not None:

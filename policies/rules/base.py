@@ -19,6 +19,9 @@ DYNAMIC = "pulumi-python:dynamic/backup-topology:"
 VOLUME_BACKUP_POLICY = "oci:Core/volumeBackupPolicy:VolumeBackupPolicy"
 POLICY_ASSIGNMENT = "oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment"
 BOOT_VOLUME_BACKUP = "oci:Core/bootVolumeBackup:BootVolumeBackup"
+VOLUME_BACKUP = "oci:Core/volumeBackup:VolumeBackup"
+VOLUME_GROUP_BACKUP = "oci:Core/volumeGroupBackup:VolumeGroupBackup"
+VOLUME_GROUP = "oci:Core/volumeGroup:VolumeGroup"
 PAR = "oci:ObjectStorage/preauthrequest:Preauthrequest"
 IBM_SNAPSHOT = DYNAMIC + "IbmSnapshot"
 IBM_COPY = DYNAMIC + "IbmSnapshotCopy"
@@ -32,10 +35,20 @@ IBM_DRILL = DYNAMIC + "IbmRestoreDrill"
 OCI_VAULT_DRILL = DYNAMIC + "OciVaultRestoreDrill"
 OCI_BOOT_VOLUME_DRILL = "oci:Core/bootVolume:BootVolume"
 """A boot volume restored by a RestoreDrill (it carries the freeform tag DRILL_TAG)."""
+OCI_VOLUME_DRILL = "oci:Core/volume:Volume"
+"""A block volume restored by a RestoreDrill (it carries the freeform tag DRILL_TAG)."""
+OCI_VOLUME_GROUP_DRILL = VOLUME_GROUP
+"""A volume group restored by a RestoreDrill (it carries the freeform tag DRILL_TAG; a group a plan makes does not)."""
 DRILL_TAG = "backup-topology-drill"
 REPLICATION_POLICY = "oci:ObjectStorage/replicationPolicy:ReplicationPolicy"
 BOOT_VOLUME_PLAN = "backup-topology:index:BootVolumeBackupPlan"
 """The component whose registered outputs (`oracle_policy`) stack rules read as its props."""
+VOLUME_PLAN = "backup-topology:index:VolumeBackupPlan"
+VOLUME_GROUP_PLAN = "backup-topology:index:VolumeGroupBackupPlan"
+VOLUME_PLANS = (BOOT_VOLUME_PLAN, VOLUME_PLAN)
+"""The components that assign a policy to boot and block volumes (the same component under two type tokens)."""
+PLANS = (*VOLUME_PLANS, VOLUME_GROUP_PLAN)
+"""Every component that assigns an OCI backup policy."""
 
 
 @dataclass(frozen=True)
@@ -146,6 +159,31 @@ def peek(props: Mapping[str, Any], key: str) -> Any:
 def of_type(resources: Sequence[Res], type_: str) -> list[Res]:
     """The resources of one type token."""
     return [r for r in resources if r.type == type_]
+
+
+def of_types(resources: Sequence[Res], types: Sequence[str]) -> list[Res]:
+    """The resources of any of the type tokens, in the stack's order."""
+    return [r for r in resources if r.type in types]
+
+
+_ASSET_KINDS = {"bootvolume": "boot volume", "volume": "block volume", "volumegroup": "volume group"}
+
+
+def asset_kind(assignment: Res, resources: Sequence[Res]) -> str:
+    """What a policy assignment assigns its policy to: `boot volume`, `block volume` or `volume group`, by the asset's
+    OCID; while it is not known (a preview), by the component that made it (a volume group plan assigns its group)."""
+    asset = peek(assignment.props, "assetId")
+    if isinstance(asset, str) and not unknown(asset) and asset.startswith("ocid1."):
+        return _ASSET_KINDS.get(asset.split(".")[1], "volume")
+    parent = next((r for r in resources if r.urn == assignment.parent), None)
+    if parent is not None and parent.type == VOLUME_GROUP_PLAN:
+        return "volume group"
+    return "volume"
+
+
+def is_drill(resource: Res) -> bool:
+    """Whether a native volume or volume group was restored by a RestoreDrill (it carries DRILL_TAG)."""
+    return DRILL_TAG in (peek(resource.props, "freeformTags") or {})
 
 
 def name_in(urn: str | None) -> str:

@@ -7,11 +7,15 @@ from typing import Any
 
 from policies.rules.base import (
     BOOT_VOLUME_BACKUP,
-    BOOT_VOLUME_PLAN,
     POLICY_ASSIGNMENT,
+    VOLUME_BACKUP,
+    VOLUME_GROUP_BACKUP,
+    VOLUME_GROUP_PLAN,
+    VOLUME_PLANS,
     Res,
     Rule,
     Violation,
+    asset_kind,
     is_prod,
     of_type,
     unknown,
@@ -35,10 +39,18 @@ _FIX = (
 def _in_use(component: Res, resources: Sequence[Res]) -> str | None:
     """Why the component's backups are taken of a volume that may be in use; None when they are not."""
     children = [r for r in resources if r.parent == component.urn]
-    if component.type == BOOT_VOLUME_PLAN:
-        # A boot volume is the disk of its running instance: in use whenever it is backed up.
-        if any(c.type in (POLICY_ASSIGNMENT, BOOT_VOLUME_BACKUP) for c in children):
+    if component.type in VOLUME_PLANS:
+        # A boot volume is the disk of its running instance: in use whenever it is backed up. A block volume may be
+        # attached to a running instance (OCI backs it up attached or detached: "Overview of Block Volume Backups").
+        assigned = {asset_kind(c, resources) for c in children if c.type == POLICY_ASSIGNMENT}
+        if "boot volume" in assigned or any(c.type == BOOT_VOLUME_BACKUP for c in children):
             return "backs up boot volumes, in use by their running instances"
+        if assigned or any(c.type == VOLUME_BACKUP for c in children):
+            return "backs up block volumes that may be attached to running instances"
+        return None
+    if component.type == VOLUME_GROUP_PLAN:
+        if any(c.type in (POLICY_ASSIGNMENT, VOLUME_GROUP_BACKUP) for c in children):
+            return "backs up a volume group whose volumes may be in use by running instances"
         return None
     if component.type == SNAPSHOT_BACKUP:
         # Without force the provider refuses an attached volume, so only force takes an in-use one.
@@ -59,7 +71,14 @@ def _undeclared(resources: Sequence[Res], config: Mapping[str, Any], stack: str)
     if not is_prod(stack, config):
         return []
     found = []
-    for type_ in (BOOT_VOLUME_PLAN, SNAPSHOT_BACKUP, SNAPSHOT_WITH_CLONES, CONSISTENCY_GROUP, IBM_BACKUP_POLICY):
+    for type_ in (
+        *VOLUME_PLANS,
+        VOLUME_GROUP_PLAN,
+        SNAPSHOT_BACKUP,
+        SNAPSHOT_WITH_CLONES,
+        CONSISTENCY_GROUP,
+        IBM_BACKUP_POLICY,
+    ):
         for component in of_type(resources, type_):
             declared = component.props.get("consistency")
             if declared in ("crash", "application") or (declared is not None and unknown(declared)):
@@ -82,8 +101,9 @@ RULES = [
     Rule(
         name="in-use-volume-consistency",
         description=(
-            "In prod stacks every backup of a volume that may be in use (an OCI boot volume, an IBM volume, a Cinder "
-            "volume snapshotted with force) declares its consistency: crash, or application with the quiesce hook."
+            "In prod stacks every backup of a volume that may be in use (an OCI boot or block volume or volume group, "
+            "an IBM volume, a Cinder volume snapshotted with force) declares its consistency: crash, or application "
+            "with the quiesce hook."
         ),
         level="advisory",
         scope="stack",

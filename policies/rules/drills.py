@@ -9,7 +9,6 @@ from policies.rules.base import (
     BOOT_VOLUME_BACKUP,
     CINDER_BACKUP,
     CINDER_DRILL,
-    DRILL_TAG,
     IBM_DRILL,
     IBM_GROUP,
     IBM_POLICY,
@@ -18,40 +17,58 @@ from policies.rules.base import (
     OCI_KEY_BACKUP,
     OCI_VAULT_BACKUP,
     OCI_VAULT_DRILL,
+    OCI_VOLUME_DRILL,
+    OCI_VOLUME_GROUP_DRILL,
     POLICY_ASSIGNMENT,
+    VOLUME_BACKUP,
+    VOLUME_GROUP_BACKUP,
     Res,
     Rule,
     Violation,
+    asset_kind,
+    is_drill,
     is_prod,
     of_type,
 )
 
-# Asset classes by the resources that back them up, and the drills that restore them.
-_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "Cinder volumes": ((CINDER_BACKUP,), (CINDER_DRILL,)),
-    "IBM block volumes": ((IBM_SNAPSHOT, IBM_GROUP, IBM_POLICY), (IBM_DRILL,)),
-    "OCI boot volumes": ((POLICY_ASSIGNMENT, BOOT_VOLUME_BACKUP), (OCI_BOOT_VOLUME_DRILL,)),
-    "OCI vaults and keys": ((OCI_VAULT_BACKUP, OCI_KEY_BACKUP), (OCI_VAULT_DRILL,)),
+# Asset classes by the resources that back them up, and the drills that restore them. A policy assignment backs up
+# the class of its asset: a boot volume, a block volume or a volume group.
+_CLASSES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str | None]] = {
+    "Cinder volumes": ((CINDER_BACKUP,), (CINDER_DRILL,), None),
+    "IBM block volumes": ((IBM_SNAPSHOT, IBM_GROUP, IBM_POLICY), (IBM_DRILL,), None),
+    "OCI boot volumes": ((POLICY_ASSIGNMENT, BOOT_VOLUME_BACKUP), (OCI_BOOT_VOLUME_DRILL,), "boot volume"),
+    "OCI block volumes": ((POLICY_ASSIGNMENT, VOLUME_BACKUP), (OCI_VOLUME_DRILL,), "block volume"),
+    "OCI volume groups": ((POLICY_ASSIGNMENT, VOLUME_GROUP_BACKUP), (OCI_VOLUME_GROUP_DRILL,), "volume group"),
+    "OCI vaults and keys": ((OCI_VAULT_BACKUP, OCI_KEY_BACKUP), (OCI_VAULT_DRILL,), None),
 }
+_NATIVE_DRILLS = frozenset({OCI_BOOT_VOLUME_DRILL, OCI_VOLUME_DRILL, OCI_VOLUME_GROUP_DRILL})
 _KIND = {OCI_VAULT_DRILL: "vault backup"}
 """What a drill restores, where its record does not say (Cinder records `restore_point`)."""
 _PROD_STACKS = {"type": "array", "items": {"type": "string"}, "description": "Stacks held to the prod thresholds."}
 
 
 def _drills(resources: Sequence[Res], type_: str) -> list[Res]:
-    """The drills of one type (a boot volume is a drill's only when it carries the drill tag)."""
+    """The drills of one type (a native volume or volume group is a drill's only when it carries the drill tag)."""
     found = of_type(resources, type_)
-    if type_ == OCI_BOOT_VOLUME_DRILL:
-        found = [r for r in found if DRILL_TAG in (r.props.get("freeformTags") or {})]
+    if type_ in _NATIVE_DRILLS:
+        found = [r for r in found if is_drill(r)]
     return found
+
+
+def _backed_up(resources: Sequence[Res], types: tuple[str, ...], asset: str | None) -> list[Res]:
+    """The resources of `types` that back up the class; an assignment only when its asset is of the class."""
+    found = [r for t in types for r in of_type(resources, t)]
+    if asset is None:
+        return found
+    return [r for r in found if r.type != POLICY_ASSIGNMENT or asset_kind(r, resources) == asset]
 
 
 def _every_class_drilled(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
     if not is_prod(stack, config):
         return []
     found = []
-    for label, (backed_up_by, drilled_by) in _CLASSES.items():
-        backed = [r for t in backed_up_by for r in of_type(resources, t)]
+    for label, (backed_up_by, drilled_by, asset) in _CLASSES.items():
+        backed = _backed_up(resources, backed_up_by, asset)
         if not backed or any(_drills(resources, t) for t in drilled_by):
             continue
         how = "add a restore_drills entry for one of them"
@@ -84,7 +101,10 @@ def _drills_passed(resources: Sequence[Res], config: Mapping[str, Any], stack: s
 RULES = [
     Rule(
         name="restore-drill-every-asset-class",
-        description="In prod stacks every kind of asset backed up (Cinder, IBM, OCI boot volumes, vaults) is drilled.",
+        description=(
+            "In prod stacks every kind of asset backed up (Cinder, IBM, OCI boot volumes, block volumes, volume "
+            "groups, vaults) is drilled."
+        ),
         level="advisory",
         scope="stack",
         check=_every_class_drilled,

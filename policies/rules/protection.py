@@ -19,15 +19,23 @@ from policies.rules.base import (
     OCI_KEY_BACKUP,
     OCI_VAULT_BACKUP,
     PAR,
+    PLANS,
     POLICY_ASSIGNMENT,
     REPLICATION_POLICY,
     VOLUME_BACKUP_POLICY,
+    VOLUME_GROUP,
+    VOLUME_PLAN,
+    VOLUME_PLANS,
     Res,
     Rule,
     Violation,
+    asset_kind,
+    is_drill,
     is_prod,
     name_in,
     of_type,
+    of_types,
+    peek,
 )
 
 _PERIOD_HOURS = {"hour": 1, "day": 24, "week": 168, "month": 744, "year": 8760}
@@ -184,9 +192,10 @@ def _retention_and_rpo(resources: Sequence[Res], config: Mapping[str, Any], stac
 
 
 def _oracle_plans(resources: Sequence[Res]) -> list[tuple[Res, str]]:
-    """BootVolumeBackupPlan components on an Oracle-defined policy (their registered output `oracle_policy`)."""
+    """Volume plans (BootVolumeBackupPlan, VolumeBackupPlan) on an Oracle-defined policy (their registered output
+    `oracle_policy`; a volume group takes no Oracle-defined policy)."""
     plans = []
-    for plan in of_type(resources, BOOT_VOLUME_PLAN):
+    for plan in of_types(resources, VOLUME_PLANS):
         oracle = plan.props.get("oracle_policy")
         if isinstance(oracle, str) and oracle in ORACLE_POLICIES:
             plans.append((plan, oracle))
@@ -200,7 +209,7 @@ def _assigned_policy(assignment: Res, resources: Sequence[Res]) -> Res | str | N
     for policy in policies:
         if policy.urn in assignment.dependencies:
             return policy
-    plan = next((p for p in of_type(resources, BOOT_VOLUME_PLAN) if p.urn == assignment.parent), None)
+    plan = next((p for p in of_types(resources, PLANS) if p.urn == assignment.parent), None)
     if plan is None:
         return None
     # A plan's policy sits next to its assignments, even where the engine recorded no dependency.
@@ -217,11 +226,11 @@ def _external_policies(resources: Sequence[Res], config: Mapping[str, Any], stac
         if _assigned_policy(assignment, resources) is None:
             key = (assignment.parent, str(assignment.props.get("policyId")))
             by_owner.setdefault(key, []).append(assignment)
-    plans = {p.urn: p for p in of_type(resources, BOOT_VOLUME_PLAN)}
+    plans = {p.urn: p for p in of_types(resources, PLANS)}
     found = []
     for (parent, policy_id), assignments in by_owner.items():
         plan = plans.get(parent or "")
-        owner = f"boot volume plan {plan.name}" if plan is not None else f"assignment {assignments[0].name}"
+        owner = f"{_plan_kind(plan)} {plan.name}" if plan is not None else f"assignment {assignments[0].name}"
         volumes = ", ".join(str(a.props.get("assetId")) for a in assignments)
         found.append(
             Violation(
@@ -233,6 +242,10 @@ def _external_policies(resources: Sequence[Res], config: Mapping[str, Any], stac
             )
         )
     return found
+
+
+def _plan_kind(plan: Res) -> str:
+    return {BOOT_VOLUME_PLAN: "boot volume plan", VOLUME_PLAN: "volume plan"}.get(plan.type, "volume group plan")
 
 
 # --- prod-cross-region-copy ----------------------------------------------------------------------
@@ -265,7 +278,7 @@ def _boot_volume_copies(resources: Sequence[Res]) -> list[tuple[Res, str]]:
     found = []
     for assignment in of_type(resources, POLICY_ASSIGNMENT):
         policy = _assigned_policy(assignment, resources)
-        subject = f"boot volume {assignment.props.get('assetId')} ({assignment.name})"
+        subject = f"{asset_kind(assignment, resources)} {peek(assignment.props, 'assetId')} ({assignment.name})"
         if isinstance(policy, Res):
             if policy.props.get("destinationRegion"):
                 continue
@@ -426,19 +439,36 @@ def _cinder_in_region(resources: Sequence[Res], config: Mapping[str, Any], stack
 def _one_policy_per_volume(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
     seen: dict[str, Res] = {}
     found = []
-    for assignment in of_type(resources, POLICY_ASSIGNMENT):
+    assignments = of_type(resources, POLICY_ASSIGNMENT)
+    for assignment in assignments:
         asset = assignment.props.get("assetId")
         if not isinstance(asset, str):
             continue
         if asset in seen:
             found.append(
                 Violation(
-                    f"boot volume {asset} is assigned by {seen[asset].name} and {assignment.name}; "
-                    "OCI keeps only the last one",
+                    f"{asset_kind(assignment, resources)} {asset} is assigned by {seen[asset].name} and "
+                    f"{assignment.name}; OCI keeps only the last one",
                     assignment.urn,
                 )
             )
         seen.setdefault(asset, assignment)
+    # A volume of a group with a policy has its assignment managed by the group ("Managing Backup Policy Assignments
+    # to Volumes", Policy-Based Backups): its own assignment is not the policy OCI applies.
+    for group in of_type(resources, VOLUME_GROUP):
+        managed = next((a for a in assignments if group.urn in a.dependencies), None)  # its asset is the group
+        if is_drill(group) or managed is None:
+            continue
+        for volume in peek(group.props, "volumeIds") or []:
+            own = seen.get(volume) if isinstance(volume, str) else None
+            if own is not None:
+                found.append(
+                    Violation(
+                        f"volume {volume} is in volume group {group.name}, whose policy ({managed.name}) OCI applies "
+                        f"to it, and {own.name} assigns it another: leave it out of one of them",
+                        own.urn,
+                    )
+                )
     return found
 
 
@@ -482,7 +512,8 @@ RULES = [
     Rule(
         name="prod-cross-region-copy",
         description=(
-            "In prod stacks every boot volume's policy copies to another region, every IBM snapshot and every "
+            "In prod stacks every OCI boot volume's, block volume's and volume group's policy copies to another "
+            "region, every IBM snapshot and every "
             "member of a consistency group has a copy in another region, every IBM backup policy copies its "
             "backups to another region (remote_region_policies of an active plan), and every vault or key backup's "
             "bucket is replicated to another region - unless `waivers` gives the reason."
@@ -504,7 +535,10 @@ RULES = [
     ),
     Rule(
         name="one-policy-per-boot-volume",
-        description="A boot volume is assigned one backup policy (OCI silently keeps only the last).",
+        description=(
+            "A boot or block volume, or a volume group, is assigned one backup policy (OCI silently keeps only the "
+            "last), and a volume of a group with a policy has none of its own."
+        ),
         level="mandatory",
         scope="stack",
         check=_one_policy_per_volume,

@@ -230,10 +230,19 @@ class Operation:
 class Engine:
     """The stack state and the steps the engine takes for dynamic resources, against one running plugin."""
 
-    def __init__(self, plugin: ProviderPlugin, *, stack: str = "engine", config: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        plugin: ProviderPlugin,
+        *,
+        stack: str = "engine",
+        config: Mapping[str, Any] | None = None,
+        mocks: Callable[[], Mocks] | None = None,
+    ):
         self.plugin = plugin
         self.stack = stack
         self.config = dict(config or {})
+        self.mocks = mocks or TopologyMocks
+        """Makes the mocks that answer the program's native resources (a cloud's provider plugin's part)."""
         self.secret_keys: list[str] = []
         self.state: dict[str, State] = {}
         self._lock = threading.Lock()
@@ -305,7 +314,7 @@ class Engine:
             config=self.config,
             secret_keys=self.secret_keys,
             stack=self.stack,
-            mocks=TopologyMocks(),
+            mocks=self.mocks(),
             preview=preview,
             monitor=monitor,
         )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from components.config import CONFIG_KEY
+from components.config.loader import PLAN_LISTS
 from components.tooling.plan import read_stack_config, stack_file
 from tests.conftest import ROOT
 from tests.engine.harness import DYNAMIC, Engine
@@ -56,11 +57,14 @@ def test_the_first_preview_of_the_prod_stack_is_clean(
     made = sorted(r.type.rsplit(":", 1)[-1] for r in preview.simulation.resources if r.type.startswith(DYNAMIC))
     groups = {g["name"]: len(g["volume_ids"]) for g in topology["ibm"]["consistency_groups"]}
     copies = sum(groups.get(c["ibm"].get("consistency_group"), 1) for c in topology["copies"] if "ibm" in c)
+    oci = topology["oci"]
+    manual = sum(len(p.get("manual_backups", [])) for key in PLAN_LISTS for p in oci.get(key, []))
+    assert manual == 2  # web-tier's golden image and the ledger group's pre-migration backup
     assert made == sorted(
         ["OciVaultBackup", "OciKeyBackup", "IbmSnapshot", "IbmSnapshotConsistencyGroup", "IbmRestoreDrill"]
-        + ["OciVaultRestoreDrill", "IbmBackupPolicy"]
+        + ["OciVaultRestoreDrill", "IbmBackupPolicy", "OciScratchVolumeGroup"]
         + ["IbmSnapshotCopy"] * copies
-        + ["Generations"] * (3 + copies)  # one per snapshot, group, vault backup and copy
+        + ["Generations"] * (3 + copies + manual)  # per snapshot, group, vault backup, copy and OCI manual backup
     )
     assert [r.method for r in state.requests if r.method != "GET"] == []
     assert stub.backup_posts() == []

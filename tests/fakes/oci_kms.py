@@ -603,27 +603,31 @@ class KmsStub(LoopbackJsonServer):
         return dict(json.loads(base64.b64decode(blob[len(_MAGIC) :], validate=True)))
 
     def _signed(self, req: BaseHTTPRequestHandler, method: str) -> bool:
-        """Verify the OCI request signature (draft-cavage HTTP signatures, rsa-sha256)."""
-        auth = req.headers.get("authorization") or ""
-        fields = dict(re.findall(r'(\w+)="([^"]*)"', auth))
-        if not auth.startswith("Signature ") or fields.get("keyId") != self.key_id:
-            return False
-        lines = []
-        for name in fields.get("headers", "").split():
-            if name == "(request-target)":
-                lines.append(f"(request-target): {method.lower()} {req.path}")
-            else:
-                lines.append(f"{name}: {req.headers.get(name, '')}")
-        try:
-            self.public_key.verify(
-                base64.b64decode(fields.get("signature", "")),
-                "\n".join(lines).encode(),
-                padding.PKCS1v15(),
-                hashes.SHA256(),
-            )
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        return signed(req, method, self.public_key, self.key_id)
+
+
+def signed(req: BaseHTTPRequestHandler, method: str, public_key: RSAPublicKey, key_id: str) -> bool:
+    """Verify the OCI request signature (draft-cavage HTTP signatures, rsa-sha256) made with `key_id`'s key."""
+    auth = req.headers.get("authorization") or ""
+    fields = dict(re.findall(r'(\w+)="([^"]*)"', auth))
+    if not auth.startswith("Signature ") or fields.get("keyId") != key_id:
+        return False
+    lines = []
+    for name in fields.get("headers", "").split():
+        if name == "(request-target)":
+            lines.append(f"(request-target): {method.lower()} {req.path}")
+        else:
+            lines.append(f"{name}: {req.headers.get(name, '')}")
+    try:
+        public_key.verify(
+            base64.b64decode(fields.get("signature", "")),
+            "\n".join(lines).encode(),
+            padding.PKCS1v15(),
+            hashes.SHA256(),
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def _key_summary(key: dict[str, Any]) -> dict[str, Any]:

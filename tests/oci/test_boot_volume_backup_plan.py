@@ -90,6 +90,8 @@ def test_outputs_are_the_real_ids(plan: dict[str, Any]) -> None:
         "policy_id": policy.id,
         "assignment_ids": by_asset,
         "manual_backup_ids": {"pre-upgrade": backup.id},
+        "manual_backup_kinds": {"pre-upgrade": "boot_volume"},
+        "generations": {},  # no region given: the plan records no generations
         "compartment_id": plan["compartment_id"],
         "oracle_policy": None,
         "consistency": None,
@@ -104,18 +106,21 @@ def test_manual_backup_inputs(plan: dict[str, Any]) -> None:
     ]
     sim = build(plan)
     backups = {b.name: b.inputs for b in sim.of_type(BACKUP)}
+    series = "organization/backup-topology/dev/oci-manual-backup/web"
     assert backups["web-pre-upgrade"] == {
         "bootVolumeId": VOL_A,
         "type": "INCREMENTAL",
         "compartmentId": plan["compartment_id"],
         "displayName": "web-pre-upgrade",
         "definedTags": {"Ops.Ticket": "7"},
+        "freeformTags": {"backup-topology-series": f"{series}/pre-upgrade"},
     }
     assert backups["web-golden"] == {
         "bootVolumeId": VOL_B,
         "type": "FULL",
         "compartmentId": plan["compartment_id"],
         "displayName": "golden image",
+        "freeformTags": {"backup-topology-series": f"{series}/golden"},
     }
 
 

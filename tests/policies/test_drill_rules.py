@@ -77,3 +77,26 @@ def test_a_failed_vault_drill_is_a_finding() -> None:
     failed = {"checks_passed": False, "restore_point_id": "acme/b/payments/t1/vault", "error": "keys: 1 keys restored"}
     [message] = check_stack("restore-drill-passed", [resource("dev", DYN + "OciVaultRestoreDrill", "v", failed)])
     assert message.startswith("restore drill v of vault backup acme/b/payments/t1/vault failed at -: keys: 1 keys")
+
+
+def test_block_volumes_and_volume_groups_are_classes_of_their_own() -> None:
+    assignment = "oci:Core/volumeBackupPolicyAssignment:VolumeBackupPolicyAssignment"
+    backed_up = [
+        resource("prod", assignment, "data-a", {"assetId": "ocid1.volume.oc1.iad.a"}),
+        resource("prod", assignment, "ledger", {"assetId": "ocid1.volumegroup.oc1.iad.g"}),
+        resource("prod", "oci:Core/volumeGroup:VolumeGroup", "ledger-group", {"volumeIds": ["v"]}),  # not a drill
+    ]
+    assert [m.split(" are backed up")[0] for m in check_stack("restore-drill-every-asset-class", backed_up)] == [
+        "OCI block volumes",
+        "OCI volume groups",
+    ]
+    tag = {"freeformTags": {"backup-topology-drill": "d"}}
+    drills = [
+        resource("prod", "oci:Core/volume:Volume", "data-drill-volume", tag),
+        resource("prod", "oci:Core/volumeGroup:VolumeGroup", "ledger-drill-volume-group", tag),
+    ]
+    assert check_stack("restore-drill-every-asset-class", [*backed_up, *drills]) == []
+    assert check_stack("restore-drill-every-asset-class", [*backed_up, drills[1]]) == [
+        "OCI block volumes are backed up (1 resource) but never restore-drilled: add a restore_drills entry for one "
+        "of them"
+    ]

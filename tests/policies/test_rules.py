@@ -531,3 +531,47 @@ def test_an_ibm_policy_backs_up_ibm_block_volumes_which_a_prod_stack_drills() ->
     policy = ibm_policy("prod", ibm_plan("daily", "0 2 * * *", 30.0))
     [message] = check_stack("restore-drill-every-asset-class", [policy])
     assert message.startswith("IBM block volumes are backed up (1 resource) but never restore-drilled")
+
+
+# --- block volumes and volume groups ------------------------------------------------------------------------
+
+GROUP_PLAN = "backup-topology:index:VolumeGroupBackupPlan"
+VOLUME_GROUP = "oci:Core/volumeGroup:VolumeGroup"
+GROUP_OCID = "ocid1.volumegroup.oc1.iad.abuwcljrledger"
+
+
+def test_a_prod_volume_groups_policy_must_copy_to_another_region() -> None:
+    plan = resource("prod", GROUP_PLAN, "ledger", {})
+    group = resource("prod", VOLUME_GROUP, "ledger-group", {"volumeIds": ["ocid1.volume.oc1.iad.a"]}, parent=plan)
+    local = resource("prod", POLICY_TYPE, "ledger-policy", {"schedules": []}, parent=plan)
+    assignment = resource(
+        "prod", ASSIGNMENT, "ledger-assignment", {"assetId": GROUP_OCID}, parent=plan, deps=[group, local]
+    )
+    [message] = check_stack("prod-cross-region-copy", [plan, group, local, assignment])
+    assert message.startswith(f"volume group {GROUP_OCID} (ledger-assignment) has no cross-region copy: its policy")
+    copied = resource("prod", POLICY_TYPE, "ledger-policy", {"destinationRegion": "us-phoenix-1"}, parent=plan)
+    assert check_stack("prod-cross-region-copy", [plan, group, copied, assignment]) == []
+
+
+def test_a_volume_of_a_group_with_a_policy_has_no_assignment_of_its_own() -> None:
+    plan = resource("dev", GROUP_PLAN, "ledger", {})
+    group = resource("dev", VOLUME_GROUP, "ledger-group", {"volumeIds": ["ocid1.volume.oc1.iad.a"]}, parent=plan)
+    managed = resource("dev", ASSIGNMENT, "ledger-assignment", {"assetId": GROUP_OCID}, parent=plan, deps=[group])
+    own = resource("dev", ASSIGNMENT, "data-a", {"assetId": "ocid1.volume.oc1.iad.a"})
+    assert check_stack("one-policy-per-boot-volume", [plan, group, managed]) == []
+    [message] = check_stack("one-policy-per-boot-volume", [plan, group, managed, own])
+    assert message == (
+        "volume ocid1.volume.oc1.iad.a is in volume group ledger-group, whose policy (ledger-assignment) OCI applies "
+        "to it, and data-a assigns it another: leave it out of one of them"
+    )
+    two = resource("dev", ASSIGNMENT, "data-b", {"assetId": "ocid1.volume.oc1.iad.b"})
+    again = resource("dev", ASSIGNMENT, "data-c", {"assetId": "ocid1.volume.oc1.iad.b"})
+    [message] = check_stack("one-policy-per-boot-volume", [two, again])
+    assert message.startswith("block volume ocid1.volume.oc1.iad.b is assigned by data-b and data-c")
+
+
+def test_a_volume_group_plans_policy_is_judged_for_retention_and_rpo() -> None:
+    plan = resource("prod", GROUP_PLAN, "ledger", {})
+    short = resource("prod", POLICY_TYPE, "ledger-policy", {"schedules": [schedule("ONE_DAY", 7)]}, parent=plan)
+    [message] = check_stack("backup-retention-and-rpo", [plan, short])
+    assert message.startswith("backup policy ledger-policy: restore points at most 24 h apart are kept only 7 d")

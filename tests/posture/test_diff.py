@@ -98,7 +98,7 @@ WEB_1 = "web-1"
     [
         (unchanged, shorter_retention, WEB_1, "retention at the RPO", ("weakened", "30d", "7d")),
         (unchanged, daily_database, "db-primary", "RPO", ("weakened", "1h", "24h")),
-        (unchanged, no_dr_copy, WEB_1, "cross-region copy", ("lost", "us-phoenix-1", "-")),
+        (unchanged, no_dr_copy, WEB_1, "cross-region copy", ("lost", "us-phoenix-1 (backup policy)", "-")),
         (
             unchanged,
             fewer_clones,

@@ -82,6 +82,7 @@ def test_only_fields_that_take_python_objects_are_left_out() -> None:
             "IbmDrillArgs.source",
             "OciDrillArgs.source",
             "OciVaultDrillArgs.source",
+            "OciVolumeGroupDrillArgs.source",
             "OpenStackDrillArgs.source",
         ],
     }
@@ -136,8 +137,8 @@ class DiskArgs(TypedDict, total=False):
     """Storage tier of its backups."""
 
 
-class VolumeBackupPlanArgs(TypedDict, total=False):
-    """Args of VolumeBackupPlan."""
+class SnapshotMirrorArgs(TypedDict, total=False):
+    """Args of SnapshotMirror."""
 
     compartment_id: Required[pulumi.Input[str]]
     """Compartment of the plan."""
@@ -156,7 +157,7 @@ class DiskState(TypedDict):
     """When its last backup was made."""
 
 
-class VolumeBackupPlan(pulumi.ComponentResource):
+class SnapshotMirror(pulumi.ComponentResource):
     """Backups of block volumes."""
 
     plan_id: pulumi.Output[str]
@@ -164,8 +165,8 @@ class VolumeBackupPlan(pulumi.ComponentResource):
     disks: pulumi.Output[list[DiskState]]
     """Each disk's backups."""
 
-    def __init__(self, name: str, args: VolumeBackupPlanArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("backup-topology:index:VolumeBackupPlan", name, None, opts)
+    def __init__(self, name: str, args: SnapshotMirrorArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("backup-topology:index:SnapshotMirror", name, None, opts)
 '''
 
 
@@ -175,14 +176,14 @@ def new_component(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[t
     (tmp_path / "brand_new_component.py").write_text(NEW_COMPONENT)
     monkeypatch.syspath_prepend(str(tmp_path))
     module = importlib.import_module("brand_new_component")
-    yield module.VolumeBackupPlan
+    yield module.SnapshotMirror
     sys.modules.pop("brand_new_component", None)
 
 
 def test_a_new_component_and_a_changed_args_reach_the_schema_with_no_change_here(new_component: type) -> None:
     found = _Shaper().run([*COMPONENTS, new_component])
     schema = BackupTopologyProvider(found, "0.0.0").spec
-    plan = schema["resources"][f"{PACKAGE}:index:VolumeBackupPlan"]
+    plan = schema["resources"][f"{PACKAGE}:index:SnapshotMirror"]
     assert plan["requiredInputs"] == ["compartmentId"]
     assert plan["inputProperties"]["volumes"]["items"]["$ref"] == f"#/types/{PACKAGE}:index:Disk"
     assert plan["inputProperties"]["timeouts"] == {
@@ -200,7 +201,7 @@ def test_a_new_component_and_a_changed_args_reach_the_schema_with_no_change_here
 
 def test_objects_of_a_schema_type_in_an_output_list_take_the_schema_s_names(new_component: type) -> None:
     provider = BackupTopologyProvider(_Shaper().run([new_component]), "0.0.0")
-    disks = provider._component_defs["VolumeBackupPlan"].outputs["disks"]
+    disks = provider._component_defs["SnapshotMirror"].outputs["disks"]
     value = [{"disk_id": "d1", "last_backup_at": "2026-11-23T03:00:00Z"}, {"disk_id": "d2", "last_backup_at": None}]
     assert provider._output_value(value, disks) == [
         {"diskId": "d1", "lastBackupAt": "2026-11-23T03:00:00Z"},
