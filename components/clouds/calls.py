@@ -41,7 +41,7 @@ class Transient:
 class Backoff:
     """Capped exponential backoff: first, first*factor, ... never more than cap seconds."""
 
-    first: float = 0.5
+    first: float = 0.25
     factor: float = 2.0
     cap: float = 15.0
 
@@ -190,7 +190,8 @@ def wait_for(
 
     Progress is reported on every state change and at least every `report_every` seconds.
     """
-    policy = backoff or Backoff(first=0.5, cap=10.0)
+    # a first look soon after the request: a fast operation is seen done at once, a slow one costs a few more reads
+    policy = backoff or Backoff(first=0.2, cap=10.0)
     attempt = 0
     last_state: str | None = None
     last_report = deadline.clock()

@@ -67,7 +67,7 @@ def test_call_waits_what_the_server_asked_then_succeeds() -> None:
         return answer
 
     assert call(fn, what="op", deadline=deadline(60, clock), transient=transient) == "done"
-    assert clock.sleeps == [7, 1.0]  # the second retry backs off as the second attempt
+    assert clock.sleeps == [7, 0.5]  # the second retry backs off as the second attempt (0.25, 0.5, ...)
 
 
 def test_call_gives_up_at_the_deadline() -> None:
@@ -106,7 +106,7 @@ def test_wait_for_reports_progress_and_returns_when_done() -> None:
         progress=said.append,
     )
     assert found == "READY"
-    assert clock.sleeps == [0.5, 1.0, 2.0]
+    assert clock.sleeps == [0.2, 0.4, 0.8]  # capped exponential backoff, from a first look soon after
     assert said == ["vault v: BUSY, waiting (100s left)"]
 
 

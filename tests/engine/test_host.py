@@ -114,7 +114,7 @@ def test_creates_run_together_and_a_check_is_not_queued_behind_them(
 ) -> None:
     monkeypatch.setenv("VPC_AUTH_TYPE", "bearerToken")
     monkeypatch.setenv("VPC_BEARER_TOKEN", "t")
-    state = VpcCloud("t", ready_after=1, ready_after_seconds=4.0)
+    state = VpcCloud("t", ready_after=1, ready_after_seconds=2.0)
     state.add_region("us-south")
     stub = VpcStub(state, "us-south").start()
     try:
