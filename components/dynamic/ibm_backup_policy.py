@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import pulumi
@@ -369,18 +369,28 @@ def _converge(vpc: Vpc, policy_id: str, model: Any, policy: Mapping[str, Any]) -
             vpc.update_backup_policy_plan(policy_id, str(found["id"]), changes)
 
 
+def _by_name_or_id(
+    find: Callable[[str], dict[str, Any] | None], get: Callable[[str], dict[str, Any]], asset: str
+) -> dict[str, Any] | None:
+    """A covered asset by its name, else by its ID; None when neither finds it.
+
+    By name first: a name is never mistaken for a malformed ID, and listing by a name that is an ID finds none.
+    """
+    found = find(asset)
+    if found is not None:
+        return found
+    try:
+        return get(asset)
+    except NotFoundError:
+        return None
+
+
 def _covered_volumes(vpc: Vpc, model: Any) -> list[tuple[str, str]]:
     """Each covered volume (by ID or name) exists in the region and carries one of the policy's tags."""
     problems = []
     tags = set(model.match_user_tags)
     for i, asset in enumerate(model.covers):
-        # By name first: a name is never mistaken for a malformed ID, and listing by a name that is an ID finds none.
-        volume = vpc.find_volume(asset)
-        if volume is None:
-            try:
-                volume = vpc.get_volume(asset)
-            except NotFoundError:
-                volume = None
+        volume = _by_name_or_id(vpc.find_volume, vpc.get_volume, asset)
         if volume is None:
             problems.append((f"covers[{i}]", f"no volume {asset} in {model.connection.region} (by ID or name)"))
             continue
@@ -403,12 +413,7 @@ def _covered_instances(vpc: Vpc, model: Any) -> list[tuple[str, str]]:
     problems = []
     included = set(model.included_content or ("boot_volume", "data_volumes"))
     for i, asset in enumerate(model.covers):
-        instance = vpc.find_instance(asset)
-        if instance is None:
-            try:
-                instance = vpc.get_instance(asset)
-            except NotFoundError:
-                instance = None
+        instance = _by_name_or_id(vpc.find_instance, vpc.get_instance, asset)
         if instance is None:
             problems.append((f"covers[{i}]", f"no instance {asset} in {model.connection.region} (by ID or name)"))
             continue
