@@ -11,22 +11,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
-import oci
 from oci.core import BlockstorageClient
 
-from components.clouds.calls import CloudError, Deadline, NotFoundError, bound_requests, call, wait_gone
-from components.clouds.oci_kms import (
-    _CONFIG_ERRORS,
-    _NO_CIRCUIT_BREAKER,
-    _NO_SDK_RETRIES,
-    _TIMEOUT,
-    OciConnection,
-    _config_error,
-    _sdk_config,
-    _transient,
-)
+from components.clouds.calls import CloudError, Deadline, NotFoundError, wait_gone
+from components.clouds.oci_sdk import OciOperation
 from components.retention import parse_time
 
 T = TypeVar("T")
@@ -200,47 +190,26 @@ class VolumeGroupInfo:
     """The volume group backup it was restored from, if it was."""
 
 
-class BlockStorage:
+class BlockStorage(OciOperation):
     """Block Volume calls for one operation, all bound to one deadline; build one per provider call."""
+
+    conflict: ClassVar[str] = "refused in its current state"
 
     def __init__(
         self, conn: BlockStorageConnection, deadline: Deadline, progress: Callable[[str], None] | None = None
     ) -> None:
+        super().__init__(conn, deadline, progress)
         self._conn = conn
-        self._signing = OciConnection(region=conn.region, auth=conn.auth, profile=conn.profile)
-        self._deadline = deadline
-        self._progress = progress
-        self._config, self._signer = _sdk_config(self._signing)
-        self._client: BlockstorageClient | None = None
+        self._client_of_operation: BlockstorageClient | None = None
 
     @property
     def region(self) -> str:
         return self._conn.region
 
     def _blockstorage(self) -> BlockstorageClient:
-        if self._client is None:  # one client per operation: not rebuilt for every retry and every poll
-            kwargs: dict[str, Any] = {
-                "retry_strategy": _NO_SDK_RETRIES,
-                "circuit_breaker_strategy": _NO_CIRCUIT_BREAKER,
-                "timeout": _TIMEOUT,
-            }
-            if self._signer is not None:
-                kwargs["signer"] = self._signer
-            if self._conn.endpoint:
-                kwargs["service_endpoint"] = self._conn.endpoint
-            try:
-                client = BlockstorageClient(self._config, **kwargs)
-            except _CONFIG_ERRORS as exc:  # the API key is loaded here: a wrong pass_phrase shows now
-                raise _config_error(self._signing, exc) from None
-            bound_requests(client.base_client.session)
-            self._client = client
-        return self._client
-
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
-        try:
-            return call(fn, what=what, deadline=self._deadline, transient=_transient)
-        except oci.exceptions.ServiceError as exc:
-            raise _translate(what, exc) from None
+        if self._client_of_operation is None:  # one client per operation: not rebuilt for every retry and every poll
+            self._client_of_operation = self._client(BlockstorageClient, self._conn.endpoint)
+        return self._client_of_operation
 
     # --- backups: reads --------------------------------------------------------------------------
 
@@ -426,15 +395,3 @@ def _backup(kind: BackupKind, data: Any, region: str) -> BackupInfo:
         retention_expires_at=_text(getattr(data, "time_retention_expires_at", None)),
         member_backup_ids=tuple(str(v) for v in getattr(data, "volume_backup_ids", None) or ()),
     )
-
-
-def _translate(what: str, exc: oci.exceptions.ServiceError) -> CloudError:
-    """The project's error for a service error, naming the resource."""
-    detail = f"HTTP {exc.status} {exc.code}: {exc.message}"
-    if exc.status == 404:
-        return NotFoundError(f"{what}: not found or not authorized ({detail})")
-    if exc.status in (401, 403):
-        return CloudError(f"{what}: not authorized; check the OCI credentials and IAM policies ({detail})")
-    if exc.status == 409:
-        return CloudError(f"{what}: refused in its current state ({detail})")
-    return CloudError(f"{what}: {detail}")

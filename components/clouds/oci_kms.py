@@ -5,28 +5,16 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import oci
 from oci.key_management import KmsManagementClient, KmsVaultClient
 from oci.key_management import models as kms_models
 
-from components.clouds.calls import (
-    CloudError,
-    Deadline,
-    NotFoundError,
-    Transient,
-    bound_requests,
-    call,
-    parse_retry_after,
-    wait_for,
-)
-
-T = TypeVar("T")
-C = TypeVar("C")
+from components.clouds.calls import Deadline, NotFoundError, wait_for
+from components.clouds.oci_sdk import OciOperation
 
 VAULT_BACKUP_STATES = frozenset({"ACTIVE"})
 """A vault can be backed up only when ACTIVE."""
@@ -34,13 +22,6 @@ KEY_BACKUP_STATES = frozenset({"ENABLED", "DISABLED"})
 """A key can be backed up only when ENABLED or DISABLED (not deleted, not in a transitional state)."""
 BUSY_STATES = frozenset({"BACKUP_IN_PROGRESS", "RESTORING"})
 """States in which the service refuses another backup or restore of the same vault or key."""
-
-_NO_SDK_RETRIES = oci.retry.NoneRetryStrategy()  # retries are ours: deadline-bound and honouring Retry-After
-# The SDK's process-wide circuit breaker would, after ten throttled answers, fail every later call of the
-# process with its own error (no resource named, not retried): throttling is handled by our retries instead.
-_NO_CIRCUIT_BREAKER = oci.circuit_breaker.NoCircuitBreakerStrategy()
-_TIMEOUT = (10.0, 60.0)  # connect, read seconds; each request also ends by the operation's deadline
-_CONFIG_ERRORS = (oci.exceptions.ClientError, OSError, KeyError, ValueError, TypeError)
 
 
 @dataclass(frozen=True)
@@ -128,52 +109,7 @@ class KeyInfo:
     compartment_id: str
 
 
-def _transient(exc: Exception) -> Transient | None:
-    if isinstance(exc, oci.exceptions.ServiceError):
-        if exc.status == 429 or exc.status >= 500 or exc.status == -1:
-            headers = exc.headers or {}
-            return Transient(f"HTTP {exc.status} {exc.code}", parse_retry_after(headers.get("retry-after")))
-        return None
-    if isinstance(exc, (oci.exceptions.RequestException, oci.exceptions.ConnectTimeout)):
-        return Transient(f"connection failed ({type(exc).__name__})")
-    return None
-
-
-def _sdk_config(conn: OciConnection) -> tuple[dict[str, Any], Any]:
-    """The SDK config and signer for `conn`, read now from the environment and config files."""
-    base: dict[str, Any] = {"region": conn.region}
-    try:
-        if conn.auth == "instance_principal":
-            return base, oci.auth.signers.InstancePrincipalsSecurityTokenSigner()
-        if conn.auth == "resource_principal":
-            return base, oci.auth.signers.get_resource_principals_signer()
-        location = os.environ.get("OCI_CONFIG_FILE", oci.config.DEFAULT_LOCATION)
-        profile = conn.profile or os.environ.get("OCI_CLI_PROFILE", oci.config.DEFAULT_PROFILE)
-        config = oci.config.from_file(file_location=location, profile_name=profile)
-        config["region"] = conn.region
-        if conn.auth == "security_token":
-            with open(os.path.expanduser(config["security_token_file"]), encoding="utf-8") as handle:
-                token = handle.read().strip()
-            key = oci.signer.load_private_key_from_file(config["key_file"], config.get("pass_phrase"))
-            return config, oci.auth.signers.SecurityTokenSigner(token, key)
-        return config, None
-    except _CONFIG_ERRORS as exc:
-        raise _config_error(conn, exc) from None
-
-
-def _config_error(conn: OciConnection, exc: Exception) -> CloudError:
-    """A clear error for an unusable OCI configuration; the SDK's messages name files and fields, never secrets."""
-    where = f"profile {conn.profile or os.environ.get('OCI_CLI_PROFILE', oci.config.DEFAULT_PROFILE)}"
-    if isinstance(exc, oci.exceptions.MissingPrivateKeyPassphrase):
-        why = "the private key file is encrypted and the profile has no pass_phrase"
-    elif isinstance(exc, oci.exceptions.InvalidPrivateKey):
-        why = "the private key file cannot be read with the profile's pass_phrase (wrong pass_phrase, or not a key)"
-    else:
-        why = f"{type(exc).__name__}: {exc}"
-    return CloudError(f"OCI configuration ({conn.auth or 'api_key'}, {where}): {why}")
-
-
-class Kms:
+class Kms(OciOperation):
     """KMS calls for one operation, all bound to one deadline; build one per provider call."""
 
     def __init__(
@@ -182,31 +118,11 @@ class Kms:
         deadline: Deadline,
         progress: Callable[[str], None] | None = None,
     ) -> None:
+        super().__init__(conn, deadline, progress)
         self._conn = conn
-        self._deadline = deadline
-        self._progress = progress
-        self._config, self._signer = _sdk_config(conn)
         self._vault_client: KmsVaultClient | None = None
         self._key_clients: dict[str, KmsManagementClient] = {}
         self._object_client: oci.object_storage.ObjectStorageClient | None = None
-
-    def _client(self, kind: Callable[..., C], endpoint: str | None) -> C:
-        """An SDK client of this operation: no SDK retries, no circuit breaker, requests bounded by the deadline."""
-        kwargs: dict[str, Any] = {
-            "retry_strategy": _NO_SDK_RETRIES,
-            "circuit_breaker_strategy": _NO_CIRCUIT_BREAKER,
-            "timeout": _TIMEOUT,
-        }
-        if self._signer is not None:
-            kwargs["signer"] = self._signer
-        if endpoint:
-            kwargs["service_endpoint"] = endpoint
-        try:
-            client = kind(self._config, **kwargs)
-        except _CONFIG_ERRORS as exc:  # the API key is loaded here: a wrong pass_phrase shows now
-            raise _config_error(self._conn, exc) from None
-        bound_requests(client.base_client.session)  # type: ignore[attr-defined]
-        return client
 
     def _vaults(self) -> KmsVaultClient:
         # one client per operation: not rebuilt for every retry and every poll of a wait
@@ -225,12 +141,6 @@ class Kms:
                 oci.object_storage.ObjectStorageClient, self._conn.objectstorage_endpoint
             )
         return self._object_client
-
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
-        try:
-            return call(fn, what=what, deadline=self._deadline, transient=_transient)
-        except oci.exceptions.ServiceError as exc:
-            raise _translate(what, exc) from None
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -568,15 +478,3 @@ def _key(data: Any) -> KeyInfo:
         vault_id=data.vault_id or "",
         compartment_id=data.compartment_id or "",
     )
-
-
-def _translate(what: str, exc: oci.exceptions.ServiceError) -> CloudError:
-    """The project's error for a service error, naming the resource (the service message never holds a PAR)."""
-    detail = f"HTTP {exc.status} {exc.code}: {exc.message}"
-    if exc.status == 404:
-        return NotFoundError(f"{what}: not found or not authorized ({detail})")
-    if exc.status == 409:
-        return CloudError(f"{what}: conflict, another operation is in progress on it ({detail})")
-    if exc.status in (401, 403):
-        return CloudError(f"{what}: not authorized; check the OCI credentials and IAM policies ({detail})")
-    return CloudError(f"{what}: {detail}")
