@@ -184,6 +184,8 @@ def test_the_first_preview_of_the_dev_stack_is_clean(
         "build-volume-drill-drill",
         "build-volume-generations",
         "build-volume-snapshot",
+        "dev-data-nightly-generations",
+        "dev-sandbox-before-upgrade-generations",
         "dev-vault-generations",
         "dev-vault-par-expiry",
         "dev-vault-vault",
