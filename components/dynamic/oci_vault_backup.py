@@ -64,6 +64,14 @@ class LocationProps(_Props):
     object_name: str = Field(min_length=1)
 
 
+class ReplicaProps(_Props):
+    """Where the bucket the backup is written to is replicated: Object Storage copies only the objects written after
+    the bucket's replication policy exists, so a backup is taken again when its bucket becomes replicated."""
+
+    region: str = Field(min_length=1)
+    bucket: str = Field(min_length=1)
+
+
 class VaultBackupProps(_Props):
     """Inputs of OciVaultBackup (the PAR URL, when used, is the secret input `par_uri`, outside the model)."""
 
@@ -74,6 +82,7 @@ class VaultBackupProps(_Props):
     location: LocationProps | None = None
     metadata: LocationProps | None = None
     """Where the backup's metadata (compartments, keys) is written once the backup is proven written."""
+    replica: ReplicaProps | None = None
     trigger: str = Field(min_length=1)
     connection: ConnectionProps
     timeouts: Timeouts = Field(default_factory=Timeouts)
@@ -86,6 +95,7 @@ class KeyBackupProps(_Props):
     vault_id: str = Field(pattern=r"^ocid1\.vault\.")
     location: LocationProps | None = None
     metadata: LocationProps | None = None
+    replica: ReplicaProps | None = None
     trigger: str = Field(min_length=1)
     connection: ConnectionProps
     timeouts: Timeouts = Field(default_factory=Timeouts)
@@ -105,7 +115,7 @@ class _BackupProvider(DynamicProvider):
     """Shared behaviour of vault and key backups: destination, checks, create-once, read, keep-on-delete."""
 
     secret_inputs: ClassVar[frozenset[str]] = frozenset({PAR_URI})
-    immutable: ClassVar[frozenset[str]] = frozenset({"vault_id", "location", "trigger", PAR_URI})
+    immutable: ClassVar[frozenset[str]] = frozenset({"vault_id", "location", "trigger", "replica", PAR_URI})
     target: ClassVar[str]
 
     # --- what subclasses do ----------------------------------------------------------------------
@@ -122,8 +132,10 @@ class _BackupProvider(DynamicProvider):
         raise NotImplementedError
 
     def _request(self, props: Any) -> tuple[str, ...]:
-        """What the backup request carries besides its destination (a new request body needs a new token)."""
-        return (self._subject(props), props.trigger)
+        """What the backup request carries besides its destination (a new request body needs a new token); a
+        replica names the backup apart from the one written before its bucket was replicated."""
+        replica = () if props.replica is None else (f"replica={props.replica.region}/{props.replica.bucket}",)
+        return (self._subject(props), props.trigger, *replica)
 
     # --- shared ----------------------------------------------------------------------------------
 

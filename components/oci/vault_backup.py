@@ -179,7 +179,12 @@ class VaultBackup(pulumi.ComponentResource):
         resource_name: str,
         args: VaultBackupArgs | VaultBackupInputs | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        replicated_by: VaultBackup | None = None,
     ) -> None:
+        """`replicated_by`: the VaultBackup whose `destination.replicate_to` replicates the bucket this one writes to
+        (a bucket has one replication policy): the backups wait for its policy and are taken again when it is added,
+        as that policy copies only the objects written after it exists."""
         owner = f"VaultBackup '{resource_name}'"
         spec = component_args(VaultBackupInputs, args, owner, name=resource_name)
         given = spec.destination.par_uri
@@ -229,8 +234,11 @@ class VaultBackup(pulumi.ComponentResource):
             if spec.destination.par is not None
             else None
         )
-        # Object Storage replicates only objects written after the policy exists: the backups wait for it.
-        previous: pulumi.Resource | None = self._replication(resource_name, spec)
+        # Object Storage replicates only objects written after the policy exists: the backups wait for it, and carry
+        # the replica, so that a bucket replicated later has its current backups taken again (and so copied).
+        previous: pulumi.Resource | None = self._replication(resource_name, spec, replicated_by)
+        if self.replica is not None:
+            common["replica"] = {"region": self.replica["region"], "bucket": self.replica["bucket"]}
         # OCI runs one backup of a vault or key at a time: each backup waits for the previous one.
         vault_backup: OciVaultBackup | None = None
         key_backups: list[OciKeyBackup] = []
@@ -266,17 +274,40 @@ class VaultBackup(pulumi.ComponentResource):
         self.generations = self._generations(resource_name, spec, common, previous)
         self.register_outputs(self.outputs())
 
-    def _replication(self, name: str, spec: VaultBackupInputs) -> oci.objectstorage.ReplicationPolicy | None:
-        """The bucket's replication policy to `destination.replicate_to`, when asked (bucket and created PARs)."""
+    def _replication(
+        self, name: str, spec: VaultBackupInputs, replicated_by: VaultBackup | None
+    ) -> pulumi.Resource | None:
+        """The bucket's replication policy to `destination.replicate_to`, when asked (bucket and created PARs), or
+        the policy of the VaultBackup that replicates the bucket this one writes to."""
         found = spec.destination.replica()
         self.replica = None
+        self.replication_policy: pulumi.Resource | None = None
+        self.replicated_bucket: tuple[Any, Any] = (None, None)
+        owner = f"VaultBackup '{name}'"
+        if replicated_by is not None:
+            if found is not None:
+                why = "given with replicated_by: a bucket has one replication policy, declared by that VaultBackup"
+                raise args_problem(owner, "destination.replicate_to", why)
+            if replicated_by.replica is None or replicated_by.replication_policy is None:
+                why = "names a VaultBackup whose destination has no replicate_to"
+                raise args_problem(owner, "replicated_by", why)
+            where = spec.destination.bucket or spec.destination.par
+            mine = None if where is None else (literal(where.namespace), literal(where.bucket))
+            theirs = replicated_by.replicated_bucket
+            if mine is None or (None not in mine and None not in theirs and mine != theirs):
+                why = f"that VaultBackup replicates bucket {'/'.join(map(str, theirs))}, not the one this one writes to"
+                raise args_problem(owner, "replicated_by", why)
+            self.replica = dict(replicated_by.replica)
+            self.replication_policy = replicated_by.replication_policy
+            return self.replication_policy
         if found is None:
             return None
         region, namespace, destination = found
         where = spec.destination.bucket or spec.destination.par
         assert where is not None  # replica() is None without one
+        self.replicated_bucket = (literal(where.namespace), literal(where.bucket))
         self.replica = {"region": region, "namespace": namespace, "bucket": destination}
-        return oci.objectstorage.ReplicationPolicy(
+        self.replication_policy = oci.objectstorage.ReplicationPolicy(
             f"{name}-replication",
             namespace=where.namespace,
             bucket=where.bucket,
@@ -285,6 +316,7 @@ class VaultBackup(pulumi.ComponentResource):
             name=f"{name}-to-{region}",
             opts=pulumi.ResourceOptions(parent=self),
         )
+        return self.replication_policy
 
     def _generations(
         self, name: str, spec: VaultBackupInputs, common: Mapping[str, Any], last: pulumi.Resource | None

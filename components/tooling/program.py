@@ -176,15 +176,22 @@ def _oci(
     plans.update(group_plans)
     backups: dict[str, VaultBackup] = {}
     if section.vault_backups:
-        backups = {
-            spec.name: VaultBackup(
+        # A bucket has one replication policy: the entry declaring it first, then the entries writing to the same
+        # bucket, which wait for its policy (it copies only the objects written after it exists).
+        replicating = {
+            _bucket_of(spec): spec.name for spec in section.vault_backups if spec.destination.replica() is not None
+        }
+        order = sorted(enumerate(section.vault_backups), key=lambda item: item[1].destination.replica() is None)
+        for n, spec in order:
+            by = replicating.get(_bucket_of(spec))
+            backups[spec.name] = VaultBackup(
                 spec.name,
                 _vault_backup_args(section, n, spec),
                 # a PAR and a replication policy are native resources, in the bucket's region
                 on_provider() if spec.destination.par is not None or spec.destination.replicate_to else None,
+                replicated_by=backups[by] if by is not None and by != spec.name else None,
             )
-            for n, spec in enumerate(section.vault_backups)
-        }
+        backups = {spec.name: backups[spec.name] for spec in section.vault_backups}
         # PAR URLs are secrets: exported on their own, so the rest of each backup's outputs stays readable.
         exports["oci_vault_backups"] = {
             name: {k: v for k, v in b.outputs().items() if k != "par_uris"} for name, b in backups.items()
@@ -375,6 +382,12 @@ def _drill_args(spec: RestoreDrillSpec, sources: _DrillSources) -> RestoreDrillI
             "volume_type": point.volume_type,
         },
     )
+
+
+def _bucket_of(spec: VaultBackupSpec) -> tuple[str, str] | None:
+    """The stack-file bucket a vault backup writes to (namespace, bucket), None for a PAR URL made elsewhere."""
+    where = spec.destination.bucket or spec.destination.par
+    return None if where is None else (str(where.namespace), str(where.bucket))
 
 
 def _vault_backup_args(section: OciSection, index: int, spec: VaultBackupSpec) -> VaultBackupInputs:

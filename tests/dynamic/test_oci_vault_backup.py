@@ -383,6 +383,20 @@ def test_diff_replaces_only_for_immutable_inputs(stub: KmsStub) -> None:
     assert timeouts.replaces == []
 
 
+def test_a_bucket_replicated_later_takes_the_backup_again_under_a_new_id(stub: KmsStub) -> None:
+    # Object Storage copies only objects written after the replication policy exists: the backup written before it
+    # is not in the other region, so adding the replica replaces the backup (a new one, written after the policy).
+    provider = OciVaultBackupProvider()
+    before = provider.create(vault_props(stub))
+    assert before.outs is not None
+    replica = {"region": "us-phoenix-1", "bucket": "vault-backups"}
+    assert provider.diff("id", before.outs, vault_props(stub, replica=replica)).replaces == ["replica"]
+    after = provider.create(vault_props(stub, replica=replica))
+    assert after.id != before.id
+    assert len(stub.backup_posts()) == 2
+    assert provider.diff("id", after.outs or {}, vault_props(stub, replica=replica)).changes is False
+
+
 def test_diff_of_a_par_compares_digests(stub: KmsStub) -> None:
     provider = OciVaultBackupProvider()
     olds = provider.create(vault_props(stub, location=None, par_uri=PAR)).outs

@@ -498,6 +498,54 @@ def test_replicate_to_declares_the_buckets_replication_policy_before_any_backup(
     assert exported["replica"] == {"region": "us-phoenix-1", "namespace": "acme", "bucket": "vault-backups"}
 
 
+def test_a_bucket_replicated_later_changes_every_backups_identity_so_the_backups_are_taken_again() -> None:
+    bucket = {"namespace": "acme", "bucket": "vault-backups"}
+    before = run_program(topology(backup()))
+    after = run_program(topology(backup(destination={"bucket": bucket, "replicate_to": "us-phoenix-1"})))
+    for kind in (VAULT_BACKUP, KEY_BACKUP):
+        assert all("replica" not in b.inputs for b in before.of_type(kind))
+        assert [b.inputs["replica"] for b in after.of_type(kind)] == [
+            {"region": "us-phoenix-1", "bucket": "vault-backups"}
+        ] * len(after.of_type(kind))
+
+
+def test_an_entry_writing_to_a_bucket_another_entry_replicates_waits_for_its_policy_and_carries_the_replica() -> None:
+    bucket = {"namespace": "acme", "bucket": "vault-backups"}
+    other = "ocid1.vault.oc1.iad.bbhrexample.abuwcljshrvaultexample"
+    sharing = backup(name="hr", vault_id=other, keys=[], destination={"bucket": bucket})
+    replicating = backup(destination={"bucket": bucket, "replicate_to": "us-phoenix-1"})
+    sim = run_program(topology(sharing, replicating))  # the sharing entry first: the program orders them
+    [policy] = sim.of_type(REPLICATION)
+    hr = next(b for b in sim.of_type(VAULT_BACKUP) if b.inputs["vault_id"] == other)
+    assert hr.inputs["replica"] == {"region": "us-phoenix-1", "bucket": "vault-backups"}
+    assert policy.urn in hr.dependencies
+    assert list(sim.exports["oci_vault_backups"]) == ["hr", "payments"]  # exports keep the stack file's order
+    assert sim.exports["oci_vault_backups"]["hr"]["replica"]["region"] == "us-phoenix-1"
+
+
+def test_replicated_by_names_a_vault_backup_that_replicates_the_same_bucket() -> None:
+    def program() -> None:
+        where = {"bucket": {"namespace": "acme", "bucket": "b1"}}
+        source = VaultBackup("a", {**backup(destination=where), "region": "us-ashburn-1"})
+        VaultBackup("b", {**backup(), "region": "us-ashburn-1"}, replicated_by=source)
+
+    with pytest.raises(pulumi.RunError) as failure:
+        simulate(program)
+    assert "replicated_by: names a VaultBackup whose destination has no replicate_to" in str(failure.value)
+
+    def elsewhere() -> None:
+        where = {"bucket": {"namespace": "acme", "bucket": "b1"}, "replicate_to": "us-phoenix-1"}
+        source = VaultBackup("a", {**backup(destination=where), "region": "us-ashburn-1"})
+        other = {**backup(destination={"bucket": {"namespace": "acme", "bucket": "b2"}}), "region": "us-ashburn-1"}
+        VaultBackup("b", other, replicated_by=source)
+
+    with pytest.raises(pulumi.RunError) as failure:
+        simulate(elsewhere)
+    assert "replicated_by: that VaultBackup replicates bucket acme/b1, not the one this one writes to" in str(
+        failure.value
+    )
+
+
 def test_a_component_refuses_a_replica_in_the_vaults_region() -> None:
     def program() -> None:
         where = {"bucket": {"namespace": "acme", "bucket": "b"}, "replicate_to": {"region": "us-ashburn-1"}}
