@@ -119,12 +119,19 @@ class GenerationsProps(BaseModel):
             "oci_objects": ("oci", "objects"),
             "ibm_snapshot": ("ibm",),
             "ibm_group": ("ibm",),
-            **dict.fromkeys(OCI_BACKUP_KINDS, ("oci_block", "backups_of")),
+            # Without oci_block (a plan with no region) the record holds the series' place and acts on nothing.
+            **dict.fromkeys(OCI_BACKUP_KINDS, ("backups_of",)),
         }[self.kind]
         missing = [((field,), f"required by a {self.kind} series") for field in needs if getattr(self, field) is None]
+        if self.kind in OCI_BACKUP_KINDS and self.oci_block is None and self._acts():
+            missing.append((("oci_block",), "required with retention or delete_on_removal"))
         if missing:
             raise FieldProblemError(missing)
         return self
+
+    def _acts(self) -> bool:
+        """Whether the record deletes anything: retention, or deleting everything on removal."""
+        return self.keep_last is not None or self.max_age_days is not None or self.delete_on_removal
 
 
 def _generation(kind: str, id_: str, name: str, created: Any, incremental: bool = False) -> Generation | None:
@@ -155,6 +162,16 @@ class _Shelf:
     def leftovers(self) -> list[str]:
         """What else of the series goes when every generation goes (descriptions, after deleting it)."""
         return []
+
+
+class _Unreachable(_Shelf):
+    """A series the stack cannot reach (an OCI plan without a region): nothing listed, nothing deleted."""
+
+    def generations(self) -> list[Generation]:
+        return []
+
+    def delete(self, generation: Generation) -> bool:
+        return False
 
 
 class _IbmSnapshots(_Shelf):
@@ -355,7 +372,7 @@ def _shelf(model: GenerationsProps, deadline: Deadline, made: Collection[str] = 
     if model.kind == "oci_objects":
         return _VaultObjects(model, deadline, {*made, *model.current})
     if model.kind in OCI_BACKUP_KINDS:
-        return _OciBackups(model, deadline)
+        return _OciBackups(model, deadline) if model.oci_block is not None else _Unreachable()
     return _CinderBackups(model, deadline)
 
 

@@ -243,14 +243,20 @@ def manual_backup_generations(
     compartment: pulumi.Input[str],
     spec: Any,
 ) -> pulumi.Output[list[dict[str, Any]]] | None:
-    """The Generations record of one manual backup entry, when the plan can reach OCI (it has a region)."""
+    """The Generations record of one manual backup entry; its generations when the plan can reach OCI (it has a
+    region), else None.
+
+    The record stays while the entry does, even when the plan loses its region (and so its retention): a record
+    removed from the program is deleted with its last state, and with delete_on_removal that would delete the
+    backup the entry still declares. Without a region it lists nothing and deletes nothing.
+    """
     connection = connection_of(spec)
-    if connection is None:
-        return None
     # With retention the generations are the record's to prune; without it the engine keeps (or, with
     # delete_on_removal, deletes) each one as before, and the record lists them.
+    reachable = connection is not None
     lifecycle = Lifecycle(
-        retention=backup.retention, delete_on_removal=backup.delete_on_removal and backup.retention is not None
+        retention=backup.retention if reachable else None,
+        delete_on_removal=reachable and backup.delete_on_removal and backup.retention is not None,
     )
     record = keep_generations(
         f"{name}-{backup.name}-generations",
@@ -262,7 +268,7 @@ def manual_backup_generations(
         spec.timeouts.every_operation(),
         pulumi.ResourceOptions(parent=owner),
     )
-    return record.generations
+    return record.generations if reachable else None
 
 
 def manual_series(plan: str, backup: str) -> str:

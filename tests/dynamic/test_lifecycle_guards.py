@@ -52,3 +52,21 @@ def test_removal_without_delete_on_removal_asks_the_cloud_nothing() -> None:
         "ibm": {"region": "us-south", "endpoint": "https://127.0.0.1:9"},  # nothing listens there
     }
     GenerationsProvider().delete("s", props)  # returns without a call (a call would fail to connect)
+
+
+def test_an_oci_record_without_a_region_is_refused_retention_and_delete_on_removal_and_acts_on_nothing() -> None:
+    provider = GenerationsProvider()
+    base = {
+        "kind": "oci_volume_backups",
+        "series": "organization/backup-topology/dev/oci-manual-backup/data/nightly",
+        "current": ["ocid1.volumebackup.oc1.iad.one"],
+        "backups_of": {"compartment_id": "ocid1.compartment.oc1..c", "source_id": "ocid1.volume.oc1.iad.v"},
+    }
+    for acting in ({"keep_last": 2}, {"max_age_days": 7}, {"delete_on_removal": True}):
+        [failure] = provider.check({}, {**base, **acting}).failures
+        assert (failure.property, failure.reason) == ("oci_block", "required with retention or delete_on_removal")
+    assert provider.check({}, base).failures == []
+    made = provider.create(base)  # no endpoint anywhere: a call to OCI would fail
+    assert made.outs is not None
+    assert (made.outs["made"], made.outs["generations"]) == (["ocid1.volumebackup.oc1.iad.one"], [])
+    provider.delete(made.id, {**base, **made.outs})

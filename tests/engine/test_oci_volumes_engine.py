@@ -161,6 +161,32 @@ def test_a_new_trigger_keeps_the_previous_backup_and_keep_last_deletes_the_oldes
     assert len(state.requests) == before  # an unchanged up sends nothing
 
 
+def test_dropping_retention_and_the_region_it_needs_deletes_no_backup_the_program_still_declares(
+    block_storage: Cloud, stack: Callable[..., Engine]
+) -> None:
+    state, stubs = block_storage
+    volume = state.add_volume(REGION, COMPARTMENT)
+    keep = {"retention": {"keep_last": 5}, "delete_on_removal": True}
+    engine = stack()
+    engine.up(volume_program(stubs, volume, "t1", **keep))
+    engine.up(volume_program(stubs, volume, "t2", **keep))
+    assert held(state) == ["data-nightly-t1", "data-nightly-t2"]
+
+    def without_region() -> None:  # a Python user turning retention off drops the region it needed
+        entry = {
+            "name": "nightly",
+            "volume_id": volume,
+            "type": "incremental",
+            "trigger": "t2",
+            "delete_on_removal": True,
+        }
+        VolumeBackupPlan("data", {"compartment_id": COMPARTMENT, "manual_backups": [entry]})
+
+    engine.up(without_region)
+    assert held(state) == ["data-nightly-t1", "data-nightly-t2"]  # the record stays, and deletes nothing
+    assert state.deleted() == []
+
+
 @pytest.mark.parametrize(
     ("protection", "why"),
     [

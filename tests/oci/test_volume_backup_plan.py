@@ -121,9 +121,13 @@ def test_with_retention_every_generation_is_retained_and_the_record_deletes_on_r
     assert record.inputs["delete_on_removal"] is True
 
 
-def test_without_a_region_there_is_no_record_and_retention_is_refused_naming_region() -> None:
-    sim = build(plan(manual_backups=[{"name": "n", "volume_id": BLOCK_A}]))
-    assert sim.of_type(GENERATIONS) == []
+def test_without_a_region_the_record_acts_on_nothing_and_retention_is_refused_naming_region() -> None:
+    sim = build(plan(manual_backups=[{"name": "n", "volume_id": BLOCK_A, "delete_on_removal": True}]))
+    # The record stays (its removal would delete, with its last state, what it recorded) but cannot act.
+    [record] = sim.of_type(GENERATIONS)
+    assert record.inputs.get("oci_block") is None
+    assert record.inputs["delete_on_removal"] is False
+    assert record.inputs.get("keep_last") is None
     assert sim.exports["plan"]["generations"] == {}
     with pytest.raises(ArgsError) as info:
         build(plan(manual_backups=[{"name": "n", "volume_id": BLOCK_A, "retention": {"keep_last": 2}}]))
