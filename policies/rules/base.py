@@ -40,6 +40,8 @@ OCI_VOLUME_DRILL = "oci:Core/volume:Volume"
 OCI_VOLUME_GROUP_DRILL = VOLUME_GROUP
 """A volume group restored by a RestoreDrill (it carries the freeform tag DRILL_TAG; a group a plan makes does not)."""
 DRILL_TAG = "backup-topology-drill"
+RESTORE_DRILL = "backup-topology:index:RestoreDrill"
+"""The drill component: its registered outputs (`checks_passed`, `error`) judge the OCI volume and group drills."""
 REPLICATION_POLICY = "oci:ObjectStorage/replicationPolicy:ReplicationPolicy"
 BOOT_VOLUME_PLAN = "backup-topology:index:BootVolumeBackupPlan"
 """The component whose registered outputs (`oracle_policy`) stack rules read as its props."""

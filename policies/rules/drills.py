@@ -20,6 +20,7 @@ from policies.rules.base import (
     OCI_VOLUME_DRILL,
     OCI_VOLUME_GROUP_DRILL,
     POLICY_ASSIGNMENT,
+    RESTORE_DRILL,
     VOLUME_BACKUP,
     VOLUME_GROUP_BACKUP,
     Res,
@@ -78,15 +79,16 @@ def _every_class_drilled(resources: Sequence[Res], config: Mapping[str, Any], st
 
 
 def _drills_passed(resources: Sequence[Res], config: Mapping[str, Any], stack: str) -> list[Violation]:
+    records = [*of_type(resources, CINDER_DRILL), *of_type(resources, IBM_DRILL), *of_type(resources, OCI_VAULT_DRILL)]
+    # An OCI volume, boot volume or volume group drill has no record of its own: its checks are the RestoreDrill
+    # component's registered outputs (what OCI reports of the restored volume or group).
+    recorded = {r.parent for r in records}
+    components = [c for c in of_type(resources, RESTORE_DRILL) if c.urn not in recorded]
     found = []
-    for drill in [
-        *of_type(resources, CINDER_DRILL),
-        *of_type(resources, IBM_DRILL),
-        *of_type(resources, OCI_VAULT_DRILL),
-    ]:
+    for drill in [*records, *components]:
         if drill.props.get("checks_passed") is not False:  # passed, or not run yet (a preview)
             continue
-        kind = drill.props.get("restore_point") or _KIND.get(drill.type, "snapshot")
+        kind = drill.props.get("restore_point") or _KIND.get(drill.type, _restored(drill, resources))
         found.append(
             Violation(
                 f"restore drill {drill.name} of {kind} "
@@ -96,6 +98,19 @@ def _drills_passed(resources: Sequence[Res], config: Mapping[str, Any], stack: s
             )
         )
     return found
+
+
+def _restored(drill: Res, resources: Sequence[Res]) -> str:
+    """What a drill restored, from the restored resource among its children (a snapshot for IBM records)."""
+    children = {r.type for r in resources if r.parent == drill.urn}
+    for type_, what in (
+        (OCI_VOLUME_GROUP_DRILL, "volume group backup"),
+        (OCI_VOLUME_DRILL, "block volume backup"),
+        (OCI_BOOT_VOLUME_DRILL, "boot volume backup"),
+    ):
+        if type_ in children:
+            return what
+    return "backup" if drill.type == RESTORE_DRILL else "snapshot"
 
 
 RULES = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.policies.test_rules import DYN, check_stack, resource
 
 BACKUP = DYN + "CinderBackup"
@@ -100,3 +102,79 @@ def test_block_volumes_and_volume_groups_are_classes_of_their_own() -> None:
         "OCI block volumes are backed up (1 resource) but never restore-drilled: add a restore_drills entry for one "
         "of them"
     ]
+
+
+def test_a_failed_oci_volume_or_group_drill_is_a_finding_from_its_components_outputs() -> None:
+    drill_type = "backup-topology:index:RestoreDrill"
+    failed = {
+        "checks_passed": False,
+        "restore_point_id": "ocid1.volumegroupbackup.oc1.iad.pre",
+        "error": "volumes: 1 volumes restored, the backup holds 2",
+    }
+    group_drill = resource("prod", drill_type, "ledger-drill", failed)
+    group = resource(
+        "prod",
+        "oci:Core/volumeGroup:VolumeGroup",
+        "ledger-drill-volume-group",
+        {"freeformTags": {"backup-topology-drill": "ledger-drill"}},
+        parent=group_drill,
+    )
+    [message] = check_stack("restore-drill-passed", [group_drill, group])
+    assert message.startswith(
+        "restore drill ledger-drill of volume group backup ocid1.volumegroupbackup.oc1.iad.pre failed at -: volumes: "
+        "1 volumes restored, the backup holds 2"
+    )
+    # A drill with a record of its own (Cinder, IBM, vault) is judged by that record, once.
+    cinder_drill = resource("prod", drill_type, "db-drill", {"checks_passed": False, "error": "x"})
+    record = resource("prod", DRILL, "db-drill", {"checks_passed": False, "error": "x"}, parent=cinder_drill)
+    assert len(check_stack("restore-drill-passed", [cinder_drill, record])) == 1
+
+
+def test_a_volume_group_restored_short_of_a_volume_fails_the_plan() -> None:
+    import pulumi
+
+    from components import RestoreDrill, VolumeGroupBackupPlan
+    from components.testing import ComponentMocks, run_program
+    from policies.rules import evaluate
+    from policies.rules.base import Res
+
+    class OneVolumeRestored(ComponentMocks):
+        def new_resource(self, args: Any) -> Any:
+            made, outs = super().new_resource(args)
+            source = outs.get("sourceDetails") or {}
+            if args.typ == "oci:Core/volumeGroup:VolumeGroup" and source.get("type") == "volumeGroupBackupId":
+                outs["volumeIds"] = outs["volumeIds"][:1]  # OCI restored one of the group's two volumes
+            return made, outs
+
+    def program() -> None:
+        compartment, zone = "ocid1.compartment.oc1..aaaaaaaaexamplecompartment", "Uocm:US-ASHBURN-AD-1"
+        ledger = VolumeGroupBackupPlan(
+            "ledger",
+            {
+                "compartment_id": compartment,
+                "volumes": ["ocid1.volume.oc1.iad.aaaadataexample", "ocid1.volume.oc1.iad.aaaalogsexample"],
+                "availability_domain": zone,
+                "manual_backups": [{"name": "pre", "trigger": "t1"}],
+                "region": "us-ashburn-1",
+                "consistency": "crash",
+            },
+        )
+        drill = RestoreDrill(
+            "ledger-drill",
+            {
+                "trigger": "t1",
+                "oci_volume_group": {"source": ledger, "manual_backup": "pre", "availability_domain": zone},
+            },
+        )
+        pulumi.export("checks_passed", drill.checks_passed)
+
+    sim = run_program(program, config={"oci:region": "us-ashburn-1"}, stack="prod", mocks=OneVolumeRestored())
+    assert sim.exports["checks_passed"] is False
+    resources = [
+        Res(r.type, r.name, r.urn, r.inputs if r.outputs is None else r.outputs, r.parent, r.dependencies)
+        for r in sim.in_tree_order()
+    ]
+    failed = [f.message for f in evaluate(resources, "prod", {}) if f.policy == "restore-drill-passed"]
+    assert len(failed) == 1
+    assert "restore drill ledger-drill of volume group backup" in failed[0]
+    assert "volumes: 1 volumes restored, the backup holds 2" in failed[0]
