@@ -354,3 +354,37 @@ def test_a_block_volume_row_has_its_plans_policy_and_its_manual_backups_generati
     assert row.generations == "nightly: last 7"
     assert row.volume_group is None
     assert summary(list(rows.values()))["without_cross_region_copy"] == ["cache", "archive"]
+
+
+def test_a_group_with_manual_backups_only_keeps_its_members_own_policy() -> None:
+    daily = {"backup_type": "incremental", "period": "day", "hour_of_day": 2, "retention_days": 30}
+    policy = {"display_name": "data-daily", "destination_region": "us-phoenix-1", "schedules": [daily]}
+    topology = {
+        "oci": {
+            "region": "us-ashburn-1",
+            "volume_plans": [
+                {
+                    "name": "data",
+                    "compartment_id": COMPARTMENT,
+                    "policy": policy,
+                    "block_volumes": [{"id": BLOCK_A, "name": "data-vol"}],
+                }
+            ],
+            "volume_group_plans": [
+                {
+                    "name": "app-group",
+                    "compartment_id": COMPARTMENT,
+                    "availability_domain": "Uocm:US-ASHBURN-AD-1",
+                    "volumes": [{"id": BLOCK_A, "name": "data-vol"}, {"id": BLOCK_B, "name": "other-vol"}],
+                    "manual_backups": [{"name": "pre", "type": "full", "trigger": "t1"}],
+                }
+            ],
+        }
+    }
+    rows = {r.asset_id: r for r in coverage(load_topology(topology))}
+    data = rows[BLOCK_A]
+    assert data.protected_by == "VolumeBackupPlan data, VolumeGroupBackupPlan app-group"
+    assert (data.policy, data.rpo_hours, data.retention_days) == ("custom: data-daily", 24, 30)
+    assert data.cross_region == "us-phoenix-1"
+    assert data.manual_backups == ["app-group/pre (full, kept until deleted)"]
+    assert rows[BLOCK_B].policy == "none"

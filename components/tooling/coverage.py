@@ -598,6 +598,8 @@ def _group_rows(group: VolumeGroupPlan, region: str, rows: dict[str, CoverageRow
         row = rows.get(asset)
         if row is None:
             row = rows[asset] = _scheduled_row(asset, name, kind, region, owner, label, schedules, destination)
+        elif group.policy is None and group.policy_id is None:  # the group only takes manual backups
+            row.protected_by += f", {owner}"  # whatever schedules the volume has elsewhere still run
         else:  # a manual backup of its own elsewhere: the group's policy still makes its scheduled backups
             row.protected_by += f", {owner}"
             row.policy = label
