@@ -122,21 +122,28 @@ def project_copy(destination: Path, stack_file: str = "Pulumi.lab.yaml") -> Path
     return destination
 
 
-@pytest.fixture
-def cli(pulumi_bin: Path, tmp_path: Path) -> Cli:
-    """The CLI as a user runs it: the virtualenv active, a local backend, a passphrase secrets provider."""
+def cli_env(pulumi_bin: Path, where: Path) -> dict[str, str]:
+    """The environment of the CLI as a user runs it: the virtualenv active, a local backend in `where`/state, a
+    passphrase secrets provider."""
     venv = ROOT / "venv"
     env = {
         **os.environ,
         "PATH": f"{pulumi_bin}:{venv / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "VIRTUAL_ENV": str(venv),
-        "PULUMI_HOME": str(tmp_path / "pulumi-home"),
-        "PULUMI_BACKEND_URL": f"file://{tmp_path / 'state'}",
+        "PULUMI_HOME": str(where / "pulumi-home"),
+        "PULUMI_BACKEND_URL": f"file://{where / 'state'}",
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
         "PULUMI_SKIP_UPDATE_CHECK": "true",
         "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
         "NO_COLOR": "1",
     }
     env.pop("PYTHONPATH", None)
-    (tmp_path / "state").mkdir()
+    (where / "state").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+@pytest.fixture
+def cli(pulumi_bin: Path, tmp_path: Path) -> Cli:
+    """The CLI as a user runs it (`cli_env`), in a copy of the project."""
+    env = cli_env(pulumi_bin, tmp_path)
     return Cli(pulumi_bin, tmp_path / "pulumi-home", project_copy(tmp_path / "project"), env)

@@ -45,23 +45,47 @@ def depends_on(resource: Registered, other: Registered) -> bool:
     return other.urn in resource.dependencies
 
 
-def test_the_examples_are_the_four_python_programs_and_the_yaml_program() -> None:
+def test_the_examples_are_the_four_python_programs_the_yaml_program_and_the_typescript_program() -> None:
     assert NAMES == [
         "ibm-volume-snapshots",
         "oci-instance-boot-volume",
         "oci-vault-backup-par",
         "openstack-volume-backup",
     ]
-    assert OTHER_LANGUAGES == ["yaml"]
+    assert OTHER_LANGUAGES == ["typescript", "yaml"]
 
 
-def test_the_yaml_example_names_this_checkout_as_its_package_and_its_dynamic_resources_plugin() -> None:
-    project = PROJECTS["yaml"]
-    assert _runtime(project) == "yaml"
-    assert (EXAMPLES / "yaml" / project["packages"]["backup-topology"]).resolve() == ROOT
+@pytest.mark.parametrize(("example", "runtime"), [("typescript", "nodejs"), ("yaml", "yaml")])
+def test_an_example_in_another_language_names_this_checkout_as_its_package_and_its_dynamic_resources_plugin(
+    example: str, runtime: str
+) -> None:
+    project = PROJECTS[example]
+    assert _runtime(project) == runtime
+    assert (EXAMPLES / example / project["packages"]["backup-topology"]).resolve() == ROOT
     [plugin] = project["plugins"]["providers"]
     assert plugin["name"] == "pulumi-python"
-    assert (EXAMPLES / "yaml" / plugin["path"]).resolve() == ROOT / "components" / "dynamic"
+    assert (EXAMPLES / example / plugin["path"]).resolve() == ROOT / "components" / "dynamic"
+
+
+def test_the_typescript_example_pins_its_packages_and_takes_the_sdk_from_where_package_add_writes_it() -> None:
+    package = json.loads((EXAMPLES / "typescript" / "package.json").read_text())
+    wanted = package["dependencies"] | package["devDependencies"]
+    assert wanted.pop("@pulumi/backup-topology") == "file:sdks/backup-topology"
+    assert {"@pulumi/pulumi", "typescript"} <= set(wanted)
+    assert all(version[0].isdigit() for version in wanted.values()), wanted  # exact versions, no ranges
+    lock = json.loads((EXAMPLES / "typescript" / "package-lock.json").read_text())
+    root = lock["packages"][""]
+    assert root["dependencies"] | root["devDependencies"] == package["dependencies"] | package["devDependencies"]
+
+
+def test_the_typescript_examples_lock_records_the_npm_registry_and_the_local_sdk_only() -> None:
+    lock = json.loads((EXAMPLES / "typescript" / "package-lock.json").read_text())
+    resolved = {name: entry["resolved"] for name, entry in lock["packages"].items() if "resolved" in entry}
+    assert resolved.pop("node_modules/@pulumi/backup-topology") == "sdks/backup-topology"
+    assert resolved
+    assert all(url.startswith("https://registry.npmjs.org/") for url in resolved.values())
+    downloaded = [entry for name, entry in lock["packages"].items() if "node_modules/" in name and "link" not in entry]
+    assert all("integrity" in entry and "resolved" in entry for entry in downloaded)
 
 
 def test_every_resource_of_the_yaml_example_is_a_component_of_the_schema_given_its_required_inputs() -> None:
