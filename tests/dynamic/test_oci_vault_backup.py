@@ -102,7 +102,7 @@ def test_completion_is_judged_by_the_object_not_by_a_state_still_active(stub: Km
 def test_a_backup_that_never_starts_fails_at_its_deadline_naming_the_vault(stub: KmsStub) -> None:
     stub.start_lag = 10_000  # accepted, never begun
     with pytest.raises(DeadlineError) as failure:
-        OciVaultBackupProvider().create(vault_props(stub, timeouts={"create": 3}))
+        OciVaultBackupProvider().create(vault_props(stub, timeouts={"create": 5}))
     assert VAULT in str(failure.value)
     assert "not written yet" in str(failure.value)
 
