@@ -73,3 +73,23 @@ def _passed(check: Callable[[T], None], value: T) -> T:
 def literal(value: Any) -> str | None:
     """The value when it is a literal string, else None (an Output: not known while the program is built)."""
     return value if isinstance(value, str) else None
+
+
+K = TypeVar("K", bound=type)
+
+
+def secret(*names: str) -> Callable[[K], K]:
+    """Mark fields of an Args TypedDict, or outputs of a component, as secrets: the package schema says
+    `secret: true` for them (the component keeps their values Pulumi secrets itself)."""
+
+    def mark(klass: K) -> K:
+        klass.__secret_fields__ = frozenset(names)  # type: ignore[attr-defined]
+        return klass
+
+    return mark
+
+
+def secret_fields(klass: type) -> frozenset[str]:
+    """The fields or outputs `klass` itself marks secret with `secret` (not its bases')."""
+    found: frozenset[str] = vars(klass).get("__secret_fields__", frozenset())
+    return found

@@ -11,7 +11,7 @@ import pulumi
 import pulumi_oci as oci
 from pydantic import ConfigDict, Field, InstanceOf, TypeAdapter, model_validator
 
-from components.base import args_problem, component_args, literal
+from components.base import args_problem, component_args, literal, when_known
 from components.clouds.oci_block_storage import BackupKind, backup_kind_of
 from components.config.base import Deferred, DisplayName, HttpsUrl, Lifecycle, Model, Name, OperationTimeouts, Ref
 from components.config.copies import OciBackupId
@@ -65,7 +65,7 @@ class OciCopyArgs(TypedDict, total=False):
     """Instead of `source`: the OCID of a boot volume, block volume or volume group backup."""
     source_kind: Literal["boot_volume", "volume", "volume_group"]
     """What `source_backup_id` is a backup of, when it comes from another resource (a literal OCID says it; an output
-    without it is taken for a boot volume backup)."""
+    without it is taken for a boot volume backup). Once known, the OCID must be a backup of this kind."""
     source_region: str
     """Region of the source backup, when its OCID does not say (default: from the OCID)."""
     kms_key_id: pulumi.Input[str]
@@ -284,6 +284,9 @@ class CrossRegionCopy(pulumi.ComponentResource):
         else:
             assert spec.source_backup_id is not None
             source_id = spec.source_backup_id
+            if isinstance(source_id, pulumi.Output):  # a literal OCID was checked with the args, and says its kind
+                check = functools.partial(_same_kind, owner, spec.kind(), spec.source_kind is None)
+                source_id = when_known(source_id, check)
         region = spec.source_region or _region_of(owner, source_id)
         opts = pulumi.ResourceOptions(
             parent=self, provider=spec.destination_provider, retain_on_delete=not model.delete_on_removal
@@ -333,6 +336,17 @@ class CrossRegionCopy(pulumi.ComponentResource):
 def _member(ids: pulumi.Output[list[str]], index: int) -> pulumi.Output[str]:
     """The ID of a consistency group's snapshot number `index`."""
     return ids.apply(lambda got: got[index])
+
+
+def _same_kind(owner: str, kind: BackupKind, defaulted: bool, ocid: str) -> None:
+    """An Output source_backup_id, once known, is a backup of the kind copied (oci.source_kind, or its default)."""
+    said = backup_kind_of(ocid)
+    if said is None or said == kind:
+        return
+    why = f"source_backup_id is a {said.replace('_', ' ')} backup, not a {kind.replace('_', ' ')} one"
+    if defaulted:
+        why += f" (a boot volume backup is assumed without source_kind): give source_kind '{said}'"
+    raise args_problem(owner, "oci.source_kind", why)
 
 
 def _region_of(owner: str, source_id: pulumi.Input[str]) -> pulumi.Input[str]:

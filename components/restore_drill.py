@@ -11,7 +11,7 @@ import pulumi
 import pulumi_oci as oci
 from pydantic import ConfigDict, Field, InstanceOf, model_validator
 
-from components.base import args_problem, component_args, literal
+from components.base import args_problem, component_args, literal, secret
 from components.clouds.oci_block_storage import backup_kind_of
 from components.config.base import HttpsUrl, Model, Name, OperationTimeouts, Ref, Trigger
 from components.config.copies import VolumeBackupId, VolumeGroupBackupId
@@ -138,6 +138,7 @@ class OciVolumeGroupDrillArgs(TypedDict, total=False):
     """Core Services (Block Volume) endpoint of the region; default its public one."""
 
 
+@secret("par_uri")
 class OciVaultDrillArgs(TypedDict, total=False):
     """An OCI vault backup restored into another region (the vault's own region would restore over it)."""
 

@@ -319,6 +319,54 @@ def volumes_topology() -> dict[str, Any]:
     }
 
 
+def test_each_region_a_copies_entry_copies_to_keeps_its_retention() -> None:
+    raw = {
+        "ibm": {
+            "region": "us-south",
+            "snapshots": [{"name": "a", "volume_id": "vol-a", "trigger": "t1"}],
+            "consistency_groups": [{"name": "g", "volume_ids": ["vol-a", "vol-b"], "trigger": "t1"}],
+        },
+        "copies": [
+            {"name": "a-dr", "ibm": {"snapshot": "a", "destination_region": "us-east"}, "retention": {"keep_last": 5}},
+            {
+                "name": "g-dr",
+                "ibm": {"consistency_group": "g", "destination_region": "us-east"},
+                "retention": {"keep_last": 2, "max_age_days": 30},
+                "delete_on_removal": True,
+            },
+            {"name": "a-eu", "ibm": {"snapshot": "a", "destination_region": "eu-de"}, "delete_on_removal": True},
+        ],
+    }
+    row = {r.asset_id: r for r in coverage(load_topology(raw))}["vol-a"]
+    # two entries copying the volume to us-east: their copies together (7 of them, of any age)
+    assert row.to_dict()["copy_retention"] == {
+        "us-east": {"keep_last": 7, "max_age_days": None, "delete_on_removal": False},
+        "eu-de": {"keep_last": None, "max_age_days": None, "delete_on_removal": True},
+    }
+
+
+def test_an_oci_manual_backup_row_keeps_the_generations_of_each_backup_as_data() -> None:
+    rows = {r.asset_id: r for r in coverage(load_topology(volumes_topology()))}
+    assert rows[BLOCK_A].generations_by_backup == {
+        "ledger/pre": {"keep_last": 5, "max_age_days": None, "delete_on_removal": False}
+    }
+    # the copy of that manual backup: one backup, kept when replaced or removed
+    assert rows[BLOCK_A].copy_retention == {
+        "us-sanjose-1": {"keep_last": None, "max_age_days": None, "delete_on_removal": False}
+    }
+
+
+def test_an_oci_manual_backup_deleted_on_removal_without_retention_keeps_only_its_current_generation() -> None:
+    raw = volumes_topology()
+    raw["oci"]["volume_group_plans"][0]["manual_backups"] = [
+        {"name": "pre", "trigger": "t1", "delete_on_removal": True}
+    ]
+    rows = {r.asset_id: r for r in coverage(load_topology(raw))}
+    assert rows[BLOCK_A].generations_by_backup == {
+        "ledger/pre": {"keep_last": 1, "max_age_days": None, "delete_on_removal": True}
+    }
+
+
 def test_each_member_of_a_group_is_a_row_marked_as_backed_up_with_the_others() -> None:
     rows = {r.asset_id: r for r in coverage(load_topology(volumes_topology()))}
     data, boot, other = rows[BLOCK_A], rows[VOL_A], rows[BLOCK_B]

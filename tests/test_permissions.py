@@ -45,6 +45,8 @@ PROD_STATEMENTS = {
     f"Allow {G} to use key-delegate in tenancy where target.key.id='{DB_KEY}'",
     f"Allow {G} to read vaults in tenancy where target.vault.id='{VAULT}'",
     f"Allow {G} to manage vaults in tenancy where all {{target.vault.id='{VAULT}', request.permission='VAULT_BACKUP'}}",
+    # the keys the vault backup holds (include_keys), listed in the vault's compartment
+    f"Allow {G} to inspect keys in compartment <compartment of {VAULT}>",
     f"Allow {G} to read keys in tenancy where target.key.id='{SIGNING_KEY}'",
     f"Allow {G} to manage keys in tenancy where all {{target.key.id='{SIGNING_KEY}', request.permission='KEY_BACKUP'}}",
     f"Allow {G} to read buckets in tenancy where target.bucket.name='vault-backups'",
@@ -287,6 +289,17 @@ def test_a_par_destination_may_create_pars_on_its_bucket_only() -> None:
     ) in found
     [objects] = [s for s in found if "manage objects" in s]
     assert "OBJECT_DELETE" not in objects  # no retention, nothing deleted on removal
+
+
+def test_a_vault_backup_with_its_keys_may_list_keys_in_the_vaults_compartment_and_each_key_compartment() -> None:
+    other = "ocid1.compartment.oc1..aaaaaaaakeysexample"
+    raw = vault_backup(bucket={"namespace": "acme", "bucket": "vault-backups"})
+    raw["oci"]["vault_backups"][0].update(include_keys=True, key_compartments=[other])
+    found = statements(raw)
+    assert f"Allow {G} to inspect keys in compartment <compartment of {VAULT}>" in found
+    assert f"Allow {G} to inspect keys in compartment id {other}" in found
+    raw["oci"]["vault_backups"][0].update(include_keys=False, key_compartments=[])
+    assert not [s for s in statements(raw) if "inspect keys" in s]  # vault metadata only: no ListKeys
 
 
 def test_a_par_url_made_elsewhere_needs_nothing_on_objects() -> None:

@@ -570,6 +570,11 @@ def test_the_text_plan_of_the_examples_fits_120_columns_and_wide_shows_every_col
     assert "VaultBackup payments-vault" in vault  # whole in --wide; the narrow table cuts it
     [narrow_vault] = [line for line in narrow if line.startswith("payments-vault ")]
     assert "vault backup payments-v…" in narrow_vault
+    # the copies an orders-db-dr entry keeps in us-east, beside those of the backup policy: in --wide only
+    [orders_db] = [line for line in wide if line.startswith("orders-db ")]
+    assert "us-east (last 5, 5d; copies: last 5)" in orders_db
+    [narrow_orders_db] = [line for line in narrow if line.startswith("orders-db ")]
+    assert "copies:" not in narrow_orders_db
 
 
 def test_the_tree_shows_whole_numbers_as_integers_and_nested_inputs_spelled_out() -> None:

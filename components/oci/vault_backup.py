@@ -13,7 +13,7 @@ import pulumi
 import pulumi_oci as oci
 from pydantic import Field, model_validator
 
-from components.base import args_problem, component_args, literal
+from components.base import args_problem, component_args, literal, secret
 from components.config import VaultBackupSpec, VaultRestoreSpec, resource_key
 from components.config.base import HttpsUrl
 from components.config.oci import OciAuth, OciRegion, parse_ocid, same_region_replica
@@ -51,6 +51,7 @@ class CreatedParArgs(BucketArgs, total=False):
     """Days each PAR stays valid after it is created (1-365, default 1)."""
 
 
+@secret("uri")
 class GivenParArgs(TypedDict):
     """A PAR URL for one object, made elsewhere."""
 
@@ -140,6 +141,7 @@ class VaultBackupInputs(VaultBackupSpec):
         return self
 
 
+@secret("par_uris")
 class VaultBackup(pulumi.ComponentResource):
     """Backups of an OCI virtual private vault and of chosen HSM keys, taken again when `trigger` changes."""
 

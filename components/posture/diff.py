@@ -16,6 +16,7 @@ from typing import Any, Literal
 from deepdiff import DeepDiff
 
 from components.posture import Command
+from components.tooling.coverage import kept_text
 from components.tooling.plan import PlanError, plan_file, read_policy_config, shown
 from policies.rules.base import name_in
 
@@ -115,8 +116,22 @@ _GENERATIONS = re.compile(
 )
 
 
+def _kept(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A coverage `kept_record` (keep_last, max_age_days, delete_on_removal) as numbers: no limit is infinite."""
+    last, days = record.get("keep_last"), record.get("max_age_days")
+    return {
+        "last": math.inf if last is None else last,
+        "days": math.inf if days is None else days,
+        "kept_on_removal": not record.get("delete_on_removal"),
+    }
+
+
 def _generations(row: Row) -> Any:
-    """`all kept`, `last 7`, `30d`, `last 7, 30d`, each maybe `; deleted on removal` (coverage.kept), as numbers."""
+    """Per OCI manual backup (`generations_by_backup`), else the row's one text: `all kept`, `last 7`, `30d`,
+    `last 7, 30d`, each maybe `; deleted on removal` (coverage.kept); as numbers."""
+    by_backup = row.get("generations_by_backup")
+    if by_backup:
+        return {name: _kept(record) for name, record in by_backup.items()}
     text = row.get("generations")
     if not text:
         return None
@@ -150,6 +165,7 @@ def _regions(row: Row) -> Any:
     reach), a copies entry (CrossRegionCopy), or the asset's own destination (a policy's, a replicated bucket's)."""
     regions = [r.strip() for r in str(row.get("cross_region") or "").split(",") if r.strip()]
     kept = row.get("policy_copy_retention") or {}
+    copied = row.get("copy_retention")  # None: a plan made before copies' retention was recorded
     by_policy, by_copy = set(row.get("policy_copies") or ()), set(row.get("copies") or ())
     found: dict[str, Any] = {}
     for region in regions:
@@ -157,7 +173,7 @@ def _regions(row: Row) -> Any:
         if region in by_policy:
             found[region]["backup policy"] = dict(kept.get(region) or {})
         if region in by_copy:
-            found[region]["copies entry"] = True
+            found[region]["copies entry"] = _kept(copied[region]) if copied and region in copied else True
         if not found[region]:
             found[region]["destination"] = True
     return found or None
@@ -174,7 +190,8 @@ def _show_regions(row: Row) -> str:
             back = f"{hours // 24}d" if hours and hours % 24 == 0 else f"{hours}h"
             parts.append("backup policy" + (f", last {copies}, {back}" if copies is not None and hours else ""))
         if by.get("copies entry"):
-            parts.append("copies entry")
+            copied = (row.get("copy_retention") or {}).get(region)
+            parts.append("copies entry" + (f", {kept_text(copied)}" if copied else ""))
         cells.append(region + (f" ({'; '.join(parts)})" if parts else ""))
     return ", ".join(cells) or "-"
 
@@ -426,8 +443,26 @@ def protected(row: Row) -> bool:
     return any(_present(fact.value(row)) for fact in FACTS if fact.protects)
 
 
+LATER_FIELDS = ("generations_by_backup", "copy_retention")
+"""Coverage fields that plans made by earlier versions of the project lack: compared only when both rows have them
+(a pull request's base is planned by the base's own code), else both rows are read as the earlier version wrote them."""
+
+
+def _aligned(before: Row | None, after: Row | None) -> tuple[Row | None, Row | None]:
+    if before is None or after is None:
+        return before, after
+    missing = [name for name in LATER_FIELDS if (name in before) != (name in after)]
+    if not missing:
+        return before, after
+    return (
+        {k: v for k, v in before.items() if k not in missing},
+        {k: v for k, v in after.items() if k not in missing},
+    )
+
+
 def compare_rows(before: Row | None, after: Row | None) -> list[Change]:
     """The facts that changed between two versions of an asset's row (None: the asset is not there)."""
+    before, after = _aligned(before, after)
     old, new = facts_of(before), facts_of(after)
     tree = DeepDiff(old, new, view="tree")
     by_field: dict[str, list[Any]] = {}

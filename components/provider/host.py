@@ -80,7 +80,24 @@ class BackupTopologyProvider(ComponentProvider):
         self._dependencies = sorted(result["dependencies"], key=lambda d: f"{d.name}{d.version}")
         spec = generate_schema(PACKAGE, version, None, self._component_defs, self._type_defs, self._dependencies)
         self.spec: dict[str, Any] = _tidy({**spec.to_json(), "description": DESCRIPTION, "config": {}})
+        self._mark_secrets(found)
         Provider.__init__(self, version, _json(self.spec))
+
+    def _mark_secrets(self, found: Shapes) -> None:
+        """`secret: true` on the properties marked secret (the SDK's analyzer has no such notion): a component's
+        outputs and inputs, and the fields of object types."""
+        places: dict[type, dict[str, Any]] = {}
+        resources = self.spec["resources"]
+        for shaped in found.components:
+            name = shaped.component.__name__
+            resource = resources[f"{PACKAGE}:index:{name}"]
+            places[shaped.facade] = resource.get("properties", {})
+            places[vars(shaped.facade)["__init__"].__annotations__["args"]] = resource.get("inputProperties", {})
+        for type_name, type_def in self._type_defs.items():
+            places[type_def.python_type] = self.spec["types"][f"{PACKAGE}:index:{type_name}"].get("properties", {})
+        for wire, names in found.secrets.items():
+            for name in names:
+                places[wire][camel_case(name)]["secret"] = True
 
     def construct(
         self,

@@ -35,6 +35,7 @@ from typing import Any, Literal, NotRequired, Required, TypedDict, Union
 import pulumi
 from pulumi.provider.experimental.util import camel_case
 
+from components.base import secret_fields
 from components.outputs import constructor_owner, declared_outputs, public_components
 from components.tooling.docs import typed_dict_fields
 
@@ -76,6 +77,8 @@ class Shapes:
     components: list[Shaped]
     docs: dict[type, dict[str, str]] = field(default_factory=dict)
     """Per wire type (TypedDict, enum or facade): each field's, member's or output's docstring."""
+    secrets: dict[type, set[str]] = field(default_factory=dict)
+    """Per wire type (TypedDict or facade): the fields or outputs marked secret (`components.base.secret`)."""
 
     def doc(self, owner: type, name: str) -> str | None:
         """The docstring of `owner`'s field, member or output `name`, in the schema's names."""
@@ -171,6 +174,7 @@ class _Shaper:
         self.wire: dict[type, type] = {}
         self.enums: dict[tuple[str, ...], _EnumUse] = {}
         self.left_out: list[str] = []
+        self.secrets: dict[type, set[str]] = {}
 
     def run(self, components: list[type[pulumi.ComponentResource]]) -> Shapes:
         roots = {c: args_typed_dict(c) for c in components}
@@ -185,7 +189,7 @@ class _Shaper:
             wire_args = self._typed_dict(args, f"{component.__name__}Args")
             facade = self._facade(component, wire_args)
             shaped.append(Shaped(component, args, facade, tuple(self.left_out)))
-        return Shapes(shaped, self.docs)
+        return Shapes(shaped, self.docs, self.secrets)
 
     # the TypedDicts and Literals under a component's Args, to name them before shaping
 
@@ -272,6 +276,7 @@ class _Shaper:
         wire.__module__ = __name__
         self.wire[klass] = wire
         self.docs[wire] = docs
+        self._secrets(wire, klass, annotations)
         return wire
 
     def _input(self, annotation: Any, where: str) -> Any:
@@ -345,7 +350,17 @@ class _Shaper:
         }
         facade = type(component.__name__, (pulumi.ComponentResource,), namespace)
         self.docs[facade] = docs
+        self._secrets(facade, component, outputs)
         return facade
+
+    def _secrets(self, wire: type, klass: type, shaped: Mapping[str, Any]) -> None:
+        marked = secret_fields(klass)
+        unknown = sorted(marked - set(shaped))
+        if unknown:
+            msg = f"{klass.__name__}: marked secret but not a field or output of its schema: {unknown}"
+            raise TypeError(msg)
+        if marked:
+            self.secrets[wire] = set(marked)
 
     def _output(self, annotation: Any, where: str) -> Any:
         members = _members(annotation)
@@ -383,6 +398,7 @@ class _Shaper:
         wire.__module__ = __name__
         self.wire[klass] = wire
         self.docs[wire] = {f.name: f.description for f in typed_dict_fields(klass)}
+        self._secrets(wire, klass, annotations)
         return wire
 
 

@@ -19,7 +19,7 @@ from components.config import (
     VolumePlan,
     resource_key,
 )
-from components.config.base import Consistent, Lifecycle, given
+from components.config.base import Consistent, Lifecycle, Retention, given
 from components.config.ibm import (
     clone_zone_hours_per_source,
     plans_oldest_days,
@@ -62,6 +62,9 @@ class CoverageRow:
     """IBM backup policies: how many recent backups the plans at the RPO keep at most (None: no maximum)."""
     generations: str | None = None
     """On-demand backups: which generations the stack keeps (`all kept`, `last 7, 30d`, ...)."""
+    generations_by_backup: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """OCI manual backups: per `<plan>/<name>`, the generations the stack keeps (`kept_record`): keep_last and
+    max_age_days (None: no such limit) and delete_on_removal."""
     generations_held: int | None = None
     """Generations the cloud holds: known after an `up` (the output `generations`), None in the offline plan."""
     oldest_generation: str | None = None
@@ -84,6 +87,9 @@ class CoverageRow:
     """Zones with a fast-restore clone (IBM)."""
     copies: list[str] = field(default_factory=list)
     """Regions holding a copy made by CrossRegionCopy."""
+    copy_retention: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per region of `copies`: the copies kept there (`kept_record` of the copies entry; the entries copying the
+    asset to one region together: their keep_last added, the longest max_age_days, delete_on_removal when all do)."""
     policy_copies: list[str] = field(default_factory=list)
     """Regions a backup policy copies each backup to (IBM remote_region_policies, an OCI policy's
     destination_region)."""
@@ -136,6 +142,39 @@ def kept(spec: Lifecycle) -> str:
     """Which generations of an on-demand backup are kept, and what removing it does."""
     text = spec.retention.describe() if spec.retention is not None else "all kept"
     return f"{text}; deleted on removal" if spec.delete_on_removal else text
+
+
+def kept_record(retention: Retention | None, delete_on_removal: bool, *, replaced: bool = False) -> dict[str, Any]:
+    """Which generations of an on-demand backup (or copy) the stack keeps, as data a diff can compare: keep_last and
+    max_age_days (None: no such limit), delete_on_removal. `replaced`: a backup whose next trigger replaces the
+    resource (an OCI manual backup or copy) and that says delete_on_removal without retention keeps only the
+    current generation (keep_last 1)."""
+    if retention is None and replaced and delete_on_removal:
+        return {"keep_last": 1, "max_age_days": None, "delete_on_removal": True}
+    return {
+        "keep_last": retention.keep_last if retention is not None else None,
+        "max_age_days": retention.max_age_days if retention is not None else None,
+        "delete_on_removal": delete_on_removal,
+    }
+
+
+def kept_text(record: dict[str, Any]) -> str:
+    """A `kept_record` in words, e.g. `last 5, 35d; deleted on removal`, `all kept`."""
+    last, days = record.get("keep_last"), record.get("max_age_days")
+    parts = ([f"last {last}"] if last is not None else []) + ([f"{days}d"] if days is not None else [])
+    return (", ".join(parts) or "all kept") + ("; deleted on removal" if record.get("delete_on_removal") else "")
+
+
+def _together(kept: dict[str, Any] | None, more: dict[str, Any]) -> dict[str, Any]:
+    """Two series of copies in one region: the copies both keep (a limit only when both have one)."""
+    if kept is None:
+        return more
+    last, days = (kept["keep_last"], more["keep_last"]), (kept["max_age_days"], more["max_age_days"])
+    return {
+        "keep_last": None if None in last else sum(n for n in last if n is not None),
+        "max_age_days": None if None in days else max(n for n in days if n is not None),
+        "delete_on_removal": kept["delete_on_removal"] and more["delete_on_removal"],
+    }
 
 
 def declare_consistency(row: CoverageRow, entry: Consistent, owner: str, in_use: bool) -> None:
@@ -466,11 +505,13 @@ def _copy_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
     manual = _oci_manual_sources(topology)
     for copy in topology.copies:
         if copy.ibm is not None:
+            kept = kept_record(copy.retention, copy.delete_on_removal)
             for volume in volumes.get(copy.ibm.source, []):
-                _add_copy(rows.get(volume), copy.ibm.destination_region)
+                _add_copy(rows.get(volume), copy.ibm.destination_region, kept)
         elif copy.oci is not None and copy.oci.source is not None:
+            kept = kept_record(None, copy.delete_on_removal, replaced=True)
             for asset in manual.get((copy.oci.source.plan, copy.oci.source.manual_backup), []):
-                _add_copy(rows.get(asset), copy.oci.destination_region)
+                _add_copy(rows.get(asset), copy.oci.destination_region, kept)
         elif copy.oci is not None:
             source = given(copy.oci.source_backup_id) or ""
             kind = KIND_LABELS.get(source.split(".")[1] if source.count(".") > 1 else "", "backup")
@@ -486,12 +527,13 @@ def _copy_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
                     policy="copy",
                 ),
             )
-            _add_copy(row, copy.oci.destination_region)
+            _add_copy(row, copy.oci.destination_region, kept_record(None, copy.delete_on_removal, replaced=True))
 
 
-def _add_copy(row: CoverageRow | None, region: str) -> None:
+def _add_copy(row: CoverageRow | None, region: str, kept: dict[str, Any]) -> None:
     if row is not None:
         row.copies.append(region)
+        row.copy_retention[region] = _together(row.copy_retention.get(region), kept)
         row.cross_region = ", ".join(dict.fromkeys([*row.policy_copies, *row.copies]))
 
 
@@ -577,6 +619,9 @@ def _manual(row: CoverageRow, plan: str, backup: ManualBackup | GroupManualBacku
     """An OCI manual backup joins the row of what it backs up: its line, and the generations it keeps."""
     fate = manual_kept(backup)
     row.manual_backups.append(f"{plan}/{backup.name} ({backup.type}, {fate})")
+    row.generations_by_backup[f"{plan}/{backup.name}"] = kept_record(
+        backup.retention, backup.delete_on_removal, replaced=True
+    )
     kept_text = f"{backup.name}: {fate}"
     row.generations = f"{row.generations}; {kept_text}" if row.generations else kept_text
     row.backup_locks.update(manual_lock(plan, backup))

@@ -389,6 +389,13 @@ def _oci_vault_backups(section: OciSection, oci: _Oci) -> None:
         if spec.backup_vault:
             why = f"{who}: back up the vault (BackupVault)"
             oci.user.allow("manage", "vaults", "tenancy", why, permissions={"VAULT_BACKUP"}, where=vault)
+        if spec.backup_vault and spec.include_keys:
+            # The keys a vault backup holds are listed before and after it (ListKeys: KEY_INSPECT), per compartment:
+            # the vault's own and each of key_compartments. ListKeys names no key, so `target.key.id` cannot limit it.
+            why = f"{who}: list the keys its vault backup holds (ListKeys)"
+            home = oci.compartment(None, f"compartment of {given(spec.vault_id)}")
+            for compartment in [home, *(oci.compartment(c, "") for c in spec.key_compartments)]:
+                oci.user.allow("inspect", "keys", compartment, why)
         for key in spec.keys:
             only = (f"target.key.id='{given(key)}'",)
             oci.user.allow("read", "keys", "tenancy", f"{who}: read the key's state (GetKey)", where=only)

@@ -32,7 +32,7 @@ from pulumi.output import Unknown
 
 from components.config import CONFIG_KEY, Topology, load_topology
 from components.errors import TopologyError
-from components.tooling.coverage import CoverageRow, coverage, summary
+from components.tooling.coverage import CoverageRow, coverage, kept_text, summary
 from components.tooling.mock_runtime import OFFLINE_NOW, SECRET, Registered, Simulation, simulate
 from components.tooling.permissions import DEFAULT_OCI_SUBJECT, Permissions, permissions
 from policies.rules import Res, evaluate
@@ -311,19 +311,23 @@ def _cell(value: int | None, unit: str, known: bool) -> str:
     return "-" if known else "?"
 
 
-def _cross_region(row: CoverageRow) -> str:
-    """The regions holding a copy; a backup policy's remote regions say how many copies they keep, how far back."""
+def _cross_region(row: CoverageRow, *, whole: bool = False) -> str:
+    """The regions holding a copy; a backup policy's remote regions say how many copies they keep, how far back;
+    `whole` (--wide) adds how many copies a `copies` entry keeps there."""
     if not row.cross_region:
         return "-"
     cells = []
     for region in row.cross_region.split(", "):
+        said = []
         kept = row.policy_copy_retention.get(region)
-        if kept is None:
-            cells.append(region)
-            continue
-        hours = kept["hours"]
-        back = f"{hours // 24}d" if hours and hours % 24 == 0 else f"{hours}h"
-        cells.append(f"{region} (last {kept['copies']}, {back})")
+        if kept is not None:
+            hours = kept["hours"]
+            back = f"{hours // 24}d" if hours and hours % 24 == 0 else f"{hours}h"
+            said.append(f"last {kept['copies']}, {back}")
+        copied = row.copy_retention.get(region) if whole else None
+        if copied is not None:
+            said.append(f"copies: {kept_text(copied)}")
+        cells.append(f"{region} ({'; '.join(said)})" if said else region)
     return ", ".join(cells)
 
 
@@ -362,6 +366,7 @@ _COLUMNS = (
     _Column("GENERATIONS", lambda r: r.generations or "-", wide_only=True),
     _Column("CONSISTENCY", consistency_cell, wide_only=True),
     _Column("TOGETHER WITH", lambda r: ",".join(r.backed_up_with) or "-", wide_only=True),
+    _Column("CROSS-REGION", lambda r: _cross_region(r, whole=True), wide_only=True),
     _Column("CROSS-REGION", _cross_region, 20),
     _Column("CLONES", lambda r: ",".join(r.clone_zones) or "-", wide_only=True),
     _Column("MANUAL", lambda r: str(len(r.manual_backups)) if r.manual_backups else "-", wide_only=True),
@@ -409,7 +414,8 @@ def render_coverage(rows: Sequence[CoverageRow], *, wide: bool = False) -> list[
             "volume in use (crash: crash-consistent; application: quiesced by the recorded hook, which the stack "
             "never runs; undeclared: crash-consistent at best, and nobody said that is enough); TOGETHER WITH = the "
             "other volumes of an OCI volume group, backed up at the same point in time; CROSS-REGION (last N, "
-            "age) = the N most recent copies a backup policy keeps there, reaching that far back; RTO = the last "
+            "age) = the N most recent copies a backup policy keeps there, reaching that far back, (copies: ...) = the "
+            "generations a copies entry keeps there; RTO = the last "
             "drill's measured restore time, known after an up (output `restore_drills.<name>`)."
         )
     else:

@@ -138,6 +138,34 @@ def test_the_workflow_runs_the_check_and_preview_on_pull_requests_up_on_main_and
     assert 'pulumi refresh --stack "$STACK" --yes --expect-no-changes' in steps("nightly")
 
 
+CLOUD_SECRETS = {
+    "PULUMI_BACKEND_URL",
+    "PULUMI_CONFIG_PASSPHRASE",
+    "IBMCLOUD_API_KEY",
+    "OS_AUTH_URL",
+    "OS_USERNAME",
+    "OS_PASSWORD",
+    "OS_PROJECT_NAME",
+    "OS_USER_DOMAIN_NAME",
+    "OS_PROJECT_DOMAIN_NAME",
+}
+
+
+def test_the_clouds_secrets_reach_only_the_steps_that_run_pulumi() -> None:
+    doc = workflow()
+    assert "secrets." not in json.dumps(doc.get("env", {}))
+    for name, job in doc["jobs"].items():
+        assert "secrets." not in json.dumps(job.get("env", {})), name
+        for step in job["steps"]:
+            given = "secrets." in json.dumps(step.get("env", {}))
+            if re.search(r"\bpulumi (preview|up|refresh)\b", step.get("run", "")):
+                assert set(step["env"]) >= CLOUD_SECRETS, step["name"]
+            elif step.get("name") != "Cloud credentials":
+                assert not given, f"{name}: {step.get('name') or step.get('uses')}"
+    [diff] = [s for s in doc["jobs"]["pull-request"]["steps"] if "pr_check.sh" in s.get("run", "")]
+    assert "env" not in diff  # it runs the pull request's own code, offline
+
+
 def test_the_files_the_workflow_names_exist() -> None:
     stack = workflow()["env"]["STACK"]
     for path in ("requirements.txt", "examples/gitops/pr_check.sh", "policies/PulumiPolicy.yaml"):

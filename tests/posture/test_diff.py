@@ -163,8 +163,48 @@ def test_a_backup_policy_that_stops_copying_is_weaker_even_where_a_copies_entry_
     )
     assert facts(result)[("orders-db", "cross-region copy")] == (
         "weakened",
-        "us-east (backup policy, last 5, 5d; copies entry)",
-        "us-east (copies entry)",
+        "us-east (backup policy, last 5, 5d; copies entry, last 5)",
+        "us-east (copies entry, last 5)",
+    )
+
+
+def copies_entry(name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def entry(t: dict[str, Any]) -> dict[str, Any]:
+        [found] = [c for c in t["copies"] if c["name"] == name]
+        return found
+
+    return entry
+
+
+def test_fewer_dr_copies_kept_by_a_copies_entry_is_weaker() -> None:
+    orders_db_dr, orders_app_dr = copies_entry("orders-db-dr"), copies_entry("orders-app-dr")
+
+    def fewer(t: dict[str, Any]) -> None:
+        orders_db_dr(t)["retention"] = {"keep_last": 1}
+        orders_app_dr(t)["retention"] = {"keep_last": 1}
+
+    result = diff(side(PROD), side(changed(fewer)))
+    policy = "us-east (backup policy, last 5, 5d; copies entry"
+    assert facts(result)[("orders-db", "cross-region copy")] == ("weakened", f"{policy}, last 5)", f"{policy}, last 1)")
+    assert {a.name for a in result.assets} == {
+        "orders-db",
+        "r006-26fce2ff-8177-47ce-8182-49d8aed33063",
+        "r006-7d3c1a52-7f4f-4bb4-9a22-1f7a0c5e2b11",
+    }
+    assert result.exit_code == 1
+    deleted = changed(lambda t: orders_db_dr(t).update(delete_on_removal=True))
+    status, _, after = facts(diff(side(PROD), side(deleted)))[("orders-db", "cross-region copy")]
+    assert (status, after) == ("weakened", f"{policy}, last 5; deleted on removal)")
+    more = changed(lambda t: orders_db_dr(t).update(retention={"keep_last": 9}))
+    assert facts(diff(side(PROD), side(more)))[("orders-db", "cross-region copy")][0] == "strengthened"
+
+
+def test_a_copy_of_an_oci_manual_backup_deleted_with_its_entry_is_weaker() -> None:
+    deleted = changed(lambda t: copies_entry("ledger-db-pre-migration-dr")(t).update(delete_on_removal=True))
+    assert facts(diff(side(PROD), side(deleted)))[("ledger-db-data", "cross-region copy")] == (
+        "weakened",
+        "us-phoenix-1 (backup policy; copies entry, all kept)",
+        "us-phoenix-1 (backup policy; copies entry, last 1; deleted on removal)",
     )
 
 
@@ -203,6 +243,73 @@ def test_fewer_generations_kept_or_deleted_with_their_entry_is_weaker() -> None:
         "last 30",
         "last 30; deleted on removal",
     )
+
+
+def ledger_backup(t: dict[str, Any]) -> dict[str, Any]:
+    [plan] = [p for p in t["oci"]["volume_group_plans"] if p["name"] == "ledger-db-volumes"]
+    backup: dict[str, Any] = plan["manual_backups"][0]
+    return backup
+
+
+def test_fewer_generations_of_an_oci_manual_backup_is_weaker() -> None:
+    fewer = changed(lambda t: ledger_backup(t).update(retention={"keep_last": 1}))
+    result = diff(side(PROD), side(fewer))
+    assert facts(result)[("ledger-db-data", "generations kept")] == (
+        "weakened",
+        "pre-migration: last 5",
+        "pre-migration: last 1",
+    )
+    assert result.exit_code == 1
+    more = changed(lambda t: ledger_backup(t).update(retention={"keep_last": 9}))
+    assert facts(diff(side(PROD), side(more)))[("ledger-db-data", "generations kept")][0] == "strengthened"
+
+
+def test_each_oci_manual_backup_keeps_its_own_generations_and_one_fewer_is_weaker() -> None:
+    def two(keep: int) -> Change:
+        def change(t: dict[str, Any]) -> None:
+            [plan] = [p for p in t["oci"]["volume_group_plans"] if p["name"] == "ledger-db-volumes"]
+            plan["manual_backups"].append({"name": "weekly", "trigger": "t1", "retention": {"keep_last": keep}})
+
+        return change
+
+    # pre-migration keeps 5 throughout; weekly 9 then 3, and a swap of the two numbers is no gain
+    assert facts(diff(side(changed(two(9))), side(changed(two(3)))))[("ledger-db-data", "generations kept")] == (
+        "weakened",
+        "pre-migration: last 5; weekly: last 9",
+        "pre-migration: last 5; weekly: last 3",
+    )
+
+    def swapped(t: dict[str, Any]) -> None:
+        two(5)(t)
+        ledger_backup(t)["retention"] = {"keep_last": 9}
+
+    status = facts(diff(side(changed(two(9))), side(changed(swapped))))[("ledger-db-data", "generations kept")][0]
+    assert status == "weakened"
+
+
+def test_an_oci_manual_backup_deleted_when_replaced_keeps_one_generation_and_is_weaker() -> None:
+    def unretained(delete: bool) -> Change:
+        def change(t: dict[str, Any]) -> None:
+            backup = ledger_backup(t)
+            del backup["retention"]
+            backup["delete_on_removal"] = delete
+
+        return change
+
+    assert facts(diff(side(changed(unretained(False))), side(changed(unretained(True)))))[
+        ("ledger-db-data", "generations kept")
+    ] == ("weakened", "pre-migration: kept until deleted", "pre-migration: deleted on removal")
+
+
+def test_a_base_planned_before_retention_of_copies_and_manual_backups_was_recorded_compares_as_before() -> None:
+    def earlier(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in row.items() if k not in ("copy_retention", "generations_by_backup")} for row in rows]
+
+    assert diff(Side("prod", earlier(rows_of(PROD)), []), side(PROD)).assets == []
+    fewer = changed(lambda t: ledger_backup(t).update(retention={"keep_last": 1}))
+    assert facts(diff(Side("prod", earlier(rows_of(PROD)), []), side(fewer)))[
+        ("ledger-db-data", "generations kept")
+    ] == ("changed", "pre-migration: last 5", "pre-migration: last 1")
 
 
 def test_an_unchanged_topology_exits_0_with_nothing_to_show() -> None:

@@ -207,3 +207,40 @@ def test_objects_of_a_schema_type_in_an_output_list_take_the_schema_s_names(new_
         {"diskId": "d1", "lastBackupAt": "2026-11-23T03:00:00Z"},
         {"diskId": "d2"},
     ]
+
+
+def par_properties() -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every property holding a PAR URL: each one named parUri or parUris, and the fields of the object it refers to."""
+    places = [(f"{t} input", r.get("inputProperties", {})) for t, r in SCHEMA["resources"].items()]
+    places += [(f"{t} output", r.get("properties", {})) for t, r in SCHEMA["resources"].items()]
+    places += [(t, d.get("properties", {})) for t, d in SCHEMA["types"].items()]
+    for where, properties in places:
+        for name, prop in properties.items():
+            if name not in ("parUri", "parUris"):
+                continue
+            target = resolve(prop)
+            if target is None:
+                yield f"{where}.{name}", prop
+            else:
+                yield from ((f"{where}.{name}.{k}", v) for k, v in target["properties"].items())
+
+
+def test_every_par_url_is_a_secret_in_the_schema() -> None:
+    found = dict(par_properties())
+    assert {
+        "backup-topology:index:VaultBackup output.parUris",
+        "backup-topology:index:OciVaultDrill.parUri",
+        "backup-topology:index:VaultBackupDestination.parUri.uri",
+        "backup-topology:index:BackupObject.parUri.uri",
+    } <= set(found)
+    assert [where for where, prop in found.items() if prop.get("secret") is not True] == []
+    # and nothing else is
+    secrets = [p for t in SCHEMA["types"].values() for p in t.get("properties", {}).values() if p.get("secret")]
+    secrets += [
+        p
+        for r in SCHEMA["resources"].values()
+        for props in (r.get("inputProperties", {}), r.get("properties", {}))
+        for p in props.values()
+        if p.get("secret")
+    ]
+    assert len(secrets) == 3  # GivenPar.uri, OciVaultDrill.parUri, VaultBackup's parUris
