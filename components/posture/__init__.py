@@ -1,4 +1,4 @@
-"""Protection posture of a stack: what a change does to each asset's protection (`python -m components.posture`)."""
+"""Protection posture of a stack: what a change does to it, what the clouds hold (`python -m components.posture`)."""
 
 from __future__ import annotations
 
