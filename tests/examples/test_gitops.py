@@ -136,6 +136,19 @@ def test_the_workflow_runs_the_check_and_preview_on_pull_requests_up_on_main_and
     assert re.search(r"pulumi preview .*\\\n\s+--policy-pack policies --policy-pack-config", steps("pull-request"))
     assert "pulumi up --stack" in steps("up")
     assert 'pulumi refresh --stack "$STACK" --yes --expect-no-changes' in steps("nightly")
+    assert re.search(r"-m components.posture check --stack \"\$STACK\" --state state.json", steps("nightly"))
+
+
+def test_the_nightly_posture_check_runs_after_drift_too_and_keeps_its_page() -> None:
+    nightly = workflow()["jobs"]["nightly"]["steps"]
+    names = [step.get("name", "") for step in nightly]
+    refresh = next(i for i, n in enumerate(names) if n.startswith("Drift"))
+    posture = next(i for i, n in enumerate(names) if n.startswith("Posture"))
+    assert posture > refresh
+    assert nightly[posture]["if"] == "${{ !cancelled() }}"  # a drift that failed the job still gets its posture
+    kept = nightly[posture + 1]
+    assert kept["uses"].startswith("actions/upload-artifact@")
+    assert kept["with"]["path"] == "posture.html"
 
 
 def test_the_files_the_workflow_names_exist() -> None:
