@@ -25,7 +25,6 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}h3{font-siz
 .summary{margin:0 0 16px;color:#57606a}
 table{border-collapse:collapse;width:100%;margin:8px 0}
 th,td{border-bottom:1px solid #d0d7de;padding:5px 8px;text-align:left;vertical-align:top;white-space:nowrap}
-td.problems{white-space:normal;color:#57606a;max-width:420px}
 th{background:#f6f8fa;font-weight:600}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-weight:600;font-size:12px;color:#fff}
 .ok{background:#1a7f37}.stale{background:#cf222e}.missing{background:#82071e}
@@ -33,7 +32,7 @@ th{background:#f6f8fa;font-weight:600}
 .asset{border:1px solid #d0d7de;border-radius:6px;padding:4px 12px 10px;margin:12px 0}
 .asset p{margin:2px 0;color:#57606a}
 .legend span{margin-right:14px}
-svg text{font:11px system-ui,sans-serif;fill:#57606a}
+svg{max-width:100%;height:auto}svg text{font:11px system-ui,sans-serif;fill:#57606a}
 """
 
 
@@ -71,13 +70,12 @@ def _badge(status: str) -> str:
 
 
 def _table(report: PostureReport) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in [*HEADINGS, "Problems"])
+    head = "".join(f"<th>{_e(h)}</th>" for h in HEADINGS)
     rows = []
     for asset in report.assets:
         cells = _cells(asset, report.at)
         shown = [_badge(cells[0]), f'<a href="#{_anchor(asset)}">{_e(cells[1])}</a>', *map(_e, cells[2:])]
-        problems = "; ".join(asset.problems) or "-"
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in shown) + f'<td class="problems">{_e(problems)}</td></tr>')
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in shown) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 

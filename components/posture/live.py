@@ -257,15 +257,11 @@ class LiveReader:
             job = max(jobs, key=lambda j: str(j.get("created_at") or ""))
             reasons = [str(r.get("message") or r.get("code")) for r in job.get("status_reasons") or []]
             plan = (job.get("backup_policy_plan") or {}).get("name")
-            reading.last_job = {
-                "status": job.get("status"),
-                "plan": plan,
-                "created_at": job.get("created_at"),
-                "reasons": reasons,
-            }
-            if job.get("status") == "failed":
-                why = f": {'; '.join(reasons)}" if reasons else ""
-                reading.notes.append(f"the last backup policy job (plan {plan}, {job.get('created_at')}) failed{why}")
+            created = parse_time(job.get("created_at"))
+            when = iso(created) if created is not None else str(job.get("created_at"))
+            reading.last_job = {"status": job.get("status"), "plan": plan, "created_at": when, "reasons": reasons}
+            why = f": {'; '.join(reasons)}" if reasons else ""
+            reading.notes.append(f"the last backup policy job (plan {plan}, {when}) {job.get('status')}{why}")
         return reading
 
     # --- OpenStack Cinder ------------------------------------------------------------------------
