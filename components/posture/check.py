@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from components.posture import Command
+from components.posture import Command, InputError, read_json
 from components.posture.live import CLOUD_NAMES, CloudUnreadableError, LiveReader, Reading, RestorePoint, iso
 from components.tooling.coverage import CoverageRow, coverage
 from components.tooling.plan import (
@@ -42,12 +42,8 @@ STATUS_TEXT: dict[str, str] = {
 """Each status in words. Only `ok` says an asset is protected: the others never pass for it."""
 
 
-class CheckInputError(Exception):
+class CheckInputError(InputError):
     """Input the check cannot use: one line per mistake, naming the option or file. Exit code 2."""
-
-    def __init__(self, lines: Sequence[str]) -> None:
-        self.lines = list(lines)
-        super().__init__("\n".join(self.lines))
 
 
 # --- the drills' records ------------------------------------------------------------------------------
@@ -59,16 +55,7 @@ DRILL_TYPE = "backup-topology:index:RestoreDrill"
 def drill_records(path: Path) -> dict[str, dict[str, Any]]:
     """The RestoreDrill components' outputs in a `pulumi stack export` file, by drill name. Raises CheckInputError."""
     where = f"--state {shown(path)}"
-    try:
-        doc = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise CheckInputError([f"{where}: not found"]) from None
-    except OSError as exc:
-        raise CheckInputError([f"{where}: cannot be read ({exc.strerror})"]) from None
-    except json.JSONDecodeError as exc:
-        raise CheckInputError(
-            [f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
-        ) from None
+    doc = read_json(path, where, CheckInputError)
     resources = (doc.get("deployment") or {}).get("resources") if isinstance(doc, dict) else None
     if not isinstance(resources, list):
         raise CheckInputError([f"{where}: not a `pulumi stack export` document (no deployment.resources)"])

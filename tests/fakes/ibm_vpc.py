@@ -327,24 +327,10 @@ class VpcCloud:
             "_reads": 0,
         }
         plan_id = f"r0{next(_ids):02d}-{region}-plan"
-        self.plans[plan_id] = {
-            "id": plan_id,
-            "href": f"{href}/plans/{plan_id}",
-            "name": plan,
-            "cron_spec": "0 3 * * *",
-            "active": True,
-            "attach_user_tags": [],
-            "copy_user_tags": True,
-            "deletion_trigger": {"delete_after": 7},
-            "clone_policy": {"max_snapshots": 5, "zones": []},
-            "remote_region_policies": [],
-            "created_at": self.created_at(),
-            "resource_type": "backup_policy_plan",
-            "lifecycle_state": "stable",
-            "_policy": policy_id,
-            "_etag": f'W/"{next(self._etags)}"',
-            "_reads": 0,
-        }
+        record = _plan_record(plan_id, f"{href}/plans/{plan_id}", plan, "0 3 * * *", self.created_at(), policy_id)
+        record |= {"active": True, "deletion_trigger": {"delete_after": 7}, "lifecycle_state": "stable"}
+        record |= {"_etag": f'W/"{next(self._etags)}"', "_reads": 0}
+        self.plans[plan_id] = record
         return self.policies[policy_id]
 
     def add_job(
@@ -601,21 +587,14 @@ class _PolicyRoutes:
 
     def _new_plan(self, policy_id: str, body: dict[str, Any]) -> dict[str, Any]:
         plan_id = f"r0{next(_ids):02d}-{self.region}-plan"
-        plan: dict[str, Any] = {
-            "id": plan_id,
-            "href": self._href(f"backup_policies/{policy_id}/plans/{plan_id}"),
-            "name": body.get("name") or f"plan-{plan_id}",
-            "cron_spec": body["cron_spec"],
-            "active": False,
-            "attach_user_tags": [],
-            "copy_user_tags": True,
-            "deletion_trigger": {"delete_after": 30},
-            "clone_policy": {"max_snapshots": 5, "zones": []},
-            "remote_region_policies": [],
-            "created_at": self.cloud.created_at(),
-            "resource_type": "backup_policy_plan",
-            "_policy": policy_id,
-        }
+        plan = _plan_record(
+            plan_id,
+            self._href(f"backup_policies/{policy_id}/plans/{plan_id}"),
+            body.get("name") or f"plan-{plan_id}",
+            body["cron_spec"],
+            self.cloud.created_at(),
+            policy_id,
+        )
         self._apply_plan(plan, body)
         self._renew(plan, "pending")
         self.cloud.plans[plan_id] = plan
@@ -1234,6 +1213,25 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
                     self.cloud.snapshots[member["id"]].pop("snapshot_consistency_group", None)
             return 202, None, {}, False
         return 405, _errors("method_not_allowed", method), {}, False
+
+
+def _plan_record(plan_id: str, href: str, name: str, cron_spec: str, created_at: str, policy: str) -> dict[str, Any]:
+    """A backup policy plan with the API's defaults (inactive, kept 30 days, no clones, no remote copies)."""
+    return {
+        "id": plan_id,
+        "href": href,
+        "name": name,
+        "cron_spec": cron_spec,
+        "active": False,
+        "attach_user_tags": [],
+        "copy_user_tags": True,
+        "deletion_trigger": {"delete_after": 30},
+        "clone_policy": {"max_snapshots": 5, "zones": []},
+        "remote_region_policies": [],
+        "created_at": created_at,
+        "resource_type": "backup_policy_plan",
+        "_policy": policy,
+    }
 
 
 def _unknown_fields(body: Any, allowed: frozenset[str]) -> dict[str, Any] | None:
