@@ -16,7 +16,7 @@ import yaml
 
 from components.config import CONFIG_KEY
 from components.posture.__main__ import main
-from tests.conftest import VOL_A, VOLUME
+from tests.conftest import COMPARTMENT, VOL_A, VOLUME, VOLUME2, daily
 from tests.posture.conftest import HOUR, PostureClouds, now_text
 
 
@@ -330,3 +330,75 @@ def test_the_timeline_marks_the_stretch_without_a_restore_point_within_the_rpo(
     stopped = at - (4 * 24 + 3) * HOUR + 24 * HOUR  # the last backup plus the RPO
     iso = stopped.isoformat().replace("+00:00", "Z")
     assert f"no restore point within the RPO from {iso} to {at.isoformat().replace('+00:00', 'Z')}" in text
+
+
+# --- other kinds of assets -----------------------------------------------------------------------------
+
+
+def write(posture: PostureClouds) -> None:
+    posture.stack_file.write_text(yaml.safe_dump({"config": {CONFIG_KEY: posture.topology}}))
+
+
+def test_an_on_demand_asset_is_unjudged_without_an_rpo_and_judged_with_on_demand_rpo(posture: PostureClouds) -> None:
+    healthy(posture)
+    posture.topology["ibm"]["snapshots"] = [{"name": "db", "volume_id": VOLUME2, "trigger": "t1"}]
+    write(posture)
+    posture.ibm.add_snapshot(VOLUME2, age=30 * HOUR)
+    run = posture.check("--json")
+    assert run.code == 0
+    db = assets(run.out)[VOLUME2]
+    assert (db["status"], db["rpo_hours"], db["rpo_from"]) == ("unjudged", None, None)
+    run = posture.check("--on-demand-rpo", "24h")
+    assert run.code == 1
+    assert re.search(r"^stale: db \(ibm/us-south, r006-0002-volume\)\n  newest restore point 30h old", run.out, re.M)
+    assert posture.check("--on-demand-rpo", "2d").code == 0
+
+
+def test_an_instance_is_as_fresh_as_its_stalest_volume(posture: PostureClouds) -> None:
+    healthy(posture)
+    instance = "0717-posture-instance"
+    posture.ibm.add_instance(instance, "us-south")
+    posture.ibm.add_volume("r006-boot", "us-south", attached_to=instance, attachment_type="boot")
+    posture.ibm.add_volume("r006-data", "us-south", attached_to=instance)
+    posture.ibm.add_snapshot("r006-boot", age=2 * HOUR)
+    posture.ibm.add_snapshot("r006-data", age=2 * HOUR, state="failed")  # the data volume's last run failed
+    posture.ibm.add_snapshot("r006-data", age=26 * HOUR)
+    posture.topology["ibm"]["backup_policies"].append(
+        {
+            "name": "instances",
+            "match_resource_type": "instance",
+            "match_user_tags": ["backup:vsi"],
+            "covers": [instance],
+            "plans": [{"name": "daily", "cron_spec": "0 4 * * *", "deletion_trigger": {"delete_after": 7}}],
+        }
+    )
+    write(posture)
+    run = posture.check("--json")
+    assert run.code == 1
+    vsi = assets(run.out)[instance]
+    assert vsi["status"] == "stale"
+    assert vsi["notes"][0] == "restore points of volume r006-data, the stalest of the instance's 2"
+    assert vsi["newest"]["age_hours"] == pytest.approx(26, abs=0.05)
+
+
+def test_an_existing_oci_volume_group_is_read_from_its_group_backups(posture: PostureClouds) -> None:
+    healthy(posture)
+    member = posture.oci.add_volume("us-ashburn-1", COMPARTMENT)
+    group = posture.oci.add_group("us-ashburn-1", COMPARTMENT, [member])
+    for age in (3, 1.5):  # days: the nightly group backup stopped a day and a half ago
+        posture.oci.age(posture.oci.create_backup("volume_group", group, source_type="SCHEDULED")["id"], age)
+    posture.topology["oci"]["volume_group_plans"] = [
+        {
+            "name": "db-group",
+            "compartment_id": COMPARTMENT,
+            "volume_group_id": group,
+            "policy": {"schedules": [daily(retention_days=14, hour_of_day=1)]},
+        }
+    ]
+    write(posture)
+    run = posture.check("--json")
+    found = assets(run.out)[group]
+    assert found["asset_kind"] == "volume group"
+    assert found["status"] == "stale"
+    assert found["restore_points"]["held"] == 2
+    assert found["problems"][0].startswith("newest restore point 36h old")
