@@ -281,7 +281,12 @@ def judge(
         posture.why_not_read = reading.unchecked
         posture.problems.append(f"not checked: {reading.unchecked}")
         return posture
-    posture.points = list(reading.points)
+    # Judged as at `now`: what was taken after it (a past --at) did not exist yet.
+    listed = [*reading.points, *(c for held in reading.copies.values() for c in held)]
+    later = sum(1 for p in listed if p.taken_at > now)
+    if later:
+        posture.notes.append(f"{later} restore point{'' if later == 1 else 's'} taken after {iso(now)} not counted")
+    posture.points = [p for p in reading.points if p.taken_at <= now]
     newest = posture.newest
     counted = posture.not_counted()
     listing = ", ".join(f"{n} {state}" for state, n in counted.items())
@@ -297,7 +302,8 @@ def judge(
         )
     elif rpo is None:
         posture.status = "unjudged"
-    for region, held in reading.copies.items():
+    for region, copies in reading.copies.items():
+        held = [p for p in copies if p.taken_at <= now]
         usable = [p for p in held if p.usable]
         copy = CopyPosture(region, usable[0] if usable else None, len(usable))
         posture.copies.append(copy)

@@ -402,3 +402,14 @@ def test_an_existing_oci_volume_group_is_read_from_its_group_backups(posture: Po
     assert found["status"] == "stale"
     assert found["restore_points"]["held"] == 2
     assert found["problems"][0].startswith("newest restore point 36h old")
+
+
+def test_a_restore_point_taken_after_at_is_not_counted(posture: PostureClouds) -> None:
+    healthy(posture)
+    earlier = (datetime.datetime.now(datetime.UTC) - 10 * HOUR).replace(microsecond=0)
+    run = posture.check("--json", at=earlier.isoformat())
+    web = assets(run.out)[VOL_A]
+    assert web["newest"]["age_hours"] == pytest.approx(16, abs=0.05)  # the backup of 26 h ago, as at `earlier`
+    assert web["restore_points"]["held"] == 2
+    assert web["dr_copies"][0]["held"] == 2
+    assert "2 restore points taken after" in web["notes"][0]
