@@ -302,6 +302,36 @@ class Vpc:
             if start is None:
                 return found
 
+    def volume_snapshots(self, volume_id: str) -> list[dict[str, Any]]:
+        """Every snapshot of this region whose source volume is `volume_id` (all pages): those taken here, on demand,
+        in a consistency group or by a backup policy, and in another region, the copies of them made here (a copy
+        names its source's volume, with `remote.region`)."""
+        found: list[dict[str, Any]] = []
+        start: str | None = None
+        while True:
+            page = self._result(
+                f"snapshots of volume {volume_id} in {self.region}",
+                lambda start=start: self._client.list_snapshots(  # type: ignore[misc]
+                    source_volume_id=volume_id, start=start, limit=100
+                ),
+            )
+            found += [dict(s) for s in page.get("snapshots", [])]
+            start = _start_of((page.get("next") or {}).get("href"))
+            if start is None:
+                return found
+
+    def backup_policy_jobs(self, policy_id: str, source_id: str, limit: int = 10) -> list[dict[str, Any]]:
+        """The most recent jobs of a backup policy for one source (volume or instance), newest first: each run of a
+        plan, with its status (`running`, `succeeded`, `failed`) and the reasons for it."""
+        what = f"jobs of backup policy {policy_id} for {source_id}"
+        found = self._result(
+            what,
+            lambda: self._client.list_backup_policy_jobs(
+                policy_id, source_id=source_id, sort="-created_at", limit=limit
+            ),
+        )
+        return [dict(j) for j in found.get("jobs", [])]
+
     def get_consistency_group(self, group_id: str) -> dict[str, Any]:
         what = f"snapshot consistency group {group_id}"
         return dict(self._result(what, lambda: self._client.get_snapshot_consistency_group(group_id)))

@@ -847,6 +847,17 @@ class OciSection(Model):
         description="Core Services (Block Volume) endpoint the stack lists and deletes manual backups through; "
         "default the region's public one.",
     )
+    copy_blockstorage_endpoints: dict[OciRegion, HttpsUrl] = Field(
+        default_factory=dict,
+        description="Core Services endpoint per region holding cross-region copies, where the posture check lists "
+        "them (`python -m components.posture check`); default each region's public one.",
+    )
+
+    def blockstorage_endpoint_of(self, region: str) -> str | None:
+        """The Core Services endpoint to read `region` through (None: its public one)."""
+        if region == self.region:
+            return self.blockstorage_endpoint
+        return self.copy_blockstorage_endpoints.get(region)
 
     def volume_plans_all(self) -> list[tuple[str, VolumePlan]]:
         """Every volume plan with the list it is in (`boot_volume_plans` or `volume_plans`)."""

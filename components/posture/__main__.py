@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from components.posture import Command, diff
+from components.posture import Command, check, diff
 from components.tooling.plan import run_command
 
-COMMANDS: tuple[Command, ...] = (diff.COMMAND,)
+COMMANDS: tuple[Command, ...] = (diff.COMMAND, check.COMMAND)
 """The subcommands, in the order `--help` lists them: one more is one more Command here."""
 
 

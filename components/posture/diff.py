@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from deepdiff import DeepDiff
 
-from components.posture import Command
+from components.posture import Command, InputError, read_json
 from components.tooling.coverage import kept_text
 from components.tooling.plan import PlanError, plan_file, read_policy_config, shown
 from policies.rules.base import name_in
@@ -45,12 +45,8 @@ class Direction(Enum):
     NEUTRAL = "neither"
 
 
-class DiffInputError(Exception):
+class DiffInputError(InputError):
     """An input the diff cannot use: one line per mistake, each naming the file and field. Exit code 2."""
-
-    def __init__(self, lines: Sequence[str]) -> None:
-        self.lines = list(lines)
-        super().__init__("\n".join(self.lines))
 
 
 # --- the facts compared ------------------------------------------------------------------------------
@@ -595,12 +591,7 @@ def load_side(path: Path, which: str) -> Side:
         )
     if path.suffix != ".json":
         raise DiffInputError([f"{where}: neither a plan JSON (.json) nor a stack file (.yaml, .yml)"])
-    try:
-        doc = json.loads(path.read_text())
-    except OSError as exc:
-        raise DiffInputError([f"{where}: cannot be read ({exc.strerror})"]) from None
-    except json.JSONDecodeError as exc:
-        raise DiffInputError([f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]) from None
+    doc = read_json(path, where, DiffInputError)
     return _plan_document(doc, where)
 
 

@@ -206,6 +206,16 @@ def run_plan(
     return PlanResult(stack=stack, simulation=simulation, coverage=rows, findings=findings, topology=topology)
 
 
+def topology_of_file(path: Path) -> Topology:
+    """The validated topology of a stack file, as the plan reads it (secret values stay placeholders, never
+    decrypted). Raises PlanError, each mistake naming the file."""
+    config, _secrets = read_stack_config(path)
+    try:
+        return _validated(config)
+    except PlanError as exc:
+        raise PlanError([f"{shown(path)}: {line}" for line in exc.lines]) from None
+
+
 def _validated(config: Mapping[str, Any]) -> Topology:
     try:
         return load_topology(config.get(CONFIG_KEY))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable
 from typing import Any
@@ -184,3 +185,42 @@ def test_under_throttling_and_server_errors_the_patch_is_carried_out_once(cloud:
 )
 def test_what_a_patch_holds(resource: dict[str, Any], patch: dict[str, Any], held: bool) -> None:
     assert patch_held(resource, patch) is held
+
+
+# --- reads of the posture check -----------------------------------------------------------------------------
+
+
+def test_volume_snapshots_follows_every_page_and_keeps_only_the_volumes_own(cloud: Cloud) -> None:
+    state, stubs = cloud
+    for hours in range(105):
+        state.add_snapshot(VOLUME, age=datetime.timedelta(hours=hours))
+    state.add_snapshot(VOLUME2, age=datetime.timedelta(hours=1))
+    found = vpc(stubs).volume_snapshots(VOLUME)
+    assert len(found) == 105
+    assert {s["source_volume"]["id"] for s in found} == {VOLUME}
+    pages = [r for r in state.requests if r.path == "/v1/snapshots"]
+    assert len(pages) == 2  # 100 a page: the adapter followed `next`
+
+
+def test_volume_snapshots_in_another_region_are_the_copies_naming_the_source_volume(cloud: Cloud) -> None:
+    state, stubs = cloud
+    source = state.add_snapshot(VOLUME, age=datetime.timedelta(hours=3))
+    state.add_snapshot(VOLUME, age=datetime.timedelta(hours=3), region="us-east", copy_of=source["id"])
+    remote = Vpc(IbmConnection("us-east", stubs["us-east"].url), Deadline(20))
+    [copy] = remote.volume_snapshots(VOLUME)
+    assert copy["source_snapshot"]["id"] == source["id"]
+    assert copy["source_volume"]["remote"] == {"region": {"name": "us-south"}}
+    assert copy["captured_at"] == source["captured_at"]
+
+
+def test_backup_policy_jobs_are_the_sources_newest_first(cloud: Cloud) -> None:
+    state, stubs = cloud
+    policy = state.add_policy("daily", "us-south", ["t"])
+    state.add_job(policy["id"], VOLUME, status="succeeded", age=datetime.timedelta(hours=26))
+    state.add_job(policy["id"], VOLUME, status="failed", age=datetime.timedelta(hours=2), reasons=[("x", "quota")])
+    state.add_job(policy["id"], VOLUME2, status="succeeded", age=datetime.timedelta(hours=1))
+    jobs = vpc(stubs).backup_policy_jobs(policy["id"], VOLUME)
+    assert [(j["status"], j["status_reasons"]) for j in jobs] == [
+        ("failed", [{"code": "x", "message": "quota"}]),
+        ("succeeded", []),
+    ]

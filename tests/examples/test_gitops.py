@@ -136,6 +136,19 @@ def test_the_workflow_runs_the_check_and_preview_on_pull_requests_up_on_main_and
     assert re.search(r"pulumi preview .*\\\n\s+--policy-pack policies --policy-pack-config", steps("pull-request"))
     assert "pulumi up --stack" in steps("up")
     assert 'pulumi refresh --stack "$STACK" --yes --expect-no-changes' in steps("nightly")
+    assert re.search(r"-m components.posture check --stack \"\$STACK\" --state state.json", steps("nightly"))
+
+
+def test_the_nightly_posture_check_runs_after_drift_too_and_keeps_its_page() -> None:
+    nightly = workflow()["jobs"]["nightly"]["steps"]
+    names = [step.get("name", "") for step in nightly]
+    refresh = next(i for i, n in enumerate(names) if n.startswith("Drift"))
+    posture = next(i for i, n in enumerate(names) if n.startswith("Posture"))
+    assert posture > refresh
+    assert nightly[posture]["if"] == "${{ !cancelled() }}"  # a drift that failed the job still gets its posture
+    kept = nightly[posture + 1]
+    assert kept["uses"].startswith("actions/upload-artifact@")
+    assert kept["with"]["path"] == "posture.html"
 
 
 CLOUD_SECRETS = {
@@ -151,14 +164,15 @@ CLOUD_SECRETS = {
 }
 
 
-def test_the_clouds_secrets_reach_only_the_steps_that_run_pulumi() -> None:
+def test_the_clouds_secrets_reach_only_the_steps_that_run_pulumi_or_read_the_clouds() -> None:
     doc = workflow()
     assert "secrets." not in json.dumps(doc.get("env", {}))
     for name, job in doc["jobs"].items():
         assert "secrets." not in json.dumps(job.get("env", {})), name
         for step in job["steps"]:
             given = "secrets." in json.dumps(step.get("env", {}))
-            if re.search(r"\bpulumi (preview|up|refresh)\b", step.get("run", "")):
+            run = step.get("run", "")
+            if re.search(r"\bpulumi (preview|up|refresh)\b", run) or "components.posture check" in run:
                 assert set(step["env"]) >= CLOUD_SECRETS, step["name"]
             elif step.get("name") != "Cloud credentials":
                 assert not given, f"{name}: {step.get('name') or step.get('uses')}"

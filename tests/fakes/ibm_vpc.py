@@ -12,7 +12,11 @@ attached to a running instance or over 10 TB, a volume not `available`, busy or 
 zone, a group's volumes on different instances or of the second generation. Backup policies and their plans: made
 `pending`, `stable` after a number of reads; a PATCH makes them `updating`, a DELETE `deleting` (a policy's plans with
 it), gone after a number of reads; the VPC API's limits (4 plans, cron pattern, retention ranges, clone zones of the
-region, one remote region, not the policy's own, keeping 1 to 100 copies, 5 by default).
+region, one remote region, not the policy's own, keeping 1 to 100 copies, 5 by default). Lists of snapshots filter
+by `name`, `tag` and `source_volume.id` and are paged (`limit`, `start`, `next.href`); a copy names its source's volume
+(with `remote.region`) and keeps its `captured_at`; a policy's jobs (`GET /backup_policies/{id}/jobs`, by `source.id`,
+`status`, newest first). Tests seed snapshots of chosen ages and states, stable policies and jobs (`add_snapshot`,
+`add_policy`, `add_job`), as a backup policy's runs leave them.
 Fault injection: a share of requests failing (429 + Retry-After, 503), the response of a create dropped after the
 server made the resource, a PATCH answered 503 after it took effect, a PATCH preceded by another writer's change
 (412), snapshots and policies stuck in `pending`, requests that stall. Each request is logged with whether the
@@ -27,6 +31,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
@@ -134,6 +139,8 @@ class VpcCloud:
         """Backup policy plans by id; each names its policy in `_policy`."""
         self.instances: dict[str, dict[str, Any]] = {}
         """Virtual server instances by id (the volumes hold their attachments)."""
+        self.jobs: dict[str, dict[str, Any]] = {}
+        """Backup policy jobs by id; each names its policy in `_policy`."""
         self.zones: dict[str, list[str]] = {}
         self.requests: list[Seen] = []
         self.faults = Faults()
@@ -244,6 +251,124 @@ class VpcCloud:
             "volume_attachments": [a for _, a in attachments],
             **({"boot_volume_attachment": boot} if boot is not None else {}),
         }
+
+    def add_snapshot(
+        self,
+        volume_id: str,
+        *,
+        age: datetime.timedelta,
+        region: str | None = None,
+        state: str = "stable",
+        name: str | None = None,
+        plan: dict[str, Any] | None = None,
+        copy_of: str | None = None,
+    ) -> dict[str, Any]:
+        """A snapshot of a volume captured `age` ago, as a backup policy's run (`plan`) or an on-demand request
+        leaves it, in `state` (`stable`, `pending`, `failed`...); with `copy_of`, a copy of that snapshot in `region`
+        (same capture time, naming the source's volume with `remote.region`)."""
+        volume = self.volumes[volume_id]
+        source = self.snapshots[copy_of] if copy_of is not None else None
+        region = region or volume["_region"]
+        snapshot_id = f"r0{next(_ids):02d}-{region}-snap"
+        captured = datetime.datetime.now(datetime.UTC) + self.clock_offset - age
+        when = captured.isoformat(timespec="microseconds").replace("+00:00", "Z")
+        reference = {"id": volume["id"], "crn": volume["crn"], "name": volume["name"]}
+        if region != volume["_region"]:
+            reference["remote"] = {"region": {"name": volume["_region"]}}
+        snapshot: dict[str, Any] = {
+            "id": snapshot_id,
+            "crn": f"crn:v1:bluemix:public:is:{region}:{ACCOUNT}::snapshot:{snapshot_id}",
+            "name": name or f"snap-{snapshot_id}",
+            "lifecycle_state": state,
+            "size": volume["_used"],
+            "minimum_capacity": volume["capacity"],
+            "encryption": volume["encryption"],
+            "clones": [],
+            "resource_type": "snapshot",
+            "captured_at": source["captured_at"] if source is not None else when,
+            "created_at": when,
+            "source_volume": reference,
+            "user_tags": [],
+            "_region": region,
+            "_etag": f'W/"{next(self._etags)}"',
+            "_created": time.monotonic(),
+            "_fixed": True,  # seeded in its state: reads do not move it on
+        }
+        if plan is not None:
+            snapshot["backup_policy_plan"] = {
+                "id": plan["id"],
+                "name": plan["name"],
+                "resource_type": "backup_policy_plan",
+            }
+        if source is not None:
+            snapshot["source_snapshot"] = {"crn": source["crn"], "id": source["id"], "name": source["name"]}
+        self.snapshots[snapshot_id] = snapshot
+        return snapshot
+
+    def add_policy(self, name: str, region: str, tags: list[str], plan: str = "daily") -> dict[str, Any]:
+        """A stable backup policy of volumes with one active plan, as IBM holds one some runs after its creation."""
+        policy_id = f"r0{next(_ids):02d}-{region}-policy"
+        href = f"https://{region}.iaas.cloud.ibm.com/v1/backup_policies/{policy_id}"
+        self.policies[policy_id] = {
+            "id": policy_id,
+            "crn": f"crn:v1:bluemix:public:is:{region}:{ACCOUNT}::backup-policy:{policy_id}",
+            "href": href,
+            "name": name,
+            "match_resource_type": "volume",
+            "match_user_tags": list(tags),
+            "resource_group": {"id": "default-resource-group", "name": "defaults"},
+            "lifecycle_state": "stable",
+            "health_state": "ok",
+            "health_reasons": [],
+            "created_at": self.created_at(),
+            "resource_type": "backup_policy",
+            "_region": region,
+            "_etag": f'W/"{next(self._etags)}"',
+            "_reads": 0,
+        }
+        plan_id = f"r0{next(_ids):02d}-{region}-plan"
+        record = _plan_record(plan_id, f"{href}/plans/{plan_id}", plan, "0 3 * * *", self.created_at(), policy_id)
+        record |= {"active": True, "deletion_trigger": {"delete_after": 7}, "lifecycle_state": "stable"}
+        record |= {"_etag": f'W/"{next(self._etags)}"', "_reads": 0}
+        self.plans[plan_id] = record
+        return self.policies[policy_id]
+
+    def add_job(
+        self,
+        policy_id: str,
+        source_id: str,
+        *,
+        status: str,
+        age: datetime.timedelta,
+        reasons: Sequence[tuple[str, str]] = (),
+        snapshots: Sequence[dict[str, Any]] = (),
+    ) -> dict[str, Any]:
+        """A creation job of a backup policy's plan for one source (BackupPolicyJob in the VPC API)."""
+        policy = self.policies[policy_id]
+        plan = next(p for p in self.plans.values() if p["_policy"] == policy_id)
+        job_id = f"r0{next(_ids):02d}-job"
+        created = datetime.datetime.now(datetime.UTC) + self.clock_offset - age
+        when = created.isoformat(timespec="microseconds").replace("+00:00", "Z")
+        source = self.volumes.get(source_id) or self.instances.get(source_id) or {"id": source_id}
+        job = {
+            "id": job_id,
+            "href": f"https://{policy['_region']}.iaas.cloud.ibm.com/v1/backup_policies/{policy_id}/jobs/{job_id}",
+            "auto_delete": True,
+            "auto_delete_after": 90,
+            "backup_policy_plan": {"id": plan["id"], "name": plan["name"], "resource_type": "backup_policy_plan"},
+            "created_at": when,
+            "job_type": "creation",
+            "resource_type": "backup_policy_job",
+            "source": {k: source[k] for k in ("id", "crn", "name") if k in source} | {"resource_type": "volume"},
+            "status": status,
+            "status_reasons": [{"code": code, "message": message} for code, message in reasons],
+            "target_snapshots": [{"id": s["id"], "crn": s["crn"], "name": s["name"]} for s in snapshots],
+            "_policy": policy_id,
+        }
+        if status != "running":
+            job["completed_at"] = when
+        self.jobs[job_id] = job
+        return job
 
     def policy_named(self, name: str) -> dict[str, Any]:
         """The one backup policy of that name."""
@@ -462,21 +587,14 @@ class _PolicyRoutes:
 
     def _new_plan(self, policy_id: str, body: dict[str, Any]) -> dict[str, Any]:
         plan_id = f"r0{next(_ids):02d}-{self.region}-plan"
-        plan: dict[str, Any] = {
-            "id": plan_id,
-            "href": self._href(f"backup_policies/{policy_id}/plans/{plan_id}"),
-            "name": body.get("name") or f"plan-{plan_id}",
-            "cron_spec": body["cron_spec"],
-            "active": False,
-            "attach_user_tags": [],
-            "copy_user_tags": True,
-            "deletion_trigger": {"delete_after": 30},
-            "clone_policy": {"max_snapshots": 5, "zones": []},
-            "remote_region_policies": [],
-            "created_at": self.cloud.created_at(),
-            "resource_type": "backup_policy_plan",
-            "_policy": policy_id,
-        }
+        plan = _plan_record(
+            plan_id,
+            self._href(f"backup_policies/{policy_id}/plans/{plan_id}"),
+            body.get("name") or f"plan-{plan_id}",
+            body["cron_spec"],
+            self.cloud.created_at(),
+            policy_id,
+        )
         self._apply_plan(plan, body)
         self._renew(plan, "pending")
         self.cloud.plans[plan_id] = plan
@@ -557,6 +675,41 @@ class _PolicyRoutes:
             if not str(key).startswith("crn:"):
                 return _errors("invalid_encryption_key", "encryption_key must be a CRN")
         return None
+
+    # --- jobs ------------------------------------------------------------------------------------
+
+    def _jobs(self, policy_id: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str], bool]:
+        """GET /backup_policies/{id}/jobs: filters source.id, status, backup_policy_plan.id; sort by created_at."""
+        if self._live_policy(policy_id, advance=False) is None:
+            return 404, _errors("backup_policy_not_found", f"Backup policy {policy_id} not found"), {}, False
+        found = [
+            j
+            for j in self.cloud.jobs.values()
+            if j["_policy"] == policy_id
+            and query.get("source.id") in (None, j["source"]["id"])
+            and query.get("status") in (None, j["status"])
+            and query.get("backup_policy_plan.id") in (None, j["backup_policy_plan"]["id"])
+        ]
+        sort = query.get("sort", "-created_at")
+        if sort.lstrip("-") != "created_at":
+            return 400, _errors("invalid_sort", f"sort {sort!r}: created_at or -created_at"), {}, False
+        found.sort(key=lambda j: (j["created_at"], j["id"]), reverse=sort.startswith("-"))
+        return 200, self._page(f"backup_policies/{policy_id}/jobs", [_public(j) for j in found], query), {}, False
+
+    def _page(self, collection: str, items: list[dict[str, Any]], query: dict[str, str]) -> dict[str, Any]:
+        """One page of a collection as the VPC API pages it: `limit` items from `start`, `next.href` to the rest."""
+        limit = int(query.get("limit") or 50)
+        start = int(query.get("start") or 0)
+        key = collection.rsplit("/", 1)[-1]
+        page: dict[str, Any] = {
+            key: items[start : start + limit],
+            "limit": limit,
+            "total_count": len(items),
+            "first": {"href": f"{self._href(collection)}?limit={limit}"},
+        }
+        if start + limit < len(items):
+            page["next"] = {"href": f"{self._href(collection)}?limit={limit}&start={start + limit}"}
+        return page
 
     # --- lifecycles --------------------------------------------------------------------------------
 
@@ -725,6 +878,8 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
                 return self._policy(method, policy_id, body, req)
             case ["backup_policies", policy_id, "plans"]:
                 return self._plans(method, policy_id, query, body)
+            case ["backup_policies", policy_id, "jobs"] if method == "GET":
+                return self._jobs(policy_id, query)
             case ["backup_policies", policy_id, "plans", plan_id]:
                 return self._plan(method, policy_id, plan_id, body, req)
         return 404, _errors("not_found", f"No route {method} {path}"), {}, False
@@ -737,11 +892,13 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
             found = [
                 s
                 for s in cloud.in_region(self.region)
-                if query.get("name") in (None, s["name"]) and query.get("tag") in (None, *s.get("user_tags", []))
+                if query.get("name") in (None, s["name"])
+                and query.get("tag") in (None, *s.get("user_tags", []))
+                and query.get("source_volume.id") in (None, (s.get("source_volume") or {}).get("id"))
             ]
             for s in found:
                 self._advance(s)
-            return 200, {"snapshots": [_public(s) for s in found], "limit": 50}, {}, False
+            return 200, self._page("snapshots", [_public(s) for s in found], query), {}, False
         if method != "POST":
             return 405, _errors("method_not_allowed", method), {}, False
         unknown = _unknown_fields(body, SNAPSHOT_PROTOTYPE)
@@ -766,6 +923,12 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
                 clones=[],
             )
             snapshot["source_snapshot"] = {"crn": source["crn"], "id": source["id"], "name": source["name"]}
+            # A copy holds the source's data as it was captured, and names the source's volume in the source's
+            # region (seed 004, the response of a cross-regional copy: `captured_at`, `source_volume.remote`).
+            snapshot["captured_at"] = source.get("captured_at", source["created_at"])
+            if source.get("source_volume"):
+                remote = {"region": {"name": source["_region"]}} if source["_region"] != self.region else None
+                snapshot["source_volume"] = {**source["source_volume"], **({"remote": remote} if remote else {})}
             if "encryption_key" in body:
                 snapshot["encryption_key"] = body["encryption_key"]
         else:
@@ -865,6 +1028,7 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
             "_etag": f'W/"{next(self.cloud._etags)}"',
             "_created": time.monotonic(),
         }
+        snapshot["captured_at"] = snapshot["created_at"]
         self.cloud.snapshots[snapshot_id] = snapshot
         self.cloud._reads[snapshot_id] = 0
         pending = sum(1 for s in self.cloud.snapshots.values() if s["lifecycle_state"] == "pending")
@@ -934,7 +1098,7 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
 
     def _advance(self, snapshot: dict[str, Any]) -> None:
         cloud = self.cloud
-        if snapshot["name"] in cloud.faults.stall:
+        if snapshot["name"] in cloud.faults.stall or snapshot.get("_fixed"):
             return
         reads = cloud._reads.get(snapshot["id"], 0) + 1
         cloud._reads[snapshot["id"]] = reads
@@ -1049,6 +1213,25 @@ class VpcStub(_PolicyRoutes, LoopbackJsonServer):
                     self.cloud.snapshots[member["id"]].pop("snapshot_consistency_group", None)
             return 202, None, {}, False
         return 405, _errors("method_not_allowed", method), {}, False
+
+
+def _plan_record(plan_id: str, href: str, name: str, cron_spec: str, created_at: str, policy: str) -> dict[str, Any]:
+    """A backup policy plan with the API's defaults (inactive, kept 30 days, no clones, no remote copies)."""
+    return {
+        "id": plan_id,
+        "href": href,
+        "name": name,
+        "cron_spec": cron_spec,
+        "active": False,
+        "attach_user_tags": [],
+        "copy_user_tags": True,
+        "deletion_trigger": {"delete_after": 30},
+        "clone_policy": {"max_snapshots": 5, "zones": []},
+        "remote_region_policies": [],
+        "created_at": created_at,
+        "resource_type": "backup_policy_plan",
+        "_policy": policy,
+    }
 
 
 def _unknown_fields(body: Any, allowed: frozenset[str]) -> dict[str, Any] | None:
