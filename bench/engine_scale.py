@@ -62,8 +62,10 @@ STEPS: dict[str, tuple[str, ...]] = {
 PROGRAM_MARK = "pulumi-language-python-exec"
 """In the command line of the Python process that runs a program (the SDK's executor, started by the language host)."""
 
-FLOOR_PROGRAM = '''\
-"""The floor: N assets of 2 components and 4 dynamic resources whose provider does nothing."""
+FLOOR_PROVIDER = '''\
+"""A dynamic provider that does nothing. A module of its own: the SDK pickles a provider class of `__main__` by
+value, and past ~300 resources its pickler patch (re-applied, never undone, for every resource) recurses too deep
+(pulumi/pulumi#17803); the project's providers are pickled by reference too."""
 
 import pulumi
 from pulumi.dynamic import CreateResult, Resource, ResourceProvider
@@ -77,6 +79,14 @@ class Nothing(ResourceProvider):
 class Plain(Resource):
     def __init__(self, name, props, opts=None):
         super().__init__(Nothing(), name, props, opts)
+'''
+
+FLOOR_PROGRAM = '''\
+"""The floor: N assets of 2 components and 4 dynamic resources whose provider does nothing."""
+
+import pulumi
+
+from nothing import Plain
 
 
 class Asset(pulumi.ComponentResource):
@@ -159,6 +169,7 @@ def floor_cli(bin_dir: Path, directory: Path, assets: int) -> Cli:
     runtime = {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
     (project / "Pulumi.yaml").write_text(yaml.safe_dump({"name": "floor", "runtime": runtime}))
     (project / "__main__.py").write_text(FLOOR_PROGRAM)
+    (project / "nothing.py").write_text(FLOOR_PROVIDER)
     (project / "venv").symlink_to(VENV)
     cli = local_cli(bin_dir, directory, project)
     cli("stack", "init", STACK, "--secrets-provider", "passphrase")
