@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -192,6 +193,9 @@ class Measure:
     """Bytes: the most the CLI's process tree held at once (summed over its processes)."""
     program_rss: int
     """Bytes: the most the program's own process held."""
+    cpu: float
+    """CPU seconds (user + system) of the whole process tree (getrusage of the children, every process of the tree
+    waited for by its parent): less sensitive than wall time to what else runs on the machine."""
     requests: int = 0
     mutating: int = 0
 
@@ -238,6 +242,7 @@ class TreeSampler(threading.Thread):
 def measured(cli: Cli, args: tuple[str, ...], log: Path, extra: tuple[str, ...]) -> Measure:
     """Run `pulumi <args>` and measure it; its output goes to `log`. Raises on a non-zero exit."""
     with log.open("w") as out:
+        used = _children_cpu()
         started = time.perf_counter()
         process = subprocess.Popen(cli.argv(*args, *extra), cwd=cli.project, env=cli.env, stdout=out, stderr=out)
         sampler = TreeSampler(process.pid)
@@ -245,11 +250,17 @@ def measured(cli: Cli, args: tuple[str, ...], log: Path, extra: tuple[str, ...])
         code = process.wait()
         seconds = time.perf_counter() - started
         sampler.stop()
+        cpu = _children_cpu() - used
     if code != 0:
         tail = log.read_text()[-6000:]
         msg = f"pulumi {' '.join(args)} in {cli.project} exited {code} (log: {log}):\n{tail}"
         raise SystemExit(msg)
-    return Measure(seconds, sampler.peak, sampler.program_peak)
+    return Measure(seconds, sampler.peak, sampler.program_peak, cpu)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # --- the run -------------------------------------------------------------------------------------------------
@@ -283,7 +294,8 @@ def run_size(bin_dir: Path, assets: int, rounds: int, steps: list[str], extra: t
                     got.mutating = sum(1 for r in sent if r.method in MUTATING)
                     (size.floor if label == "floor" else size.project).setdefault(step, []).append(got)
                     print(f"  N={assets} round {round_ + 1} {step:>12} {label:>7}: {got.seconds:7.1f} s, "
-                          f"tree {got.peak_rss / 2**20:6.0f} MiB, program {got.program_rss / 2**20:5.0f} MiB, "
+                          f"CPU {got.cpu:7.1f} s, tree {got.peak_rss / 2**20:6.0f} MiB, "
+                          f"program {got.program_rss / 2**20:5.0f} MiB, "
                           f"{got.requests} requests ({got.mutating} mutating)", flush=True)  # fmt: skip
                     if step == "unchanged up" and label == "project" and got.mutating:
                         mutations = sorted({f"{r.method} {r.path}" for r in sent if r.method in MUTATING})[:10]
@@ -311,19 +323,21 @@ def table(size: Size, steps: list[str]) -> str:
         f"state after up: project {size.state_bytes.get('project', 0) / 2**20:.1f} MiB "
         f"({size.resources.get('project', 0)} URNs), floor {size.state_bytes.get('floor', 0) / 2**20:.1f} MiB "
         f"({size.resources.get('floor', 0)} URNs)",
-        "| step | floor s | project s | ratio | floor peak RSS MiB | project peak RSS MiB | ratio | "
-        "project program RSS MiB | fake requests (mutating) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| step | floor s | project s | ratio | floor CPU s | project CPU s | ratio | floor peak RSS MiB | "
+        "project peak RSS MiB | ratio | project program RSS MiB | fake requests (mutating) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for step in steps:
         floor, project = size.floor.get(step, []), size.project.get(step, [])
         fs, ps = _median([m.seconds for m in floor]), _median([m.seconds for m in project])
+        fc, pc = _median([m.cpu for m in floor]), _median([m.cpu for m in project])
         fr, pr = _median([m.peak_rss / 2**20 for m in floor]), _median([m.peak_rss / 2**20 for m in project])
         program = max((m.program_rss for m in project), default=0) / 2**20
         requests = max((m.requests for m in project), default=0)
         mutating = max((m.mutating for m in project), default=0)
         rows.append(
-            f"| {step} | {fs:.1f} | {ps:.1f} | {ps / fs:.2f} | {fr:.0f} | {pr:.0f} | {pr / fr:.2f} | {program:.0f} | "
+            f"| {step} | {fs:.1f} | {ps:.1f} | {ps / fs:.2f} | {fc:.1f} | {pc:.1f} | {pc / fc:.2f} | {fr:.0f} | "
+            f"{pr:.0f} | {pr / fr:.2f} | {program:.0f} | "
             f"{requests} ({mutating}) |"
         )
     return "\n".join(rows)
