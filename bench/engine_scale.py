@@ -3,18 +3,22 @@
 Usage: python bench/engine_scale.py [N ...] [--rounds 1] [--parallel P] [--skip-checkpoints] [--steps ...]
 
 For each N (default 100 500 1000) it makes two projects, each with its own local backend:
-  project: this program (a copy of the checkout) with a stack of N entries of `ibm.snapshots` (a snapshot with one
+  project: this project (a copy of the checkout: its components, dynamic provider plugin and composition,
+           `build(load_topology(...))`) on a topology of N entries of `ibm.snapshots` (a snapshot with one
            fast-restore clone) and N of `copies` (its copy in us-east), each with retention (keep_last 7,
-           max_age_days 30) and delete_on_removal, against the IBM VPC fake (tests/fakes/ibm_vpc.py) with instant
-           lifecycles: 2 components + 4 dynamic resources per asset (snapshot, its Generations, copy, its
-           Generations);
+           max_age_days 30) and delete_on_removal (tests/scale.py), against the IBM VPC fake (tests/fakes/ibm_vpc.py)
+           with instant lifecycles: 2 components + 4 dynamic resources per asset (snapshot, its Generations, copy,
+           its Generations). The topology is built by the program, not read from the stack config: the CLI hands a
+           program its whole config in one environment variable (PULUMI_CONFIG), which Linux caps at 128 KiB, about
+           300 assets of this topology (--topology-in-config passes it as config, up to that size);
   floor:   a plain Python program of the same shape (2 ComponentResources + 4 `pulumi.dynamic.Resource`s per asset,
            the copy taking the snapshot's ID), whose provider does nothing, served by the SDK's own provider server
            (the CLI's `pulumi-resource-pulumi-python`).
 Then, step by step, floor then project (the order alternates by round), it runs the first `preview`, the first
 `up`, an unchanged `up --expect-no-changes`, a `refresh` and a `destroy`, timing each (wall clock) and sampling the
 resident memory of the CLI's whole process tree every 0.2 s (CLI, language host, program, provider plugins, summed:
-`peak RSS`), and the program's own (the Python process that runs `__main__`). It prints per N a table of the
+`peak RSS`), and the program's own (the Python process that runs `__main__`), and the CPU time of the whole tree
+(getrusage of the children). It prints per N a table of the
 medians over rounds with the ratio project / floor, the requests each step sent to the fake (and how many changed
 something), and the state file's size. It exits 1 if the unchanged `up` sends a mutating request (POST, PATCH, PUT,
 DELETE) to the fake, or if any command fails.
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,12 +49,11 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.e2e.cli import VENV, Cli, build_pulumi, local_cli, project_copy
+from tests.e2e.cli import ROOT, VENV, Cli, build_pulumi, local_cli, project_copy
 from tests.fakes.ibm_vpc import VpcCloud, VpcStub
+from tests.scale import DESTINATION, REGION, scale_topology, volume_id
 
 TOKEN = "scale-bench-token"
-REGION = "us-south"
-DESTINATION = "us-east"
 STACK = "scale"
 SAMPLE_SECONDS = 0.2
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -63,53 +67,38 @@ STEPS: dict[str, tuple[str, ...]] = {
 PROGRAM_MARK = "pulumi-language-python-exec"
 """In the command line of the Python process that runs a program (the SDK's executor, started by the language host)."""
 
-FLOOR_PROVIDER = '''\
-"""A dynamic provider that does nothing. A module of its own: the SDK pickles a provider class of `__main__` by
-value, and past ~300 resources its pickler patch (re-applied, never undone, for every resource) recurses too deep
-(pulumi/pulumi#17803); the project's providers are pickled by reference too."""
+PROJECT_PROGRAM = '''\
+"""The project's composition root on a generated topology of N assets (tests/scale.py): the CLI hands a program its
+whole config in one environment variable (PULUMI_CONFIG), which Linux caps at 128 KiB, about 300 assets of this
+topology."""
 
 import pulumi
-from pulumi.dynamic import CreateResult, Resource, ResourceProvider
 
+from components.config import load_topology
+from components.tooling.program import build
+from scale import scale_topology
 
-class Nothing(ResourceProvider):
-    def create(self, props):
-        return CreateResult(props["name"], props)
-
-
-class Plain(Resource):
-    def __init__(self, name, props, opts=None):
-        super().__init__(Nothing(), name, props, opts)
+config = pulumi.Config()
+topology = load_topology(scale_topology(config.require_int("assets"), config.require_object("endpoints")))
+for key, value in build(topology).items():
+    pulumi.export(key, value)
 '''
 
 FLOOR_PROGRAM = '''\
-"""The floor: N assets of 2 components and 4 dynamic resources whose provider does nothing."""
+"""The floor: N assets of 2 components and 4 dynamic resources whose provider does nothing (tests/scale.py)."""
 
 import pulumi
 
-from nothing import Plain
+from scale import floor_program
 
-
-class Asset(pulumi.ComponentResource):
-    def __init__(self, kind, name, props):
-        super().__init__(f"floor:index:{kind}", name, None)
-        self.made = Plain(f"{name}-{kind.lower()}", props, pulumi.ResourceOptions(parent=self))
-        Plain(f"{name}-generations", {"name": f"{name}-series", "current": self.made.id},
-              pulumi.ResourceOptions(parent=self))
-        self.register_outputs({"id": self.made.id})
-
-
-for i in range(int(pulumi.Config().require("assets"))):
-    snapshot = Asset("Snapshot", f"vol{i:04d}", {"name": f"vol{i:04d}-t1", "volume_id": f"r006-scale-{i:04d}"})
-    Asset("Copy", f"vol{i:04d}-dr", {"name": f"vol{i:04d}-dr-t1", "source_id": snapshot.made.id})
+floor_program(int(pulumi.Config().require("assets")))
 '''
+"""The floor's provider is in a module of its own (scale.py, a copy of tests/scale.py), pickled by reference as the
+project's are: the SDK pickles a provider class of `__main__` by value, and past ~300 resources its pickler patch
+(applied again for every resource, never undone) recurses too deep (pulumi/pulumi#17803)."""
 
 
 # --- the fake and the two projects ---------------------------------------------------------------------------
-
-
-def volume_id(i: int) -> str:
-    return f"r006-scale-{i:04d}-volume"
 
 
 def start_fake(assets: int) -> tuple[VpcCloud, list[VpcStub]]:
@@ -123,41 +112,17 @@ def start_fake(assets: int) -> tuple[VpcCloud, list[VpcStub]]:
     return cloud, stubs
 
 
-def topology(assets: int, urls: dict[str, str]) -> dict[str, Any]:
-    """N snapshots with a clone each, and a copy of each in us-east, all with retention."""
-    lifecycle = {"retention": {"keep_last": 7, "max_age_days": 30}, "delete_on_removal": True}
-    return {
-        "ibm": {
-            "region": REGION,
-            "endpoints": urls,
-            "snapshots": [
-                {
-                    "name": f"vol{i:04d}",
-                    "volume_id": volume_id(i),
-                    "clone_zones": [f"{REGION}-2"],
-                    "user_tags": ["env:scale"],
-                    "trigger": "t1",
-                    "timeouts": {"create": "10m"},
-                    **lifecycle,
-                }
-                for i in range(assets)
-            ],
-        },
-        "copies": [
-            {
-                "name": f"vol{i:04d}-dr",
-                "ibm": {"snapshot": f"vol{i:04d}", "destination_region": DESTINATION},
-                **lifecycle,
-            }
-            for i in range(assets)
-        ],
-    }
-
-
-def project_cli(bin_dir: Path, directory: Path, assets: int, urls: dict[str, str]) -> Cli:
+def project_cli(bin_dir: Path, directory: Path, assets: int, urls: dict[str, str], *, in_config: bool) -> Cli:
+    """The project with its own program and components; its topology as stack config (`in_config`), or built by a
+    program of the same composition (`build(load_topology(...))`), as a stack config of this size cannot be passed."""
     project = project_copy(directory / "project", stack_files=())
-    config = {"config": {"backup-topology:topology": topology(assets, urls)}}
-    (project / "stacks" / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    if in_config:
+        config: dict[str, Any] = {"backup-topology:topology": scale_topology(assets, urls)}
+    else:
+        (project / "__main__.py").write_text(PROJECT_PROGRAM)
+        shutil.copy2(ROOT / "tests" / "scale.py", project / "scale.py")
+        config = {"backup-topology:assets": str(assets), "backup-topology:endpoints": urls}
+    (project / "stacks" / f"Pulumi.{STACK}.yaml").write_text(yaml.safe_dump({"config": config}, sort_keys=False))
     cli = local_cli(bin_dir, directory, project)
     cli.env.update({"VPC_AUTH_TYPE": "bearerToken", "VPC_BEARER_TOKEN": TOKEN})
     cli("stack", "init", STACK, "--secrets-provider", "passphrase")
@@ -170,7 +135,7 @@ def floor_cli(bin_dir: Path, directory: Path, assets: int) -> Cli:
     runtime = {"name": "python", "options": {"toolchain": "pip", "virtualenv": "venv"}}
     (project / "Pulumi.yaml").write_text(yaml.safe_dump({"name": "floor", "runtime": runtime}))
     (project / "__main__.py").write_text(FLOOR_PROGRAM)
-    (project / "nothing.py").write_text(FLOOR_PROVIDER)
+    shutil.copy2(ROOT / "tests" / "scale.py", project / "scale.py")
     (project / "venv").symlink_to(VENV)
     cli = local_cli(bin_dir, directory, project)
     cli("stack", "init", STACK, "--secrets-provider", "passphrase")
@@ -275,14 +240,16 @@ class Size:
     resources: dict[str, int] = field(default_factory=dict)
 
 
-def run_size(bin_dir: Path, assets: int, rounds: int, steps: list[str], extra: tuple[str, ...], work: Path) -> Size:
+def run_size(
+    bin_dir: Path, assets: int, rounds: int, steps: list[str], extra: tuple[str, ...], work: Path, *, in_config: bool
+) -> Size:
     size = Size(assets)
     for round_ in range(rounds):
         cloud, stubs = start_fake(assets)
         try:
             urls = {REGION: stubs[0].url, DESTINATION: stubs[1].url}
             where = work / f"n{assets}-r{round_}"
-            project = project_cli(bin_dir, where / "project", assets, urls)
+            project = project_cli(bin_dir, where / "project", assets, urls, in_config=in_config)
             floor = floor_cli(bin_dir, where / "floor", assets)
             for step in steps:
                 order: list[tuple[str, Cli]] = [("floor", floor), ("project", project)]
@@ -352,6 +319,11 @@ def main(argv: list[str] | None = None, report: Callable[[str], None] = print) -
         "--skip-checkpoints", action="store_true", help="PULUMI_SKIP_CHECKPOINTS=true for both projects"
     )
     parser.add_argument("--steps", nargs="+", choices=list(STEPS), default=list(STEPS))
+    parser.add_argument(
+        "--topology-in-config",
+        action="store_true",
+        help="pass the topology as stack config, as a user's stack does (up to ~300 assets: PULUMI_CONFIG's 128 KiB)",
+    )
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it (logs, state files)")
     args = parser.parse_args(argv)
     if args.skip_checkpoints:
@@ -365,7 +337,9 @@ def main(argv: list[str] | None = None, report: Callable[[str], None] = print) -
     with tempfile.TemporaryDirectory(prefix="engine-scale-") as tmp:
         work = args.keep or Path(tmp)
         for assets in args.sizes:
-            size = run_size(bin_dir, assets, args.rounds, args.steps, extra, work / "runs")
+            size = run_size(
+                bin_dir, assets, args.rounds, args.steps, extra, work / "runs", in_config=args.topology_in_config
+            )
             load = os.getloadavg()
             report(table(size, args.steps))
             report(f"load average after N = {assets}: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}\n")
