@@ -125,11 +125,15 @@ def cli_environment(bin_dir: Path, home: Path, state: Path) -> dict[str, str]:
     return env
 
 
+def cli_env(bin_dir: Path, where: Path) -> dict[str, str]:
+    """`cli_environment` with its home in `where`/pulumi-home and its state in `where`/state (made)."""
+    (where / "state").mkdir(parents=True, exist_ok=True)
+    return cli_environment(bin_dir, where / "pulumi-home", where / "state")
+
+
 def local_cli(bin_dir: Path, directory: Path, project: Path) -> Cli:
     """A CLI on the project in `project`, its home and local state under `directory`."""
-    (directory / "state").mkdir(parents=True, exist_ok=True)
-    home = directory / "pulumi-home"
-    return Cli(bin_dir, home, project, cli_environment(bin_dir, home, directory / "state"))
+    return Cli(bin_dir, directory / "pulumi-home", project, cli_env(bin_dir, directory))
 
 
 def project_copy(destination: Path, stack_files: Iterable[str] = ("Pulumi.lab.yaml",)) -> Path:

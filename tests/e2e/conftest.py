@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli import PASSPHRASE, Cli, CliError, NoGoError, Run, build_pulumi, local_cli, project_copy
+from tests.e2e.cli import PASSPHRASE, Cli, CliError, NoGoError, Run, build_pulumi, cli_env, local_cli, project_copy
 from tests.fakes.lab import LabClouds
 from tests.integration.conftest import cinder, conn, volume  # noqa: F401 - the Cinder lab's fixtures, here too
 
-__all__ = ["PASSPHRASE", "Cli", "Run"]
+__all__ = ["PASSPHRASE", "Cli", "Run", "cli_env"]
 
 
 @pytest.fixture(scope="session")
