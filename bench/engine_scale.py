@@ -21,7 +21,7 @@ resident memory of the CLI's whole process tree every 0.2 s (CLI, language host,
 (getrusage of the children). It prints per N a table of the
 medians over rounds with the ratio project / floor, the requests each step sent to the fake (and how many changed
 something), and the state file's size. It exits 1 if the unchanged `up` sends a mutating request (POST, PATCH, PUT,
-DELETE) to the fake, or if any command fails.
+DELETE) to the fake, if the program's own RSS passes 1 GiB, or if any command fails.
 
 The CLI is the lab's (tests/engine/build_pulumi.sh, cached); the project's own Python language host runs both
 programs.
@@ -64,6 +64,8 @@ STEPS: dict[str, tuple[str, ...]] = {
     "refresh": ("refresh", "--yes", "--skip-preview"),
     "destroy": ("destroy", "--yes", "--skip-preview"),
 }
+PROGRAM_RSS_CEILING = 2**30
+"""The most the program's own process may hold at any step (issue 27: 1 GiB at 1,000 assets)."""
 PROGRAM_MARK = "pulumi-language-python-exec"
 """In the command line of the Python process that runs a program (the SDK's executor, started by the language host)."""
 
@@ -264,6 +266,9 @@ def run_size(
                           f"CPU {got.cpu:7.1f} s, tree {got.peak_rss / 2**20:6.0f} MiB, "
                           f"program {got.program_rss / 2**20:5.0f} MiB, "
                           f"{got.requests} requests ({got.mutating} mutating)", flush=True)  # fmt: skip
+                    if label == "project" and got.program_rss > PROGRAM_RSS_CEILING:
+                        msg = f"the program held {got.program_rss / 2**20:.0f} MiB in {step} (ceiling 1 GiB)"
+                        raise SystemExit(msg)
                     if step == "unchanged up" and label == "project" and got.mutating:
                         mutations = sorted({f"{r.method} {r.path}" for r in sent if r.method in MUTATING})[:10]
                         msg = f"the unchanged up sent {got.mutating} mutating requests to the fake: {mutations}"
