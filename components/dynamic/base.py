@@ -148,9 +148,13 @@ class DynamicProvider(ResourceProvider):
         changed = {k for k, v in after.items() if is_unknown(v)}
         if self.renamed_by_trigger and "trigger" not in olds:
             after.pop("trigger", None)  # a state from before `trigger` was an input: the name carries it
+        # Only inputs that differ at all go to DeepDiff: an unchanged `up` of a large stack diffs every resource.
+        differ = {k for k in before.keys() | after.keys() if k not in changed and not _same(before, after, k)}
+        if not differ:
+            return changed
         diff = DeepDiff(
-            {k: v for k, v in before.items() if k not in changed},
-            {k: v for k, v in after.items() if k not in changed},
+            {k: v for k, v in before.items() if k in differ},
+            {k: v for k, v in after.items() if k in differ},
             ignore_order=False,
             ignore_numeric_type_changes=True,
         )
@@ -186,6 +190,30 @@ class DynamicProvider(ResourceProvider):
         """The deadline of one operation, from the resource's `timeouts` input."""
         timeouts = Timeouts.model_validate(props.get("timeouts") or {})
         return Deadline(float(getattr(timeouts, operation)))
+
+
+_MISSING = object()
+
+
+def _same(before: Mapping[str, Any], after: Mapping[str, Any], key: str) -> bool:
+    """Whether an input holds the same value on both sides, strictly: a bool is not a number, nor a list a tuple;
+    an int equals the float of the same value (the engine carries every number as a float)."""
+    return _equal(before.get(key, _MISSING), after.get(key, _MISSING))
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """True only when DeepDiff would find no difference (any doubt: False, and DeepDiff decides)."""
+    if type(a) is not type(b) and not (_number(a) and _number(b)):
+        return False
+    if isinstance(a, Mapping):
+        return a.keys() == b.keys() and all(_equal(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def state_inputs(props: Mapping[str, Any], without: Iterable[str] = ()) -> dict[str, Any]:

@@ -56,6 +56,8 @@ OCI_BACKUP_KINDS: dict[str, BackupKind] = {
     "oci_volume_group_backups": "volume_group",
 }
 """The Generations kinds of OCI manual backups, and the kind of backup each lists."""
+CHAINED = frozenset({"cinder"})
+"""Kinds whose generations depend on older ones (Cinder incremental backups): they age out as whole chains."""
 
 
 class ObjectsProps(BaseModel):
@@ -145,9 +147,6 @@ def _generation(kind: str, id_: str, name: str, created: Any, incremental: bool 
 
 class _Shelf:
     """The generations of one series in one cloud: list them, delete one, tidy the ones kept."""
-
-    chained = False
-    """Generations depend on older ones (Cinder incremental backups): they age out as whole chains."""
 
     def generations(self) -> list[Generation]:
         raise NotImplementedError
@@ -244,8 +243,6 @@ class _IbmGroups(_Shelf):
 
 class _CinderBackups(_Shelf):
     """Backups of a volume carrying the series metadata; incremental ones chain to the backups before them."""
-
-    chained = True
 
     def __init__(self, model: GenerationsProps, deadline: Deadline) -> None:
         assert model.openstack is not None
@@ -376,13 +373,26 @@ def _shelf(model: GenerationsProps, deadline: Deadline, made: Collection[str] = 
     return _CinderBackups(model, deadline)
 
 
-def _due(shelf: _Shelf, model: GenerationsProps, held: Sequence[Generation]) -> list[Generation]:
+def _due(model: GenerationsProps, held: Sequence[Generation]) -> list[Generation]:
     """The generations retention deletes now, newest first."""
     if model.keep_last is None and model.max_age_days is None:
         return []
     now = datetime.datetime.now(datetime.UTC)
-    rule = expired_chains if shelf.chained else expired
+    rule = expired_chains if model.kind in CHAINED else expired
     return rule(held, model.current, model.keep_last, model.max_age_days, now)
+
+
+def _recorded(olds: Mapping[str, Any]) -> list[Generation] | None:
+    """The generations the state recorded (`generations` output), or None when it holds no record."""
+    record = olds.get("generations")
+    if not isinstance(record, list):
+        return None
+    found = (
+        _generation("generation", str(g.get("id")), str(g.get("name")), g.get("created_at"), bool(g.get("incremental")))
+        for g in record
+        if isinstance(g, Mapping)
+    )
+    return [g for g in found if g is not None]
 
 
 def _made(olds: Mapping[str, Any], model: GenerationsProps) -> list[str]:
@@ -406,19 +416,26 @@ class GenerationsProvider(DynamicProvider):
     props: ClassVar[type[BaseModel]] = GenerationsProps
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """An input changed, or (with max_age_days) the cloud holds generations that have aged past retention."""
+        """An input changed, or (with max_age_days) generations have aged past retention since the last run.
+
+        Which generations the series holds, and when each was made, is what the last `up` or `refresh` recorded
+        (`generations` in the state): time passing is all that can make one due with unchanged inputs, so a preview
+        or an unchanged `up` of a large stack sends no listing per series. The update lists the cloud again.
+        """
         result = super().diff(id_, olds, news)
         if result.changes or is_unknown(news):
             return result
         model = GenerationsProps.model_validate(self.model_inputs(news))
         if model.max_age_days is None:  # a count-only retention changes when the stack makes a generation
             return result
-        try:
-            shelf = _shelf(model, Deadline(_LIST_SECONDS), _made(olds, model))
-            due = _due(shelf, model, shelf.generations())
-        except CloudError as exc:  # a listing that fails now must not stop a preview: retention waits a run
-            progress(f"generations of {model.series}: not listed ({exc}); retention applies at the next run")
-            return result
+        held = _recorded(olds)
+        if held is None:  # a state from before the record: the cloud says
+            try:
+                held = _shelf(model, Deadline(_LIST_SECONDS), _made(olds, model)).generations()
+            except CloudError as exc:  # a listing that fails now must not stop a preview: retention waits a run
+                progress(f"generations of {model.series}: not listed ({exc}); retention applies at the next run")
+                return result
+        due = _due(model, held)
         if not due:
             return result
         progress(f"generations of {model.series}: {', '.join(g.name for g in due)} beyond retention, to be deleted")
@@ -430,7 +447,7 @@ class GenerationsProvider(DynamicProvider):
         shelf = _shelf(model, self.deadline(props, operation), made)
         held = shelf.generations()
         gone = set()
-        for generation in _due(shelf, model, held):
+        for generation in _due(model, held):
             progress(f"generations of {model.series}: deleting {generation.name} ({generation.id}), beyond retention")
             if shelf.delete(generation):
                 gone.add(generation.id)

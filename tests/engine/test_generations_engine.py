@@ -82,12 +82,28 @@ def test_an_unchanged_up_deletes_what_aged_past_max_age_and_preview_says_so(
     [first] = [s for s in state.in_region("us-south") if s["name"] == "orders-db-t1"]
     eight_days_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=8)
     first["created_at"] = eight_days_ago.isoformat().replace("+00:00", "Z")  # time passes
+    [recorded] = [g for g in generations(stack)["generations"] if g["name"] == "orders-db-t1"]
+    recorded["created_at"] = first["created_at"]  # and the last up recorded when it was made
     preview = stack.preview(snapshot_program(stubs, trigger="t2", **aged))
     assert preview.changes() == [("update", "orders-db-generations")]
     assert names(state) == ["orders-db-t1", "orders-db-t2"]  # a preview deletes nothing
     assert stack.up(snapshot_program(stubs, trigger="t2", **aged)).changes() == [("update", "orders-db-generations")]
     assert names(state) == ["orders-db-t2"]
     assert stack.up(snapshot_program(stubs, trigger="t2", **aged)).changes() == []
+
+
+def test_an_unchanged_preview_and_up_judge_age_from_the_record_without_listing_the_cloud(
+    cloud: Any, engine: Callable[..., Engine]
+) -> None:
+    state, stubs = cloud
+    stack = engine()
+    aged = {"retention": {"keep_last": 3, "max_age_days": 7}}
+    stack.up(snapshot_program(stubs, trigger="t1", **aged))
+    stack.up(snapshot_program(stubs, trigger="t2", **aged))
+    since = len(state.requests)
+    assert stack.preview(snapshot_program(stubs, trigger="t2", **aged)).changes() == []
+    assert stack.up(snapshot_program(stubs, trigger="t2", **aged)).changes() == []
+    assert [f"{r.method} {r.path}" for r in state.requests[since:]] == []
 
 
 def test_the_current_generation_is_kept_however_old(cloud: Any, engine: Callable[..., Engine]) -> None:
