@@ -555,7 +555,13 @@ def test_the_docs_show_the_diff_their_weakening_prints(tmp_path: Path, capsys: p
     weaker = tmp_path / "Pulumi.prod.yaml"
     weaker.write_text(prod.read_text().replace("retention_days: 30", "retention_days: 7", 1))
     assert main(["diff", "--base", str(prod), "--head", str(weaker), "--format", "markdown"]) == 1
-    assert capsys.readouterr().out == shown
+    printed = capsys.readouterr().out
+    assert printed == shown
+    # The README shows the same comment with its last row (the policy finding) cut.
+    readme = (ROOT / "README.md").read_text().split("## GitOps", 1)[1]
+    excerpt = readme.split("```markdown\n", 1)[1].split("```", 1)[0]
+    assert printed.startswith(excerpt)
+    assert printed[len(excerpt) :].startswith("| web-tier-policy |")
 
 
 def test_a_command_line_without_a_command_exits_2_naming_the_commands() -> None:
