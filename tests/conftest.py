@@ -160,7 +160,10 @@ _LAB_DIRS = (ROOT / "tests" / "integration", ROOT / "tests" / "e2e")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests of the lab tier `lab`: a plain `pytest` deselects them (pyproject addopts), `-m lab` runs them."""
+    """Mark the tests of the lab tier `lab`: a plain `pytest` deselects them (pyproject addopts), `-m lab` runs them.
+
+    Besides the lab's own directories, a few slow whole-path tests carry the mark themselves: the install of the
+    checkout with pip, the pull-request script on two commits, the construction guard at 200 assets."""
     for item in items:
         if any(item.path.is_relative_to(d) for d in _LAB_DIRS):
             item.add_marker(pytest.mark.lab)

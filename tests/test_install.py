@@ -8,7 +8,11 @@ import sys
 import sysconfig
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.lab  # a whole install with pip: the second tier (tests/conftest.py, "test tiers")
 
 # What another project does with the installed package: build a component, read a policy rule, find the plugin.
 USER_PROGRAM = """

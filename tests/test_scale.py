@@ -12,6 +12,8 @@ import runpy
 import time
 from collections.abc import Callable
 
+import pytest
+
 from components.config import CONFIG_KEY
 from components.tooling.mock_runtime import Simulation, simulate
 from tests.conftest import ROOT
@@ -22,6 +24,8 @@ RATIO_BOUND = 5.0
 """CPU time of the project over the floor's: measured 2.2 to 2.5 on two loaded cores (docs/scale.md). A change that
 makes the program's construction more than about twice as costly as now fails it."""
 ATTEMPTS = 3
+
+pytestmark = pytest.mark.lab  # the second tier runs one test at a time: the ratio is measured on a quieter machine
 
 
 def _timed(run: Callable[[], Simulation]) -> tuple[float, Simulation]:

@@ -75,6 +75,7 @@ def pr_check(repo: dict[str, Any], *args: str) -> subprocess.CompletedProcess[st
     )
 
 
+@pytest.mark.lab  # plans two commits of the prod example through the script: the second tier
 def test_pr_check_posts_the_weakened_retention_and_exits_1(repo: dict[str, Any]) -> None:
     done = pr_check(repo, repo["base"], repo["weakened"], "prod")
     assert done.returncode == 1, done.stderr
@@ -84,6 +85,7 @@ def test_pr_check_posts_the_weakened_retention_and_exits_1(repo: dict[str, Any])
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.lab  # plans two commits of the prod example through the script: the second tier
 def test_pr_check_shows_a_weakening_the_heads_policy_config_accepts_and_exits_0(repo: dict[str, Any]) -> None:
     done = pr_check(repo, repo["base"], repo["accepted"], "prod")
     assert done.returncode == 0, done.stdout + done.stderr
