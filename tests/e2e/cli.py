@@ -136,15 +136,21 @@ def local_cli(bin_dir: Path, directory: Path, project: Path) -> Cli:
     return Cli(bin_dir, directory / "pulumi-home", project, cli_env(bin_dir, directory))
 
 
-def project_copy(destination: Path, stack_files: Iterable[str] = ("Pulumi.lab.yaml",)) -> Path:
-    """The project's program, components and policy pack, with the given stack files, and its virtualenv linked in."""
-    destination.mkdir(parents=True)
-    for name in PROJECT_FILES:
+def copy_files(destination: Path, names: Iterable[str]) -> None:
+    """Copy these files and directories of the checkout (without bytecode caches) into `destination`."""
+    for name in names:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, destination / name)
+
+
+def project_copy(destination: Path, stack_files: Iterable[str] = ("Pulumi.lab.yaml",)) -> Path:
+    """The project's program, components and policy pack, with the given stack files, and its virtualenv linked in."""
+    destination.mkdir(parents=True)
+    copy_files(destination, PROJECT_FILES)
     (destination / "stacks").mkdir()
     for stack_file in stack_files:
         shutil.copy2(ROOT / "stacks" / stack_file, destination / "stacks" / stack_file)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import ROOT
+from tests.e2e.cli import copy_files
 
 GITOPS = ROOT / "examples" / "gitops"
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "components", "policies", "stacks", "examples/gitops")
@@ -38,12 +38,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """A git repository of the project with three commits: the prod example, its web tier's daily backups kept 7
     days instead of 30, and that weakening accepted in the prod policy config."""
     path = tmp_path_factory.mktemp("infra")
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, path / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, path / name)
+    copy_files(path, PROJECT_FILES)
     git(path, "init", "-q")
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "prod")
