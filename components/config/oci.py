@@ -22,6 +22,7 @@ from components.config.base import (
     Retention,
     Trigger,
     duplicate_problems,
+    given,
     is_deferred,
     lowercase,
 )
@@ -636,6 +637,12 @@ class VaultBackupDestination(Model):
             )
             raise FieldProblemError([(("replicate_to",), why)])
         return self
+
+    def stack_bucket(self) -> tuple[str, str] | None:
+        """(namespace, bucket) a stack file names for the backups (bucket and created PARs), None for a given PAR URL.
+        Stack-file values only: a program's Outputs are refused."""
+        where = self.bucket or self.par
+        return None if where is None else (given(where.namespace), given(where.bucket))
 
     def replica(self) -> tuple[str, Any, Any] | None:
         """(region, namespace, bucket) of the replica (namespace and bucket may come from other resources), or None

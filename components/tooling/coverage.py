@@ -575,9 +575,9 @@ def _oci_rows(topology: Topology, rows: dict[str, CoverageRow]) -> None:
     # declared it: a vault or key backup is copied to another region when its bucket is replicated.
     replicas: dict[tuple[str, str], tuple[str, str]] = {}
     for spec in topology.oci.vault_backups:
-        where, replica = spec.destination.bucket or spec.destination.par, spec.destination.replica()
-        if where is not None and replica is not None:
-            replicas[(given(where.namespace), given(where.bucket))] = (replica[0], given(replica[2]))
+        bucket, replica = spec.destination.stack_bucket(), spec.destination.replica()
+        if bucket is not None and replica is not None:
+            replicas[bucket] = (replica[0], given(replica[2]))
     for spec in topology.oci.vault_backups:
         for row in _vault_rows(spec, region, replicas):
             rows.setdefault(row.asset_id, row)
@@ -681,8 +681,8 @@ def _vault_rows(
 ) -> list[CoverageRow]:
     owner = f"VaultBackup {spec.name}"
     policy = f"on demand (trigger {spec.trigger})"
-    bucket = spec.destination.bucket or spec.destination.par
-    replica = replicas.get((given(bucket.namespace), given(bucket.bucket))) if bucket is not None else None
+    bucket = spec.destination.stack_bucket()
+    replica = replicas.get(bucket) if bucket is not None else None
     copied = replica[0] if replica is not None else None
     rows = []
     if spec.backup_vault:

@@ -179,11 +179,13 @@ def _oci(
         # A bucket has one replication policy: the entry declaring it first, then the entries writing to the same
         # bucket, which wait for its policy (it copies only the objects written after it exists).
         replicating = {
-            _bucket_of(spec): spec.name for spec in section.vault_backups if spec.destination.replica() is not None
+            spec.destination.stack_bucket(): spec.name
+            for spec in section.vault_backups
+            if spec.destination.replica() is not None
         }
         order = sorted(enumerate(section.vault_backups), key=lambda item: item[1].destination.replica() is None)
         for n, spec in order:
-            by = replicating.get(_bucket_of(spec))
+            by = replicating.get(spec.destination.stack_bucket())
             backups[spec.name] = VaultBackup(
                 spec.name,
                 _vault_backup_args(section, n, spec),
@@ -382,12 +384,6 @@ def _drill_args(spec: RestoreDrillSpec, sources: _DrillSources) -> RestoreDrillI
             "volume_type": point.volume_type,
         },
     )
-
-
-def _bucket_of(spec: VaultBackupSpec) -> tuple[str, str] | None:
-    """The stack-file bucket a vault backup writes to (namespace, bucket), None for a PAR URL made elsewhere."""
-    where = spec.destination.bucket or spec.destination.par
-    return None if where is None else (str(where.namespace), str(where.bucket))
 
 
 def _vault_backup_args(section: OciSection, index: int, spec: VaultBackupSpec) -> VaultBackupInputs:
